@@ -1,0 +1,119 @@
+package mixpeek
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// listKeys are the object members, in order of preference, under which a list of keys is accepted.
+// The org-key list envelope is undocumented (a free-form object), so several shapes are tolerated.
+var listKeys = []string{"results", "api_keys", "keys", "data"}
+
+// decodeList parses the list response: a top-level array, or an object with the array under one
+// of listKeys. Anything else is an error that names the object's members but never echoes values.
+func decodeList(body []byte) ([]Key, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, errors.New("mixpeek: list response shape not recognized: empty body")
+	}
+	switch trimmed[0] {
+	case '[':
+		return decodeKeyArray(trimmed)
+	case '{':
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(trimmed, &obj); err != nil {
+			return nil, fmt.Errorf("mixpeek: list response is not valid JSON: %s", sanitizeJSONError(err))
+		}
+		for _, k := range listKeys {
+			raw, ok := obj[k]
+			if !ok {
+				continue
+			}
+			raw = bytes.TrimSpace(raw)
+			if bytes.Equal(raw, []byte("null")) {
+				return []Key{}, nil
+			}
+			if len(raw) > 0 && raw[0] == '[' {
+				return decodeKeyArray(raw)
+			}
+		}
+		names := make([]string, 0, len(obj))
+		for k := range obj {
+			names = append(names, sanitize(k, 40))
+		}
+		sort.Strings(names)
+		if len(names) > 10 {
+			names = append(names[:10], "…")
+		}
+		return nil, fmt.Errorf("mixpeek: list response shape not recognized: object with members [%s], expected an array under one of %s",
+			strings.Join(names, ", "), strings.Join(listKeys, ", "))
+	default:
+		return nil, fmt.Errorf("mixpeek: list response shape not recognized: %s", sanitize(string(trimmed), 40))
+	}
+}
+
+func decodeKeyArray(raw []byte) ([]Key, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("mixpeek: list response is not valid JSON: %s", sanitizeJSONError(err))
+	}
+	keys := make([]Key, 0, len(items))
+	for i, it := range items {
+		var k Key
+		if err := json.Unmarshal(it, &k); err != nil {
+			return nil, fmt.Errorf("mixpeek: list item %d: %s", i, sanitizeJSONError(err))
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// decodeCreated parses a create or rotate response. Rotate's body is loosely typed in some
+// published clients, so a CreatedKey nested under "data", "result" or "api_key" is accepted too.
+// The plaintext is required: without it the secret would be lost silently.
+func decodeCreated(body []byte) (*CreatedKey, error) {
+	var ck CreatedKey
+	if err := json.Unmarshal(body, &ck); err != nil {
+		return nil, fmt.Errorf("mixpeek: decoding key response: %s", sanitizeJSONError(err))
+	}
+	if ck.Plaintext == "" {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(body, &obj) == nil {
+			for _, k := range []string{"data", "result", "api_key"} {
+				var nested CreatedKey
+				if raw, ok := obj[k]; ok && json.Unmarshal(raw, &nested) == nil && nested.Plaintext != "" {
+					return &nested, nil
+				}
+			}
+		}
+		return nil, errors.New("mixpeek: key response carries no plaintext `key`; the key may exist on the server without a recoverable secret")
+	}
+	return &ck, nil
+}
+
+// decodeKey parses an APIKeyModel response (PATCH).
+func decodeKey(body []byte) (*Key, error) {
+	var k Key
+	if err := json.Unmarshal(body, &k); err != nil {
+		return nil, fmt.Errorf("mixpeek: decoding key response: %s", sanitizeJSONError(err))
+	}
+	return &k, nil
+}
+
+// sanitizeJSONError keeps encoding/json's message (type and offset) without the raw body, which
+// for create/rotate may contain the plaintext.
+func sanitizeJSONError(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("invalid JSON at offset %d", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q: cannot decode JSON %s into %s", te.Field, te.Value, te.Type)
+	}
+	return sanitize(err.Error(), 200)
+}

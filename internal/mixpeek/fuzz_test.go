@@ -1,0 +1,64 @@
+package mixpeek
+
+import (
+	"strings"
+	"testing"
+)
+
+// The seeds below run as ordinary tests under `go test`; `go test -fuzz=FuzzDecodeList` explores
+// further. Both decoders face untrusted server bodies and must never panic.
+
+func FuzzDecodeList(f *testing.F) {
+	for _, s := range []string{
+		``, `null`, `[]`, `{}`, `"x"`, `42`, `[null]`, `[1]`,
+		`[{"key_id":"key_1","name":"n","scopes":[{"resource_type":"namespace","resource_id":"*","operations":null}]}]`,
+		`{"results":[{"key_id":"k"}],"total":1}`, `{"api_keys":[]}`, `{"keys":null}`, `{"data":{"results":[]}}`,
+		`{"results":"nope","keys":[{}]}`, `{"results":[{"rate_limit_override":1e400}]}`, "\xff\xfe[", `[{"name":"\u0000"}]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		keys, err := decodeList(body)
+		if err != nil && keys != nil {
+			t.Fatal("keys returned with an error")
+		}
+		if err != nil && len(err.Error()) > 600 {
+			t.Fatalf("error message too long: %d", len(err.Error()))
+		}
+	})
+}
+
+func FuzzDecodeError(f *testing.F) {
+	seeds := []struct {
+		status int
+		body   string
+	}{
+		{404, `{"success":false,"status":404,"error":{"message":"m","type":"NotFoundError","details":null}}`},
+		{422, `{"success":false,"status":422,"error":{"message":"m","type":"ValidationError","details":{"validation_errors":[{"type":"t","location":["body",1,true,null,{"a":1}],"message":"x"}]}}}`},
+		{422, `{"detail":[{"loc":["body","name"],"msg":"m","type":"t"}]}`},
+		{422, `{"detail":[{"loc":"body","msg":1}]}`},
+		{401, `{"detail":"Not authenticated"}`},
+		{400, `{"error":"plain"}`},
+		{400, `{"error":{"details":{"validation_errors":"nope"}}}`},
+		{500, `<html>oops</html>`},
+		{500, ""},
+		{503, "\xff\xfe\x00sk_abcdefghijk"},
+		{429, `{"message":"slow down"}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.status, []byte(s.body))
+	}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		e := decodeError(status, body)
+		if e == nil || e.HTTPStatus != status {
+			t.Fatal("status not kept")
+		}
+		msg := e.Error()
+		if !strings.HasPrefix(msg, "mixpeek API error") {
+			t.Fatalf("unexpected error text %q", msg)
+		}
+		if len(e.Message) > 400 {
+			t.Fatalf("message too long: %d", len(e.Message))
+		}
+	})
+}
