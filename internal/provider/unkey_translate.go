@@ -1,0 +1,606 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-jsontypes/jsontypes"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+)
+
+// The Unkey half of apikey_key: model <-> client types and the calls behind Create, Read, Update
+// and Delete.
+
+func (r *keyResource) createUnkey(ctx context.Context, plan *keyResourceModel, diags *diag.Diagnostics) {
+	u := plan.Unkey
+	req := unkey.CreateKeyRequest{
+		APIID:       u.APIID.ValueString(),
+		Prefix:      u.Prefix.ValueString(),
+		Name:        plan.Name.ValueString(),
+		ByteLength:  int(u.ByteLength.ValueInt64()),
+		ExternalID:  u.ExternalID.ValueString(),
+		Roles:       setStrings(ctx, u.Roles, diags),
+		Permissions: setStrings(ctx, plan.Permissions, diags),
+		Recoverable: u.Recoverable.ValueBool(),
+	}
+	enabled := plan.Enabled.ValueBool()
+	req.Enabled = &enabled
+	if !u.Meta.IsNull() {
+		req.Meta = json.RawMessage(u.Meta.ValueString())
+	}
+	if ms, ok := rfc3339Millis(plan.ExpiresAt, diags); ok {
+		req.Expires = &ms
+	}
+	if u.Credits != nil {
+		req.Credits = creditsToAPI(u.Credits)
+	}
+	req.Ratelimits = ratelimitsToAPI(ctx, u.Ratelimits, diags)
+	if diags.HasError() {
+		return
+	}
+
+	created, err := r.data.unkey.CreateKey(ctx, req)
+	if err != nil {
+		diags.AddError("Error creating key", fmt.Sprintf("Could not create a key in API %s: %s", req.APIID, err))
+		return
+	}
+	tflog.Debug(ctx, "created unkey key", map[string]any{"key_id": created.KeyID})
+	plan.ID = types.StringValue(created.KeyID)
+	plan.Plaintext = types.StringValue(created.Key)
+
+	key, err := r.getKeyAfterWrite(ctx, created.KeyID)
+	if err != nil {
+		diags.AddError("Error reading key after create",
+			fmt.Sprintf("Key %s was created but could not be read back: %s. It is saved in state; run terraform apply again to refresh it.", created.KeyID, err))
+		// Keep what is known so the key is tracked (and later destroyed) instead of orphaned.
+		fillUnknownNull(plan)
+		return
+	}
+	applyUnkeyKey(ctx, plan, key, r.data.now(), diags)
+}
+
+// getKeyAfterWrite retries a 404 briefly: Unkey reads from a replica that can lag a write.
+func (r *keyResource) getKeyAfterWrite(ctx context.Context, keyID string) (*unkey.Key, error) {
+	var lastErr error
+	for attempt := range 4 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
+			}
+		}
+		key, err := r.data.unkey.GetKey(ctx, keyID, false)
+		if err == nil {
+			return key, nil
+		}
+		lastErr = err
+		if !unkey.IsNotFound(err) {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// readUnkey refreshes state from the server. It reports true when the key is gone.
+func (r *keyResource) readUnkey(ctx context.Context, state *keyResourceModel, diags *diag.Diagnostics) bool {
+	key, err := r.data.unkey.GetKey(ctx, state.ID.ValueString(), false)
+	if unkey.IsNotFound(err) {
+		diags.AddWarning("Key no longer exists",
+			fmt.Sprintf("Key %s was not found on Unkey: it was deleted, or its API was deleted, outside Terraform. It is removed from state and the next plan creates a new key.", state.ID.ValueString()))
+		return true
+	}
+	if err != nil {
+		diags.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s", state.ID.ValueString(), err))
+		return false
+	}
+	if state.Unkey == nil {
+		// Just imported by bare key id: nothing but the id is known yet.
+		state.Unkey = &unkeyModel{APIID: types.StringNull()}
+	}
+	imported := state.Unkey.ByteLength.IsNull() && state.Unkey.Recoverable.IsNull()
+	if imported {
+		r.completeImport(ctx, state, key, diags)
+	}
+	applyUnkeyKey(ctx, state, key, r.data.now(), diags)
+	return false
+}
+
+// completeImport fills what only an import needs: inputs the API can return or that follow
+// from what it returns. byte_length and recoverable cannot be read back and stay null; the next
+// plan takes them from the configuration without replacing the key.
+func (r *keyResource) completeImport(ctx context.Context, state *keyResourceModel, key *unkey.Key, diags *diag.Diagnostics) {
+	u := state.Unkey
+	u.PermanentDelete = types.BoolValue(false)
+	u.Ratelimits = types.SetNull(types.ObjectType{AttrTypes: ratelimitAttrTypes})
+	u.Roles = types.SetNull(types.StringType)
+	state.Permissions = types.SetNull(types.StringType)
+	state.Plaintext = types.StringNull()
+	if prefix, ok := prefixFromStart(key.Start); ok {
+		u.Prefix = types.StringValue(prefix)
+	} else {
+		u.Prefix = types.StringNull()
+	}
+	if key.Credits != nil && key.Credits.Remaining != nil {
+		u.Credits = &creditsModel{Remaining: types.Int64Value(*key.Credits.Remaining)}
+	}
+	// Direct permissions are the effective ones minus those that come from roles.
+	fromRoles := map[string]bool{}
+	for _, role := range key.Roles {
+		got, err := r.data.unkey.GetRole(ctx, role)
+		if err != nil {
+			diags.AddError("Error reading role", fmt.Sprintf("Could not read role %q of key %s to separate direct from role permissions: %s", role, key.KeyID, err))
+			return
+		}
+		for _, p := range got.Permissions {
+			fromRoles[p.Slug] = true
+		}
+	}
+	var direct []string
+	for _, p := range key.Permissions {
+		if !fromRoles[p] {
+			direct = append(direct, p)
+		}
+	}
+	if len(direct) > 0 {
+		state.Permissions = stringSet(direct)
+	}
+}
+
+// prefixFromStart recovers the prefix from `start`, which is "<prefix>_" plus 4 characters.
+func prefixFromStart(start string) (string, bool) {
+	if len(start) > 5 && start[len(start)-5] == '_' {
+		return start[:len(start)-5], true
+	}
+	return "", false
+}
+
+// applyUnkeyKey copies the server's view of a key into the model. Values the API cannot return
+// (plaintext, byte_length, recoverable, prefix, permanent_delete) and the configured starting
+// credits are kept from the model.
+func applyUnkeyKey(ctx context.Context, m *keyResourceModel, k *unkey.Key, now time.Time, diags *diag.Diagnostics) {
+	u := m.Unkey
+	m.ID = types.StringValue(k.KeyID)
+	m.Start = types.StringValue(k.Start)
+	m.Enabled = types.BoolValue(k.Enabled)
+	m.Name = types.StringPointerValue(k.Name)
+	m.CreatedAt = types.StringValue(unkey.FormatTime(k.CreatedAt))
+	m.UpdatedAt = optionalTime(k.UpdatedAt)
+	m.LastUsedAt = optionalTime(k.LastUsedAt)
+	if k.Expires != nil && *k.Expires > 0 {
+		m.ExpiresAt = timetypes.NewRFC3339ValueMust(unkey.FormatTime(*k.Expires))
+	} else {
+		m.ExpiresAt = timetypes.NewRFC3339Null()
+	}
+	m.Status = types.StringValue(keyStatus(k.Enabled, k.Expires, now))
+	if m.Plaintext.IsUnknown() {
+		m.Plaintext = types.StringNull()
+	}
+
+	// Configured permissions are direct ones; the API reports direct and role-derived together,
+	// so a configured permission is kept while the key still has it and dropped (showing a diff)
+	// when it was removed outside Terraform.
+	effective := k.Permissions
+	m.Permissions = keepPresent(ctx, m.Permissions, effective, diags)
+	u.EffectivePermissions = stringSet(effective)
+	u.Roles = sameOrNull(u.Roles, k.Roles)
+
+	if k.Identity != nil {
+		u.ExternalID = types.StringValue(k.Identity.ExternalID)
+		ident := identityModel{ID: types.StringValue(k.Identity.ID), ExternalID: types.StringValue(k.Identity.ExternalID), Meta: jsonOrNull(k.Identity.Meta)}
+		obj, d := types.ObjectValueFrom(ctx, identityAttrTypes, ident)
+		diags.Append(d...)
+		u.Identity = obj
+	} else {
+		u.ExternalID = types.StringNull()
+		u.Identity = types.ObjectNull(identityAttrTypes)
+	}
+
+	// Unkey omits meta when it is {}; keep a configured "{}" rather than report a change.
+	if len(k.Meta) == 0 && isEmptyJSONObject(u.Meta) {
+		// unchanged
+	} else {
+		u.Meta = jsonOrNull(k.Meta)
+	}
+
+	u.RemainingCredits = types.Int64Null()
+	if k.Credits != nil && k.Credits.Remaining != nil {
+		u.RemainingCredits = types.Int64Value(*k.Credits.Remaining)
+		if u.Credits == nil {
+			u.Credits = &creditsModel{Remaining: types.Int64Value(*k.Credits.Remaining)}
+		}
+		u.Credits.Refill = refillFromAPI(k.Credits.Refill)
+	} else {
+		u.Credits = nil
+	}
+
+	u.Ratelimits = ratelimitsFromAPI(ctx, u.Ratelimits, k.Ratelimits, diags)
+
+	if u.ByteLength.IsUnknown() {
+		u.ByteLength = types.Int64Null()
+	}
+	if u.Recoverable.IsUnknown() {
+		u.Recoverable = types.BoolNull()
+	}
+	if u.PermanentDelete.IsUnknown() || u.PermanentDelete.IsNull() {
+		u.PermanentDelete = types.BoolValue(false)
+	}
+}
+
+func keyStatus(enabled bool, expires *int64, now time.Time) string {
+	switch {
+	case expires != nil && *expires > 0 && *expires <= now.UnixMilli():
+		return statusExpired
+	case !enabled:
+		return statusDisabled
+	default:
+		return statusActive
+	}
+}
+
+func (r *keyResource) updateUnkey(ctx context.Context, plan, state *keyResourceModel, diags *diag.Diagnostics) {
+	p, s := plan.Unkey, state.Unkey
+	req := unkey.UpdateKeyRequest{KeyID: state.ID.ValueString()}
+	changed := false
+
+	if !plan.Name.Equal(state.Name) {
+		req.Name = nullableString(plan.Name)
+		changed = true
+	}
+	if !p.ExternalID.Equal(s.ExternalID) {
+		req.ExternalID = nullableString(p.ExternalID)
+		changed = true
+	}
+	if !p.Meta.Equal(s.Meta) {
+		if p.Meta.IsNull() {
+			req.Meta = unkey.Null[json.RawMessage]()
+		} else {
+			req.Meta = unkey.Value(json.RawMessage(p.Meta.ValueString()))
+		}
+		changed = true
+	}
+	if !plan.ExpiresAt.Equal(state.ExpiresAt) {
+		if ms, ok := rfc3339Millis(plan.ExpiresAt, diags); ok {
+			req.Expires = unkey.Value(ms)
+		} else {
+			req.Expires = unkey.Null[int64]()
+		}
+		changed = true
+	}
+	if !plan.Enabled.Equal(state.Enabled) {
+		v := plan.Enabled.ValueBool()
+		req.Enabled = &v
+		changed = true
+	}
+	if c := creditsUpdate(p.Credits, s.Credits); c.Set {
+		req.Credits = c
+		changed = true
+	}
+	if !p.Ratelimits.Equal(s.Ratelimits) {
+		rl := ratelimitsToAPI(ctx, p.Ratelimits, diags)
+		if rl == nil {
+			rl = []unkey.RatelimitRequest{}
+		}
+		req.Ratelimits = &rl
+		changed = true
+	}
+	if !p.Roles.Equal(s.Roles) {
+		roles := nonNil(setStrings(ctx, p.Roles, diags))
+		req.Roles = &roles
+		changed = true
+	}
+	if !plan.Permissions.Equal(state.Permissions) {
+		perms := nonNil(setStrings(ctx, plan.Permissions, diags))
+		req.Permissions = &perms
+		changed = true
+	}
+	if diags.HasError() {
+		return
+	}
+
+	if changed {
+		if err := r.data.unkey.UpdateKey(ctx, req); err != nil {
+			diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s: %s", req.KeyID, err))
+			return
+		}
+	}
+	key, err := r.data.unkey.GetKey(ctx, req.KeyID, false)
+	if err != nil {
+		diags.AddError("Error reading key after update", fmt.Sprintf("Could not read key %s: %s", req.KeyID, err))
+		return
+	}
+	// The plan's computed-once values come from state; everything else from the server.
+	plan.Plaintext = state.Plaintext
+	applyUnkeyKey(ctx, plan, key, r.data.now(), diags)
+}
+
+func (r *keyResource) deleteUnkey(ctx context.Context, state *keyResourceModel, diags *diag.Diagnostics) {
+	permanent := state.Unkey != nil && state.Unkey.PermanentDelete.ValueBool()
+	err := r.data.unkey.DeleteKey(ctx, state.ID.ValueString(), permanent)
+	if err != nil && !unkey.IsNotFound(err) {
+		diags.AddError("Error deleting key", fmt.Sprintf("Could not delete key %s: %s", state.ID.ValueString(), err))
+	}
+}
+
+// creditsUpdate builds the updateKey credits field from the planned and prior credits. The
+// configured `remaining` is sent only when it changes, so consumption never fights the plan.
+func creditsUpdate(plan, state *creditsModel) unkey.Nullable[unkey.UpdateCredits] {
+	switch {
+	case plan == nil && state == nil:
+		return unkey.Nullable[unkey.UpdateCredits]{}
+	case plan == nil:
+		return unkey.Null[unkey.UpdateCredits]()
+	}
+	var c unkey.UpdateCredits
+	changed := false
+	if state == nil || !plan.Remaining.Equal(state.Remaining) {
+		c.Remaining = unkey.Value(plan.Remaining.ValueInt64())
+		changed = true
+	}
+	var stateRefill *refillModel
+	if state != nil {
+		stateRefill = state.Refill
+	}
+	if !refillEqual(plan.Refill, stateRefill) {
+		if plan.Refill == nil {
+			c.Refill = unkey.Null[unkey.Refill]()
+		} else {
+			c.Refill = unkey.Value(*refillToAPI(plan.Refill))
+		}
+		changed = true
+	}
+	if !changed {
+		return unkey.Nullable[unkey.UpdateCredits]{}
+	}
+	return unkey.Value(c)
+}
+
+func refillEqual(a, b *refillModel) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Interval.Equal(b.Interval) && a.Amount.Equal(b.Amount) && a.RefillDay.Equal(b.RefillDay)
+}
+
+func creditsToAPI(c *creditsModel) *unkey.Credits {
+	remaining := c.Remaining.ValueInt64()
+	return &unkey.Credits{Remaining: &remaining, Refill: refillToAPI(c.Refill)}
+}
+
+func refillToAPI(r *refillModel) *unkey.Refill {
+	if r == nil {
+		return nil
+	}
+	out := &unkey.Refill{Interval: r.Interval.ValueString(), Amount: r.Amount.ValueInt64()}
+	if !r.RefillDay.IsNull() {
+		day := int(r.RefillDay.ValueInt64())
+		out.RefillDay = &day
+	}
+	return out
+}
+
+func refillFromAPI(r *unkey.Refill) *refillModel {
+	if r == nil {
+		return nil
+	}
+	out := &refillModel{Interval: types.StringValue(r.Interval), Amount: types.Int64Value(r.Amount), RefillDay: types.Int64Null()}
+	if r.RefillDay != nil {
+		out.RefillDay = types.Int64Value(int64(*r.RefillDay))
+	}
+	return out
+}
+
+func ratelimitsToAPI(ctx context.Context, set types.Set, diags *diag.Diagnostics) []unkey.RatelimitRequest {
+	if set.IsNull() || set.IsUnknown() {
+		return nil
+	}
+	var items []ratelimitModel
+	diags.Append(set.ElementsAs(ctx, &items, false)...)
+	out := make([]unkey.RatelimitRequest, 0, len(items))
+	for _, rl := range items {
+		d, err := time.ParseDuration(rl.Duration.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("unkey").AtName("ratelimits"), "Invalid duration", err.Error())
+			continue
+		}
+		out = append(out, unkey.RatelimitRequest{Name: rl.Name.ValueString(), Limit: rl.Limit.ValueInt64(), Duration: d.Milliseconds(), AutoApply: rl.AutoApply.ValueBool()})
+	}
+	return out
+}
+
+// ratelimitsFromAPI converts the server's limits, keeping the configured spelling of a duration
+// ("1m" rather than "1m0s") and an unset auto_apply when they mean what the server reports.
+func ratelimitsFromAPI(ctx context.Context, prior types.Set, got []unkey.Ratelimit, diags *diag.Diagnostics) types.Set {
+	elemType := types.ObjectType{AttrTypes: ratelimitAttrTypes}
+	if len(got) == 0 && (prior.IsNull() || prior.IsUnknown()) {
+		return types.SetNull(elemType)
+	}
+	byName := map[string]ratelimitModel{}
+	if !prior.IsNull() && !prior.IsUnknown() {
+		var items []ratelimitModel
+		diags.Append(prior.ElementsAs(ctx, &items, false)...)
+		for _, it := range items {
+			byName[it.Name.ValueString()] = it
+		}
+	}
+	out := make([]ratelimitModel, 0, len(got))
+	for _, rl := range got {
+		m := ratelimitModel{
+			Name:      types.StringValue(rl.Name),
+			Limit:     types.Int64Value(rl.Limit),
+			Duration:  types.StringValue(millis(rl.Duration).String()),
+			AutoApply: types.BoolValue(rl.AutoApply),
+		}
+		if p, ok := byName[rl.Name]; ok {
+			if d, err := time.ParseDuration(p.Duration.ValueString()); err == nil && d.Milliseconds() == rl.Duration {
+				m.Duration = p.Duration
+			}
+			if p.AutoApply.IsNull() && !rl.AutoApply {
+				m.AutoApply = types.BoolNull()
+			}
+		} else if !rl.AutoApply && len(byName) == 0 && prior.IsNull() {
+			m.AutoApply = types.BoolValue(false)
+		}
+		out = append(out, m)
+	}
+	set, d := types.SetValueFrom(ctx, elemType, out)
+	diags.Append(d...)
+	return set
+}
+
+func nullableString(v types.String) unkey.Nullable[string] {
+	if v.IsNull() {
+		return unkey.Null[string]()
+	}
+	return unkey.Value(v.ValueString())
+}
+
+func rfc3339Millis(v timetypes.RFC3339, diags *diag.Diagnostics) (int64, bool) {
+	if v.IsNull() || v.IsUnknown() {
+		return 0, false
+	}
+	t, d := v.ValueRFC3339Time()
+	diags.Append(d...)
+	return t.UnixMilli(), !d.HasError()
+}
+
+func optionalTime(ms *int64) types.String {
+	if ms == nil || *ms == 0 {
+		return types.StringNull()
+	}
+	return types.StringValue(unkey.FormatTime(*ms))
+}
+
+func millis(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+func jsonOrNull(raw json.RawMessage) jsontypes.Normalized {
+	if len(raw) == 0 || string(raw) == "null" {
+		return jsontypes.NewNormalizedNull()
+	}
+	return jsontypes.NewNormalizedValue(string(raw))
+}
+
+func isEmptyJSONObject(v jsontypes.Normalized) bool {
+	if v.IsNull() || v.IsUnknown() {
+		return false
+	}
+	var m map[string]any
+	return json.Unmarshal([]byte(v.ValueString()), &m) == nil && len(m) == 0
+}
+
+func setStrings(ctx context.Context, set types.Set, diags *diag.Diagnostics) []string {
+	if set.IsNull() || set.IsUnknown() {
+		return nil
+	}
+	var out []string
+	diags.Append(set.ElementsAs(ctx, &out, false)...)
+	slices.Sort(out)
+	return out
+}
+
+func stringSet(values []string) types.Set {
+	elems := make([]attr.Value, 0, len(values))
+	for _, v := range values {
+		elems = append(elems, types.StringValue(v))
+	}
+	return types.SetValueMust(types.StringType, elems)
+}
+
+// sameOrNull reports values as a set, but as null when the server has none and the prior value
+// was null, so an unset attribute stays unset.
+func sameOrNull(prior types.Set, values []string) types.Set {
+	if len(values) == 0 && (prior.IsNull() || prior.IsUnknown()) {
+		return types.SetNull(types.StringType)
+	}
+	return stringSet(values)
+}
+
+// keepPresent returns the members of prior that are still in actual.
+func keepPresent(ctx context.Context, prior types.Set, actual []string, diags *diag.Diagnostics) types.Set {
+	if prior.IsNull() || prior.IsUnknown() {
+		return types.SetNull(types.StringType)
+	}
+	var kept []string
+	for _, p := range setStrings(ctx, prior, diags) {
+		if slices.Contains(actual, p) {
+			kept = append(kept, p)
+		}
+	}
+	return stringSet(kept)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// fillUnknownNull replaces unknown values so a partial state can be saved after a failed read.
+func fillUnknownNull(m *keyResourceModel) {
+	for _, s := range []*types.String{&m.Start, &m.Status, &m.CreatedAt, &m.UpdatedAt, &m.LastUsedAt} {
+		if s.IsUnknown() {
+			*s = types.StringNull()
+		}
+	}
+	if u := m.Unkey; u != nil {
+		if u.Identity.IsUnknown() {
+			u.Identity = types.ObjectNull(identityAttrTypes)
+		}
+		if u.EffectivePermissions.IsUnknown() {
+			u.EffectivePermissions = types.SetNull(types.StringType)
+		}
+		if u.RemainingCredits.IsUnknown() {
+			u.RemainingCredits = types.Int64Null()
+		}
+	}
+}
+
+// validateUnkeyConfig checks the cross-field rules of the Unkey spec.
+func validateUnkeyConfig(u *unkeyModel, diags *diag.Diagnostics) {
+	if c := u.Credits; c != nil && c.Refill != nil {
+		p := path.Root("unkey").AtName("credits").AtName("refill").AtName("refill_day")
+		interval := c.Refill.Interval.ValueString()
+		switch {
+		case c.Refill.Interval.IsUnknown() || c.Refill.RefillDay.IsUnknown():
+		case interval == unkey.RefillMonthly && c.Refill.RefillDay.IsNull():
+			diags.AddAttributeError(p, "Missing refill day", "unkey.credits.refill.refill_day is required when interval is \"monthly\".")
+		case interval == unkey.RefillDaily && !c.Refill.RefillDay.IsNull():
+			diags.AddAttributeError(p, "Refill day not allowed", "unkey.credits.refill.refill_day must not be set when interval is \"daily\".")
+		}
+	}
+}
+
+// validateExpiry requires a new or changed expiry to be in the future and before the API's bound.
+// An unchanged expiry is not checked, so a key that expired naturally does not block plans.
+func validateExpiry(planned, prior timetypes.RFC3339, now time.Time, diags *diag.Diagnostics) {
+	if planned.IsNull() || planned.IsUnknown() {
+		return
+	}
+	if eq, _ := planned.StringSemanticEquals(context.Background(), prior); eq {
+		return
+	}
+	t, d := planned.ValueRFC3339Time()
+	if d.HasError() {
+		diags.Append(d...)
+		return
+	}
+	switch {
+	case !t.After(now):
+		diags.AddAttributeError(path.Root("expires_at"), "Expiry in the past",
+			fmt.Sprintf("expires_at %s is not in the future (now is %s).", planned.ValueString(), now.UTC().Format(time.RFC3339)))
+	case t.UnixMilli() > unkey.ExpiresMaxMillis:
+		diags.AddAttributeError(path.Root("expires_at"), "Expiry too far in the future",
+			fmt.Sprintf("expires_at %s is after %s, the latest expiry the API accepts.", planned.ValueString(), unkey.FormatTime(unkey.ExpiresMaxMillis)))
+	}
+}
