@@ -1,0 +1,403 @@
+// Package devserver is a local backend that speaks the Unkey API v2 (and, through the Mixpeek
+// files of this package, the Mixpeek API-key protocol) on top of an embedded SQLite database.
+// It exists so the provider can be developed, demoed and tested without network access.
+package devserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/cipher"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a Server.
+//
+// Encryption opt-in: real Unkey stores recoverable keys only for APIs whose keyspace has
+// "store_encrypted_keys" switched on in the dashboard, and the public API cannot switch it. The
+// request schemas forbid extra fields, so the local server cannot take the switch from a request
+// either. Instead every API created while EncryptAllAPIs is true is opted in (the devserver
+// command turns this on by default so recoverable keys just work), and SetAPIEncryption flips
+// the flag of one API afterwards, which is how tests reach the 412 paths. With EncryptAllAPIs
+// false (the zero value) new APIs behave like ones made through Unkey's apis.createApi.
+type Config struct {
+	// DBPath is the SQLite file; "" or ":memory:" keeps everything in memory.
+	DBPath string
+	// RootKey is the bearer token clients must send; "" generates "unkey_" + base58 of 24
+	// random bytes (see RootKey()).
+	RootKey string
+	// MasterKey is the 32-byte AES-256 key sealing recoverable keys; nil generates one and
+	// persists it in the database so a file database keeps working across restarts.
+	MasterKey []byte
+	// EncryptAllAPIs opts every newly created API into key encryption (see above).
+	EncryptAllAPIs bool
+	// Now is the clock for timestamps, expiry checks and rate-limit windows; nil is time.Now.
+	Now func() time.Time
+	// Logger receives one line per request (method, path, status, duration, request id); nil
+	// discards. Keys, root keys, Authorization headers and bodies are never logged.
+	Logger *slog.Logger
+}
+
+// Stats counts HTTP requests received, whatever their outcome.
+type Stats struct {
+	Requests int64
+	// ByRoute is keyed by URL path, e.g. "/v2/keys.createKey".
+	ByRoute map[string]int64
+}
+
+// Server is the local backend. Create it with New and release it with Close.
+type Server struct {
+	// db has a single connection (see openDB): inside withTx use only the transaction.
+	db             *sql.DB
+	now            func() time.Time
+	log            *slog.Logger
+	encryptAllAPIs bool
+	rootKey        string
+	rootKeyDigest  [32]byte
+	aead           cipher.AEAD
+
+	statsMu sync.Mutex
+	stats   Stats
+
+	limiter rateLimiter
+
+	httpMu  sync.Mutex
+	httpSrv *http.Server
+}
+
+// maxBodyBytes is Unkey's request body limit (larger bodies are a 413).
+const maxBodyBytes = 10 << 20
+
+// New opens (or creates) the database and prepares a server; it does not listen yet.
+func New(cfg Config) (*Server, error) {
+	db, err := openDB(cfg.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	mk, err := loadMasterKey(db, cfg.MasterKey)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	aead, err := newAEAD(mk)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Server{
+		db:             db,
+		now:            cfg.Now,
+		log:            cfg.Logger,
+		encryptAllAPIs: cfg.EncryptAllAPIs,
+		rootKey:        cfg.RootKey,
+		aead:           aead,
+		stats:          Stats{ByRoute: map[string]int64{}},
+		limiter:        rateLimiter{windows: map[string]rlWindow{}},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.rootKey == "" {
+		s.rootKey = "unkey_" + randomBase58(24)
+	}
+	s.rootKeyDigest = sha256.Sum256([]byte(s.rootKey))
+	return s, nil
+}
+
+// RootKey returns the bearer token the server accepts.
+func (s *Server) RootKey() string { return s.rootKey }
+
+// nowMillis is the current time in Unix ms, the unit of every stored timestamp.
+func (s *Server) nowMillis() int64 { return s.now().UnixMilli() }
+
+// Handler returns the HTTP handler serving the Unkey routes, the Mixpeek routes and liveness.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.registerUnkey(mux)
+	s.registerMixpeek(mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.count(r.URL.Path)
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		if _, pattern := mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/v2/") {
+			s.writeError(sw, r, newID("req"), &apiError{status: http.StatusNotFound, code: "unkey/data/route_not_found", title: "Not Found", detail: "No route matches " + r.Method + " " + r.URL.Path + "."})
+		} else {
+			mux.ServeHTTP(sw, r)
+		}
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration", time.Since(start), "requestId", sw.Header().Get("X-Request-Id"))
+	})
+}
+
+// Listen serves Handler on addr in a background goroutine and returns the base URL.
+func (s *Server) Listen(addr string) (string, error) {
+	s.httpMu.Lock()
+	defer s.httpMu.Unlock()
+	if s.httpSrv != nil {
+		return "", errors.New("devserver: already listening")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = srv
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops the listener, letting in-flight requests finish, then closes the database.
+func (s *Server) Close() error {
+	s.httpMu.Lock()
+	srv := s.httpSrv
+	s.httpSrv = nil
+	s.httpMu.Unlock()
+	var errs []error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		errs = append(errs, srv.Shutdown(ctx))
+	}
+	errs = append(errs, s.db.Close())
+	return errors.Join(errs...)
+}
+
+// Stats returns a copy of the request counters.
+func (s *Server) Stats() Stats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	out := Stats{Requests: s.stats.Requests, ByRoute: make(map[string]int64, len(s.stats.ByRoute))}
+	for k, v := range s.stats.ByRoute {
+		out.ByRoute[k] = v
+	}
+	return out
+}
+
+// ResetStats zeroes the request counters.
+func (s *Server) ResetStats() {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	s.stats = Stats{ByRoute: map[string]int64{}}
+}
+
+func (s *Server) count(path string) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	s.stats.Requests++
+	s.stats.ByRoute[path]++
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// authenticate checks the bearer root key. Unkey answers a missing or malformed header with 400
+// and an unknown key with 401; digests are compared so timing reveals nothing about the key.
+func (s *Server) authenticate(r *http.Request) *apiError {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return &apiError{status: http.StatusBadRequest, code: "unkey/authentication/missing", title: "Bad Request", detail: "Authorization header is missing. Provide 'Authorization: Bearer <root key>'."}
+	}
+	token, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return &apiError{status: http.StatusBadRequest, code: "unkey/authentication/malformed", title: "Bad Request", detail: "Authorization header must have the form 'Bearer <root key>'."}
+	}
+	digest := sha256.Sum256([]byte(token))
+	if subtle.ConstantTimeCompare(digest[:], s.rootKeyDigest[:]) != 1 {
+		return &apiError{status: http.StatusUnauthorized, code: "unkey/authentication/key_not_found", title: "Unauthorized", detail: "The provided root key is invalid."}
+	}
+	return nil
+}
+
+type responseMeta struct {
+	RequestID string `json:"requestId"`
+}
+
+type pagination struct {
+	Cursor  string `json:"cursor,omitempty"`
+	HasMore bool   `json:"hasMore"`
+}
+
+// listResult makes an endpoint answer with the list envelope.
+type listResult struct {
+	data       any
+	pagination pagination
+}
+
+// noData makes an endpoint answer with an envelope holding only meta.
+type noData struct{}
+
+// validatable is implemented by every request body type.
+type validatable interface {
+	validate(v *validator)
+}
+
+// endpoint adapts a typed handler to HTTP in Unkey's middleware order: body schema validation
+// (400), then authentication (400/401), then the handler.
+func endpoint[T any, P interface {
+	*T
+	validatable
+}](s *Server, fn func(ctx context.Context, req P) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		reqID := newID("req")
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				s.writeError(w, r, reqID, &apiError{status: http.StatusRequestEntityTooLarge, code: "user/unprocessable_entity/request_body_too_large", title: "Request Entity Too Large", detail: "The request body exceeds 10 MiB."})
+				return
+			}
+			s.writeError(w, r, reqID, badField("body", "could not read the request body"))
+			return
+		}
+		req := P(new(T))
+		if apiErr := decodeRequest(body, req); apiErr != nil {
+			s.writeError(w, r, reqID, apiErr)
+			return
+		}
+		var v validator
+		req.validate(&v)
+		if apiErr := v.err(); apiErr != nil {
+			s.writeError(w, r, reqID, apiErr)
+			return
+		}
+		if apiErr := s.authenticate(r); apiErr != nil {
+			s.writeError(w, r, reqID, apiErr)
+			return
+		}
+		data, err := fn(r.Context(), req)
+		if err != nil {
+			var apiErr *apiError
+			if !errors.As(err, &apiErr) {
+				s.log.Error("handler failed", "path", r.URL.Path, "requestId", reqID, "err", err)
+				apiErr = errInternal()
+			}
+			s.writeError(w, r, reqID, apiErr)
+			return
+		}
+		s.writeData(w, reqID, data)
+	}
+}
+
+func (s *Server) writeData(w http.ResponseWriter, reqID string, data any) {
+	m := responseMeta{RequestID: reqID}
+	switch d := data.(type) {
+	case listResult:
+		s.writeJSON(w, "application/json", http.StatusOK, reqID, struct {
+			Meta       responseMeta `json:"meta"`
+			Data       any          `json:"data"`
+			Pagination pagination   `json:"pagination"`
+		}{m, d.data, d.pagination})
+	case noData:
+		s.writeJSON(w, "application/json", http.StatusOK, reqID, struct {
+			Meta responseMeta `json:"meta"`
+		}{m})
+	default:
+		s.writeJSON(w, "application/json", http.StatusOK, reqID, struct {
+			Meta responseMeta `json:"meta"`
+			Data any          `json:"data"`
+		}{m, d})
+	}
+}
+
+// writeError writes the error envelope; like Unkey it answers application/problem+json when the
+// client accepts it.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, reqID string, e *apiError) {
+	ct := "application/json"
+	accept := r.Header.Get("Accept")
+	if strings.Contains(accept, "application/problem+json") || strings.Contains(accept, "application/*") || strings.Contains(accept, "*/*") {
+		ct = "application/problem+json"
+	}
+	s.writeJSON(w, ct, e.status, reqID, struct {
+		Meta  responseMeta `json:"meta"`
+		Error errorBody    `json:"error"`
+	}{responseMeta{RequestID: reqID}, e.body()})
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, contentType string, status int, reqID string, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // details quote things like "Bearer <root key>"
+	err := enc.Encode(v)
+	b := buf.Bytes()
+	if err != nil {
+		s.log.Error("encode response", "requestId", reqID, "err", err)
+		status = http.StatusInternalServerError
+		b = []byte(`{"meta":{"requestId":"` + reqID + `"},"error":{"title":"Internal Server Error","detail":"could not encode the response","status":500,"type":"https://unkey.com/docs/errors/unkey/application/unexpected_error"}}`)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Request-Id", reqID)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// registerUnkey mounts every Unkey v2 route on mux.
+func (s *Server) registerUnkey(mux *http.ServeMux) {
+	liveness := func(w http.ResponseWriter, r *http.Request) {
+		s.writeData(w, newID("req"), map[string]string{"message": "OK"})
+	}
+	mux.HandleFunc("GET /v2/liveness", liveness)
+	mux.HandleFunc("POST /v2/liveness", liveness)
+
+	routes := map[string]http.HandlerFunc{
+		"apis.createApi": endpoint(s, s.handleCreateAPI),
+		"apis.getApi":    endpoint(s, s.handleGetAPI),
+		"apis.deleteApi": endpoint(s, s.handleDeleteAPI),
+		"apis.listKeys":  endpoint(s, s.handleListKeys),
+
+		"keys.createKey":     endpoint(s, s.handleCreateKey),
+		"keys.getKey":        endpoint(s, s.handleGetKey),
+		"keys.updateKey":     endpoint(s, s.handleUpdateKey),
+		"keys.deleteKey":     endpoint(s, s.handleDeleteKey),
+		"keys.verifyKey":     endpoint(s, s.handleVerifyKey),
+		"keys.whoami":        endpoint(s, s.handleWhoami),
+		"keys.rerollKey":     endpoint(s, s.handleRerollKey),
+		"keys.updateCredits": endpoint(s, s.handleUpdateCredits),
+
+		"keys.addPermissions":    endpoint(s, s.handleAddPermissions),
+		"keys.setPermissions":    endpoint(s, s.handleSetPermissions),
+		"keys.removePermissions": endpoint(s, s.handleRemovePermissions),
+		"keys.addRoles":          endpoint(s, s.handleAddRoles),
+		"keys.setRoles":          endpoint(s, s.handleSetRoles),
+		"keys.removeRoles":       endpoint(s, s.handleRemoveRoles),
+
+		"permissions.createPermission": endpoint(s, s.handleCreatePermission),
+		"permissions.getPermission":    endpoint(s, s.handleGetPermission),
+		"permissions.listPermissions":  endpoint(s, s.handleListPermissions),
+		"permissions.deletePermission": endpoint(s, s.handleDeletePermission),
+		"permissions.createRole":       endpoint(s, s.handleCreateRole),
+		"permissions.getRole":          endpoint(s, s.handleGetRole),
+		"permissions.listRoles":        endpoint(s, s.handleListRoles),
+		"permissions.deleteRole":       endpoint(s, s.handleDeleteRole),
+
+		"identities.createIdentity": endpoint(s, s.handleCreateIdentity),
+		"identities.getIdentity":    endpoint(s, s.handleGetIdentity),
+		"identities.deleteIdentity": endpoint(s, s.handleDeleteIdentity),
+	}
+	for name, h := range routes {
+		mux.HandleFunc("POST /v2/"+name, h)
+	}
+}

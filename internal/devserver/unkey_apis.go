@@ -1,0 +1,179 @@
+package devserver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+)
+
+// apiRow is a live (not deleted) API.
+type apiRow struct {
+	id                 string
+	name               string
+	storeEncryptedKeys bool
+}
+
+// loadAPI returns a non-deleted API or errAPINotFound.
+func loadAPI(ctx context.Context, q querier, apiID string) (apiRow, error) {
+	a := apiRow{id: apiID}
+	err := q.QueryRowContext(ctx, `SELECT name, store_encrypted_keys FROM apis WHERE id = ? AND deleted_at IS NULL`, apiID).
+		Scan(&a.name, &a.storeEncryptedKeys)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, errAPINotFound()
+	}
+	return a, err
+}
+
+// CreateAPI creates an API like apis.createApi does.
+func (s *Server) CreateAPI(ctx context.Context, name string) (string, error) {
+	if n := utf8.RuneCountInString(name); n < unkey.APINameMinLength || n > unkey.APINameMaxLength {
+		return "", fmt.Errorf("api name must be %d..%d characters", unkey.APINameMinLength, unkey.APINameMaxLength)
+	}
+	id := newID("api")
+	_, err := s.db.ExecContext(ctx, `INSERT INTO apis(id, name, keyspace_id, store_encrypted_keys, created_at) VALUES (?, ?, ?, ?, ?)`,
+		id, name, newID("ks"), s.encryptAllAPIs, s.nowMillis())
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// EnsureAPI returns the oldest live API called name, creating it when there is none. The
+// devserver command uses it so restarting on the same database keeps the same api_id.
+func (s *Server) EnsureAPI(ctx context.Context, name string) (string, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM apis WHERE name = ? AND deleted_at IS NULL ORDER BY created_at, id LIMIT 1`, name).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	return s.CreateAPI(ctx, name)
+}
+
+// SetAPIEncryption opts an API into (or out of) storing recoverable keys, the local stand-in
+// for Unkey's dashboard-only keyspace setting.
+func (s *Server) SetAPIEncryption(apiID string, on bool) error {
+	res, err := s.db.Exec(`UPDATE apis SET store_encrypted_keys = ? WHERE id = ? AND deleted_at IS NULL`, on, apiID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("api %s not found", apiID)
+	}
+	return nil
+}
+
+type createAPIRequest struct {
+	Name *string `json:"name"`
+}
+
+func (r *createAPIRequest) validate(v *validator) {
+	v.reqStr("body.name", r.Name, unkey.APINameMinLength, unkey.APINameMaxLength, nil)
+}
+
+func (s *Server) handleCreateAPI(ctx context.Context, req *createAPIRequest) (any, error) {
+	id, err := s.CreateAPI(ctx, *req.Name)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"apiId": id}, nil
+}
+
+// apiIDRequest is the body of apis.getApi and apis.deleteApi.
+type apiIDRequest struct {
+	APIID *string `json:"apiId"`
+}
+
+func (r *apiIDRequest) validate(v *validator) {
+	// The response schema's apiId is 8..255; the request repeats that bound.
+	v.reqStr("body.apiId", r.APIID, 8, unkey.APIIDMaxLength, unkey.IdentifierPattern)
+}
+
+func (s *Server) handleGetAPI(ctx context.Context, req *apiIDRequest) (any, error) {
+	a, err := loadAPI(ctx, s.db, *req.APIID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"id": a.id, "name": a.name}, nil
+}
+
+func (s *Server) handleDeleteAPI(ctx context.Context, req *apiIDRequest) (any, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE apis SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, s.nowMillis(), *req.APIID)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, errAPINotFound()
+	}
+	return struct{}{}, nil
+}
+
+type listKeysRequest struct {
+	APIID               *string `json:"apiId"`
+	Limit               *int64  `json:"limit"`
+	Cursor              *string `json:"cursor"`
+	ExternalID          *string `json:"externalId"`
+	Decrypt             *bool   `json:"decrypt"`
+	RevalidateKeysCache *bool   `json:"revalidateKeysCache"`
+}
+
+func (r *listKeysRequest) validate(v *validator) {
+	v.reqStr("body.apiId", r.APIID, 1, -1, nil)
+	if r.Limit != nil {
+		v.intRange("body.limit", *r.Limit, 1, unkey.ListKeysMaxLimit)
+	}
+	v.optStr("body.externalId", r.ExternalID, 1, -1, nil)
+}
+
+// handleListKeys pages by key id; the cursor is the first id of the next page (inclusive), as
+// Unkey does. revalidateKeysCache is accepted and ignored like upstream.
+func (s *Server) handleListKeys(ctx context.Context, req *listKeysRequest) (any, error) {
+	a, err := loadAPI(ctx, s.db, *req.APIID)
+	if err != nil {
+		return nil, err
+	}
+	decrypt := req.Decrypt != nil && *req.Decrypt
+	if decrypt && !a.storeEncryptedKeys {
+		return nil, errEncryptionNotEnabled()
+	}
+	limit := int64(unkey.ListKeysDefault)
+	if req.Limit != nil {
+		limit = *req.Limit
+	}
+	cursor := ""
+	if req.Cursor != nil {
+		cursor = *req.Cursor
+	}
+	query := keySelect + ` WHERE k.api_id = ? AND k.deleted_at IS NULL AND k.id >= ?`
+	args := []any{a.id, cursor}
+	if req.ExternalID != nil {
+		query += ` AND k.identity_id = (SELECT id FROM identities WHERE external_id = ?)`
+		args = append(args, *req.ExternalID)
+	}
+	query += ` ORDER BY k.id LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := queryKeys(ctx, s.db, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	page := pagination{}
+	if int64(len(rows)) > limit {
+		page = pagination{Cursor: rows[limit].id, HasMore: true}
+		rows = rows[:limit]
+	}
+	data := make([]keyResponseData, 0, len(rows))
+	for _, k := range rows {
+		kd, err := s.keyResponse(ctx, s.db, k, decrypt)
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, kd)
+	}
+	return listResult{data: data, pagination: page}, nil
+}
