@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
@@ -67,6 +68,14 @@ type keyResourceModel struct {
 	LastUsedAt  types.String      `tfsdk:"last_used_at"`
 	Unkey       *unkeyModel       `tfsdk:"unkey"`
 	Mixpeek     *mixpeekModel     `tfsdk:"mixpeek"`
+
+	StorePlaintext         types.Bool   `tfsdk:"store_plaintext"`
+	PlaintextAgeRecipients types.Set    `tfsdk:"plaintext_age_recipients"`
+	EncryptedPlaintext     types.String `tfsdk:"encrypted_plaintext"`
+	RotationTriggers       types.Map    `tfsdk:"rotation_triggers"`
+	ExpireAfter            types.String `tfsdk:"expire_after"`
+	RotateAfter            types.String `tfsdk:"rotate_after"`
+	RevokeGracePeriod      types.String `tfsdk:"revoke_grace_period"`
 }
 
 type unkeyModel struct {
@@ -181,6 +190,10 @@ func (r *keyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 				MarkdownDescription: "When the key stops verifying, as an RFC 3339 time such as `2027-06-30T00:00:00Z` (Unkey `expires`, in milliseconds on the wire). Must be in the future when it is set or changed, and before 2100-01-01. Updates in place; removing it makes the key never expire. A key that reaches its expiry stays in state with `status = \"expired\"` and plans nothing until `expires_at` is changed (an in-place update that reactivates it) or the key is replaced.",
 				CustomType:          timetypes.RFC3339Type{},
 				Optional:            true,
+				Computed:            true,
+				Validators: []validator.String{
+					stringvalidator.ConflictsWith(path.MatchRoot("expire_after")),
+				},
 			},
 			"enabled": schema.BoolAttribute{
 				MarkdownDescription: "Whether the key verifies (Unkey `enabled`). Default `true`. Updates in place; a key disabled outside Terraform shows up as a change back to `true`.",
@@ -219,6 +232,49 @@ func (r *keyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 			},
 			"unkey":   unkeySchema(),
 			"mixpeek": mixpeekSchema(),
+
+			"store_plaintext": schema.BoolAttribute{
+				MarkdownDescription: "Keep the plaintext in state. Default `true`. With `false`, `plaintext` stays null for the resource's whole life; the plan warns when the secret would then be unrecoverable. Changing it to `false` clears the stored plaintext in place; changing it back to `true` replaces the key, since the old plaintext is gone.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
+					resp.RequiresReplace = !req.StateValue.IsNull() && !req.StateValue.ValueBool() && req.PlanValue.ValueBool()
+				}, "Replaces the key when changed from false to true.", "Replaces the key when changed from `false` to `true`.")},
+			},
+			"plaintext_age_recipients": schema.SetAttribute{
+				MarkdownDescription: "Encrypt the plaintext at create for these [age](https://age-encryption.org) X25519 recipients (`age1...`) and keep only `encrypted_plaintext`; `plaintext` stays null. Decrypt with `age --decrypt -i key.txt`. Forces replacement.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(ageRecipientValidator{})},
+				PlanModifiers:       []planmodifier.Set{setplanmodifier.RequiresReplace()},
+			},
+			"encrypted_plaintext": schema.StringAttribute{
+				MarkdownDescription: "The plaintext encrypted for `plaintext_age_recipients`, ASCII-armored; null without recipients.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"rotation_triggers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary values that replace the key when any of them changes, for example `{ rotation = time_rotating.key.id }`. Provider-side only.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			},
+			"expire_after": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Lifetime of the key as a Go duration such as `720h`: `expires_at` becomes the creation time plus this duration. Conflicts with `expires_at`. Between %s and %s.", minRotationDuration, maxRotationDuration),
+				Optional:            true,
+				Validators:          []validator.String{durationValidator{min: minRotationDuration, max: maxRotationDuration}},
+			},
+			"rotate_after": schema.StringAttribute{
+				MarkdownDescription: "Age after which a plan replaces the key, as a Go duration such as `600h`; no time resource needed. Must be shorter than `expire_after` when both are set. Combine with `lifecycle { create_before_destroy = true }` and `revoke_grace_period` for rotation without downtime.",
+				Optional:            true,
+				Validators:          []validator.String{durationValidator{min: minRotationDuration, max: maxRotationDuration}},
+			},
+			"revoke_grace_period": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("On destroy, including the destroy half of a replacement, keep the old key valid for this long (a Go duration, at most %s) by setting its expiry instead of revoking it at once. Default: revoke immediately.", maxGracePeriod),
+				Optional:            true,
+				Validators:          []validator.String{durationValidator{min: 0, max: maxGracePeriod}},
+			},
 		},
 	}
 }
@@ -443,8 +499,18 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		return
 	}
 
+	var cfg keyResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.planLifecycle(ctx, &cfg, &plan, state, resp)
 	validateExpiry(plan.ExpiresAt, stateExpiry(state), r.data.now(), &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || state == nil {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state == nil {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
 

@@ -185,7 +185,7 @@ func (r *keyResource) createMixpeek(ctx context.Context, plan *keyResourceModel,
 		return
 	}
 	tflog.Debug(ctx, "created mixpeek key", map[string]any{"key_id": created.KeyID})
-	plan.Plaintext = types.StringValue(created.Plaintext)
+	storeSecret(ctx, plan, created.Plaintext, diags)
 	applyMixpeekKey(ctx, plan, &created.Key, diags)
 }
 
@@ -275,6 +275,13 @@ func (r *keyResource) updateMixpeek(ctx context.Context, plan, state *keyResourc
 
 func (r *keyResource) deleteMixpeek(ctx context.Context, state *keyResourceModel, diags *diag.Diagnostics) {
 	email := state.Mixpeek.UserEmail.ValueString()
+	if until, ok := r.graceExpiry(state); ok {
+		_, err := r.data.mixpeek.UpdateKey(ctx, email, state.Name.ValueString(), mixpeek.UpdateKeyRequest{ExpiresAt: mixpeek.Value(until.Format(time.RFC3339))})
+		if err != nil && !mixpeek.IsNotFound(err) {
+			diags.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s (%q) to expire at %s for its grace period: %s", state.ID.ValueString(), state.Name.ValueString(), until.Format(time.RFC3339), err))
+		}
+		return
+	}
 	err := r.data.mixpeek.RevokeKey(ctx, email, state.Name.ValueString())
 	if err != nil && !mixpeek.IsNotFound(err) {
 		diags.AddError("Error revoking key", fmt.Sprintf("Could not revoke key %s (%q) of %s: %s", state.ID.ValueString(), state.Name.ValueString(), email, err))

@@ -286,5 +286,5 @@ func (p *apikeyProvider) DataSources(context.Context) []func() datasource.DataSo
 }
 
 func (p *apikeyProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{}
+	return []func() ephemeral.EphemeralResource{NewKeyEphemeralResource}
 }

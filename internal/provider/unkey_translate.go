@@ -56,7 +56,7 @@ func (r *keyResource) createUnkey(ctx context.Context, plan *keyResourceModel, d
 	}
 	tflog.Debug(ctx, "created unkey key", map[string]any{"key_id": created.KeyID})
 	plan.ID = types.StringValue(created.KeyID)
-	plan.Plaintext = types.StringValue(created.Key)
+	storeSecret(ctx, plan, created.Key, diags)
 
 	key, err := r.getKeyAfterWrite(ctx, created.KeyID)
 	if err != nil {
@@ -325,6 +325,15 @@ func (r *keyResource) updateUnkey(ctx context.Context, plan, state *keyResourceM
 }
 
 func (r *keyResource) deleteUnkey(ctx context.Context, state *keyResourceModel, diags *diag.Diagnostics) {
+	if until, ok := r.graceExpiry(state); ok {
+		ms := until.UnixMilli()
+		err := r.data.unkey.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: state.ID.ValueString(), Expires: unkey.Value(ms)})
+		if err != nil && !unkey.IsNotFound(err) {
+			diags.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s to expire at %s for its grace period: %s", state.ID.ValueString(), until.Format(time.RFC3339), err))
+		}
+		tflog.Info(ctx, "key left to expire after its grace period", map[string]any{"key_id": state.ID.ValueString(), "expires_at": until.Format(time.RFC3339)})
+		return
+	}
 	permanent := state.Unkey != nil && state.Unkey.PermanentDelete.ValueBool()
 	err := r.data.unkey.DeleteKey(ctx, state.ID.ValueString(), permanent)
 	if err != nil && !unkey.IsNotFound(err) {

@@ -1,0 +1,204 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// Secrets out of state and rotation: backend-neutral behaviour of apikey_key.
+
+// Bounds of the rotation durations; one place for validators and docs.
+const (
+	minRotationDuration = time.Minute
+	maxRotationDuration = 100 * 365 * 24 * time.Hour
+	maxGracePeriod      = 90 * 24 * time.Hour
+)
+
+// planLifecycle fills the plan values that follow from the secret and rotation settings. It runs
+// for creates and updates, after the backend checks.
+func (r *keyResource) planLifecycle(ctx context.Context, cfg, plan, state *keyResourceModel, resp *resource.ModifyPlanResponse) {
+	now := r.data.now()
+
+	// expires_at is computed from expire_after, or follows the configuration (null clears it).
+	switch {
+	case !cfg.ExpireAfter.IsNull() && !cfg.ExpireAfter.IsUnknown():
+		d, _ := time.ParseDuration(cfg.ExpireAfter.ValueString())
+		base := now
+		if state != nil {
+			if t, err := time.Parse(time.RFC3339Nano, state.CreatedAt.ValueString()); err == nil {
+				base = t
+			}
+		}
+		plan.ExpiresAt = timetypes.NewRFC3339TimeValue(base.Add(d).UTC().Truncate(time.Millisecond))
+		if state != nil {
+			if eq, _ := plan.ExpiresAt.StringSemanticEquals(ctx, state.ExpiresAt); eq {
+				plan.ExpiresAt = state.ExpiresAt
+			}
+		}
+	case cfg.ExpiresAt.IsNull():
+		plan.ExpiresAt = timetypes.NewRFC3339Null()
+	}
+
+	if !plan.ExpireAfter.IsNull() && !plan.RotateAfter.IsNull() {
+		expire, _ := time.ParseDuration(plan.ExpireAfter.ValueString())
+		rotate, _ := time.ParseDuration(plan.RotateAfter.ValueString())
+		if rotate >= expire {
+			resp.Diagnostics.AddAttributeError(path.Root("rotate_after"), "Rotation after expiry",
+				fmt.Sprintf("rotate_after (%s) must be shorter than expire_after (%s), or the key expires before it is rotated.", rotate, expire))
+		}
+	}
+
+	keepPlaintext := plan.StorePlaintext.ValueBool() && (plan.PlaintextAgeRecipients.IsNull() || len(plan.PlaintextAgeRecipients.Elements()) == 0)
+	if state == nil {
+		if !keepPlaintext {
+			plan.Plaintext = types.StringNull()
+		}
+		if plan.PlaintextAgeRecipients.IsNull() {
+			plan.EncryptedPlaintext = types.StringNull()
+		}
+		if !keepPlaintext && plan.PlaintextAgeRecipients.IsNull() && !r.recoverable(plan) {
+			resp.Diagnostics.AddAttributeWarning(path.Root("store_plaintext"), "The key's secret will be unrecoverable",
+				"store_plaintext is false and no plaintext_age_recipients are set, and this key cannot be revealed later: its plaintext is shown to nobody. Set plaintext_age_recipients to keep an encrypted copy, or (Unkey) unkey.recoverable = true with an API that stores encrypted keys to read it through the apikey_key ephemeral resource.")
+		}
+		return
+	}
+
+	if !keepPlaintext {
+		plan.Plaintext = types.StringNull()
+	}
+
+	// Rotation by age: once the key is older than rotate_after, a normal plan replaces it.
+	if !plan.RotateAfter.IsNull() && !plan.RotateAfter.IsUnknown() {
+		rotate, _ := time.ParseDuration(plan.RotateAfter.ValueString())
+		created, err := time.Parse(time.RFC3339Nano, state.CreatedAt.ValueString())
+		if err == nil && !now.Before(created.Add(rotate)) {
+			resp.Diagnostics.AddAttributeWarning(path.Root("rotate_after"), "Key due for rotation",
+				fmt.Sprintf("Key %s was created at %s and rotate_after is %s, so this plan replaces it.", state.ID.ValueString(), state.CreatedAt.ValueString(), rotate))
+			plan.CreatedAt = types.StringUnknown()
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("created_at"))
+		}
+	}
+}
+
+func (r *keyResource) recoverable(m *keyResourceModel) bool {
+	return m.Unkey != nil && m.Unkey.Recoverable.ValueBool()
+}
+
+// storeSecret places a freshly created plaintext in the model according to store_plaintext and
+// plaintext_age_recipients.
+func storeSecret(ctx context.Context, m *keyResourceModel, plaintext string, diags *diag.Diagnostics) {
+	recipients := setStrings(ctx, m.PlaintextAgeRecipients, diags)
+	if len(recipients) > 0 {
+		armored, err := encryptForRecipients(plaintext, recipients)
+		if err != nil {
+			diags.AddAttributeError(path.Root("plaintext_age_recipients"), "Error encrypting the key", err.Error())
+			return
+		}
+		m.EncryptedPlaintext = types.StringValue(armored)
+		m.Plaintext = types.StringNull()
+		return
+	}
+	m.EncryptedPlaintext = types.StringNull()
+	if m.StorePlaintext.ValueBool() {
+		m.Plaintext = types.StringValue(plaintext)
+	} else {
+		m.Plaintext = types.StringNull()
+	}
+}
+
+func encryptForRecipients(plaintext string, recipients []string) (string, error) {
+	parsed := make([]age.Recipient, 0, len(recipients))
+	for _, r := range recipients {
+		rec, err := parseAgeRecipient(r)
+		if err != nil {
+			return "", err
+		}
+		parsed = append(parsed, rec)
+	}
+	var buf bytes.Buffer
+	aw := armor.NewWriter(&buf)
+	w, err := age.Encrypt(aw, parsed...)
+	if err != nil {
+		return "", fmt.Errorf("starting age encryption: %w", err)
+	}
+	if _, err := io.WriteString(w, plaintext); err != nil {
+		return "", fmt.Errorf("encrypting: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return "", fmt.Errorf("finishing age encryption: %w", err)
+	}
+	if err := aw.Close(); err != nil {
+		return "", fmt.Errorf("finishing the armor: %w", err)
+	}
+	return buf.String(), nil
+}
+
+func parseAgeRecipient(s string) (age.Recipient, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "age1") {
+		return age.ParseX25519Recipient(s)
+	}
+	return nil, fmt.Errorf("%q is not an age X25519 recipient (age1...)", truncate(s, 16))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// ageRecipientValidator rejects malformed recipients at plan time.
+type ageRecipientValidator struct{}
+
+var _ validator.String = ageRecipientValidator{}
+
+func (ageRecipientValidator) Description(context.Context) string {
+	return "an age X25519 recipient such as age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+}
+
+func (v ageRecipientValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (ageRecipientValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseAgeRecipient(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid age recipient", fmt.Sprintf("plaintext_age_recipients: %s.", err))
+	}
+}
+
+// revokeWithGrace ends a key's life at now+grace instead of deleting it, so consumers have time
+// to switch to its replacement. It reports false when no grace period applies.
+func (r *keyResource) graceExpiry(state *keyResourceModel) (time.Time, bool) {
+	if state.RevokeGracePeriod.IsNull() || state.RevokeGracePeriod.ValueString() == "" {
+		return time.Time{}, false
+	}
+	d, err := time.ParseDuration(state.RevokeGracePeriod.ValueString())
+	if err != nil || d <= 0 {
+		return time.Time{}, false
+	}
+	until := r.data.now().Add(d)
+	// Never extend a key beyond the expiry it already had.
+	if !state.ExpiresAt.IsNull() {
+		if t, diags := state.ExpiresAt.ValueRFC3339Time(); !diags.HasError() && t.Before(until) {
+			until = t
+		}
+	}
+	return until.UTC(), true
+}
