@@ -28,7 +28,7 @@ type errorBody struct {
 	Detail string            `json:"detail"`
 	Status int               `json:"status"`
 	Type   string            `json:"type"`
-	Errors []validationError `json:"errors,omitempty"`
+	Errors []validationError `json:"errors,omitzero"` // nil omits, empty stays
 }
 
 func (e *apiError) body() errorBody {
