@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -260,5 +262,40 @@ func TestPersistence(t *testing.T) {
 	}
 	if id, err := srv2.EnsureAPI(ctx, "persist"); err != nil || id != apiID {
 		t.Fatalf("EnsureAPI reused %q (err %v), want %s", id, err, apiID)
+	}
+}
+
+// TestConcurrentRequests runs writes and verifications in parallel: with a single pooled
+// connection, a handler that held a result set open across queries would deadlock here.
+func TestConcurrentRequests(t *testing.T) {
+	h := newHarness(t)
+	k := h.createKey(map[string]any{"credits": map[string]any{"remaining": 1000}})
+	errs := make(chan string, 40)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, c := range []struct{ route, body string }{
+				{"keys.verifyKey", `{"key":"` + k.Key + `"}`},
+				{"keys.createKey", `{"apiId":"` + h.apiID + `","permissions":["p` + strconv.Itoa(i%3) + `"]}`},
+			} {
+				req := httptest.NewRequest(http.MethodPost, "/v2/"+c.route, strings.NewReader(c.body))
+				req.Header.Set("Authorization", "Bearer "+h.srv.RootKey())
+				rec := httptest.NewRecorder()
+				h.handler.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					errs <- c.route + ": " + strconv.Itoa(rec.Code)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if c := h.getKey(k.KeyID)["credits"].(map[string]any); c["remaining"] != float64(980) {
+		t.Fatalf("remaining after 20 parallel verifications = %v", c["remaining"])
 	}
 }
