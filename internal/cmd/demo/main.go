@@ -1,0 +1,260 @@
+// Command demo runs the quickstart end to end against an in-process local
+// backend server, with no account anywhere:
+//
+//  1. build the provider and find (or build once) the terraform/tofu CLI;
+//  2. start the local server on a free loopback port and create an API;
+//  3. init and apply examples/quickstart through a dev_overrides CLI
+//     configuration, with the endpoint and root key in the environment;
+//  4. show the key's id and start, and check that the plaintext from the
+//     sensitive output authenticates with keys.verifyKey;
+//  5. destroy, and check that the key no longer verifies.
+//
+// The plaintext is read from "output -json" into memory and never printed.
+// Run it with "make demo".
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	start := time.Now()
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "\ndemo FAILED: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Printf("\ndemo passed in %s\n", time.Since(start).Round(time.Second))
+}
+
+func step(format string, args ...any) {
+	fmt.Printf("\n==> "+format+"\n", args...)
+}
+
+func run(ctx context.Context) error {
+	root, err := tfcli.ModuleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "apikey-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	pluginDir := filepath.Join(tmp, "plugins")
+	workDir := filepath.Join(tmp, "quickstart")
+	if err := os.Mkdir(pluginDir, 0o700); err != nil {
+		return err
+	}
+
+	step("Building the provider")
+	if _, err := tfcli.BuildProvider(ctx, root, pluginDir, "demo"); err != nil {
+		return err
+	}
+
+	step("Locating the terraform/tofu CLI")
+	bin, err := tfcli.Find(ctx)
+	if err != nil {
+		return fmt.Errorf("locating the CLI: %w", err)
+	}
+	fmt.Println(bin)
+
+	step("Starting the local backend server")
+	srv, err := devserver.New(devserver.Config{DBPath: filepath.Join(tmp, "demo.db"), EncryptAllAPIs: true})
+	if err != nil {
+		return fmt.Errorf("starting the local server: %w", err)
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = srv.Close()
+		}
+	}()
+	endpoint, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listening: %w", err)
+	}
+	apiID, err := srv.CreateAPI(ctx, "quickstart")
+	if err != nil {
+		return fmt.Errorf("creating an API: %w", err)
+	}
+	fmt.Printf("endpoint: %s\napi_id:   %s\n", endpoint, apiID)
+
+	config := filepath.Join(tmp, "cli.tfrc")
+	if err := tfcli.WriteConfig(config, map[string]string{"apikey-provider/apikey": pluginDir}); err != nil {
+		return err
+	}
+	if err := copyDir(filepath.Join(root, "examples", "quickstart"), workDir); err != nil {
+		return fmt.Errorf("copying examples/quickstart: %w", err)
+	}
+	// The root key travels in the environment only, never on a command line.
+	tf := cli{bin: bin, dir: workDir, env: tfcli.Env(config,
+		"APIKEY_BACKEND=unkey",
+		"APIKEY_ENDPOINT="+endpoint,
+		"APIKEY_TOKEN="+srv.RootKey(),
+		"TF_VAR_api_id="+apiID,
+	)}
+
+	step("%s init", filepath.Base(bin))
+	if err := tf.run(ctx, "init", "-input=false", "-no-color"); err != nil {
+		// With dev_overrides the provider needs no installation; apply works
+		// without init, so a failing init is reported but not fatal.
+		fmt.Printf("init reported an error (tolerated with dev_overrides): %v\n", err)
+	}
+
+	step("%s apply", filepath.Base(bin))
+	if err := tf.run(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		return err
+	}
+	applied := true
+	defer func() {
+		if applied { // best-effort cleanup after a failure between apply and destroy
+			_ = tf.run(context.WithoutCancel(ctx), "destroy", "-auto-approve", "-input=false", "-no-color")
+		}
+	}()
+
+	outputs, err := tf.outputs(ctx)
+	if err != nil {
+		return err
+	}
+	keyID, start, plaintext := outputs["key_id"], outputs["key_start"], outputs["plaintext"]
+	if keyID == "" || start == "" || plaintext == "" {
+		return errors.New("the quickstart outputs key_id, key_start and plaintext must all be set")
+	}
+	if !strings.HasPrefix(plaintext, start) {
+		return errors.New("the plaintext does not begin with the key's start")
+	}
+	fmt.Printf("key_id:    %s\nkey_start: %s\nplaintext: (sensitive, %d characters, not shown)\n", keyID, start, len(plaintext))
+
+	hc, err := httpclient.New(httpclient.Config{BaseURL: endpoint, Token: srv.RootKey(), UserAgent: "terraform-provider-apikey-demo"})
+	if err != nil {
+		return err
+	}
+	client := unkey.New(hc)
+
+	step("Verifying the plaintext with keys.verifyKey")
+	res, err := client.VerifyKey(ctx, unkey.VerifyKeyRequest{Key: plaintext})
+	if err != nil {
+		return fmt.Errorf("verifying the key: %w", err)
+	}
+	fmt.Printf("valid: %t (code %s)\n", res.Valid, res.Code)
+	if !res.Valid {
+		return errors.New("the key created by apply does not verify")
+	}
+
+	step("%s destroy", filepath.Base(bin))
+	applied = false
+	if err := tf.run(ctx, "destroy", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		return err
+	}
+
+	step("Verifying the destroyed key is rejected")
+	res, err = client.VerifyKey(ctx, unkey.VerifyKeyRequest{Key: plaintext})
+	if err != nil {
+		return fmt.Errorf("verifying the key: %w", err)
+	}
+	fmt.Printf("valid: %t (code %s)\n", res.Valid, res.Code)
+	if res.Valid {
+		return errors.New("the key still verifies after destroy")
+	}
+
+	step("Stopping the local backend server")
+	stopped = true
+	return srv.Close()
+}
+
+// cli runs the terraform/tofu binary in one working directory.
+type cli struct {
+	bin string
+	dir string
+	env []string
+}
+
+func (c cli) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, c.bin, args...)
+	cmd.Dir = c.dir
+	cmd.Env = c.env
+	return cmd
+}
+
+// run streams the command's output; sensitive values are redacted by the CLI.
+func (c cli) run(ctx context.Context, args ...string) error {
+	cmd := c.command(ctx, args...)
+	cmd.Stdout = os.Stdout
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w", filepath.Base(c.bin), args[0], err)
+	}
+	return nil
+}
+
+// outputs reads "output -json" into memory; it is never echoed.
+func (c cli) outputs(ctx context.Context) (map[string]string, error) {
+	cmd := c.command(ctx, "output", "-json")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("output -json: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	var parsed map[string]struct {
+		Value any `json:"value"`
+	}
+	if err := json.Unmarshal(raw, &parsed); err != nil {
+		return nil, fmt.Errorf("parsing output -json: %w", err)
+	}
+	out := make(map[string]string, len(parsed))
+	for name, o := range parsed {
+		if s, ok := o.Value.(string); ok {
+			out[name] = s
+		}
+	}
+	return out, nil
+}
+
+// copyDir copies the regular files of src (recursively) into dst, skipping
+// any local state or .terraform directory left by a manual run.
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if name == ".terraform" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o700)
+		}
+		if !d.Type().IsRegular() || strings.HasPrefix(name, "terraform.tfstate") || name == ".terraform.lock.hcl" {
+			return nil
+		}
+		data, err := os.ReadFile(path) //nolint:gosec // copying the repository's own example
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o600)
+	})
+}
