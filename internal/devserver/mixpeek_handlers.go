@@ -112,6 +112,10 @@ func (s *Server) mixpeekEndpoint(fn func(ctx context.Context, req mpRequest) (an
 			s.mpWriteError(w, r, e)
 			return
 		}
+		if rej := s.gate(w, r); rej != nil {
+			s.mpWriteError(w, r, rej.mixpeekError())
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 		if err != nil {
 			s.mpWriteError(w, r, mpErr(http.StatusBadRequest, "BadRequestError", "The request body could not be read or exceeds 10 MiB"))

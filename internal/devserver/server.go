@@ -14,6 +14,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -46,6 +47,32 @@ type Config struct {
 	// Logger receives one line per request (method, path, status, duration, request id); nil
 	// discards. Keys, root keys, Authorization headers and bodies are never logged.
 	Logger *slog.Logger
+
+	// The fields below are testing aids (see faults.go), all off when zero. They simulate the
+	// failure modes a client of a real service must handle. SetFaults changes them at runtime;
+	// Config keeps the initial values. New rejects out-of-range values.
+
+	// RateLimitPerMinute is a testing aid: a workspace-wide limit on authenticated requests per
+	// fixed one-minute window of the Now clock (0 = off). While on, every authenticated response
+	// on both protocols carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset (seconds
+	// until the window resets), and a request over the limit is answered 429 with Retry-After in
+	// the protocol's error envelope, without being processed. Liveness is exempt.
+	RateLimitPerMinute int
+	// FaultRate is a testing aid: the fraction (0..1) of authenticated requests answered with an
+	// injected 500 or 503 (about half each) in the protocol's error envelope before any
+	// processing, so nothing is written.
+	FaultRate float64
+	// DropRate is a testing aid: the fraction (0..1) of authenticated requests that are fully
+	// processed (writes committed) and then answered by closing the connection without a
+	// response, which is how a client experiences a lost response to a create that succeeded.
+	DropRate float64
+	// Latency is a testing aid: a delay added before handling every request (liveness included).
+	// A request whose context ends during the delay is abandoned unprocessed.
+	Latency time.Duration
+	// FaultSeed is a testing aid: it seeds the random source of the FaultRate and DropRate
+	// decisions, so a sequential test sees the same faults on every run (every value, 0
+	// included, is a fixed seed).
+	FaultSeed int64
 }
 
 // Stats counts HTTP requests received, whatever their outcome.
@@ -53,6 +80,15 @@ type Stats struct {
 	Requests int64
 	// ByRoute is keyed by URL path, e.g. "/v2/keys.createKey".
 	ByRoute map[string]int64
+	// ByStatus counts the responses sent, by HTTP status. Dropped responses and requests
+	// abandoned during the added latency are not in it.
+	ByStatus map[int]int64
+	// Faults counts injected 5xx responses (Config.FaultRate).
+	Faults int64
+	// Dropped counts responses thrown away after processing (Config.DropRate).
+	Dropped int64
+	// RateLimited counts 429 responses from Config.RateLimitPerMinute.
+	RateLimited int64
 }
 
 // Server is the local backend. Create it with New and release it with Close.
@@ -71,6 +107,9 @@ type Server struct {
 
 	limiter rateLimiter
 
+	// faults holds the testing aids (see faults.go).
+	faults *faultInjector
+
 	httpMu  sync.Mutex
 	httpSrv *http.Server
 }
@@ -80,6 +119,10 @@ const maxBodyBytes = 10 << 20
 
 // New opens (or creates) the database and prepares a server; it does not listen yet.
 func New(cfg Config) (*Server, error) {
+	faults := Faults{RateLimitPerMinute: cfg.RateLimitPerMinute, FaultRate: cfg.FaultRate, DropRate: cfg.DropRate, Latency: cfg.Latency}
+	if err := faults.validate(); err != nil {
+		return nil, err
+	}
 	db, err := openDB(cfg.DBPath)
 	if err != nil {
 		return nil, err
@@ -101,8 +144,9 @@ func New(cfg Config) (*Server, error) {
 		encryptAllAPIs: cfg.EncryptAllAPIs,
 		rootKey:        cfg.RootKey,
 		aead:           aead,
-		stats:          Stats{ByRoute: map[string]int64{}},
+		stats:          newStats(),
 		limiter:        rateLimiter{windows: map[string]rlWindow{}},
+		faults:         newFaultInjector(faults, cfg.FaultSeed),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -131,12 +175,37 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.count(r.URL.Path)
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		st := &reqState{faults: s.Faults()}
+		if !sleep(r.Context(), st.faults.Latency) {
+			s.log.Info("request abandoned", "method", r.Method, "path", r.URL.Path, "duration", time.Since(start), "err", r.Context().Err())
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), reqStateKey{}, st))
+		// With a drop rate the response is buffered, so it can be thrown away after the handler
+		// has committed its work.
+		var buf *bufferedWriter
+		var out http.ResponseWriter = w
+		if st.faults.DropRate > 0 {
+			buf = newBufferedWriter()
+			out = buf
+		}
+		sw := &statusWriter{ResponseWriter: out, status: http.StatusOK}
 		if _, pattern := mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/v2/") {
 			s.writeError(sw, r, newID("req"), &apiError{status: http.StatusNotFound, code: "unkey/data/route_not_found", title: "Not Found", detail: "No route matches " + r.Method + " " + r.URL.Path + "."})
 		} else {
 			mux.ServeHTTP(sw, r)
 		}
+		if st.drop {
+			s.countStat(func(c *Stats) { c.Dropped++ })
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "dropped", true,
+				"duration", time.Since(start), "requestId", sw.Header().Get("X-Request-Id"))
+			dropConnection(w)
+			return
+		}
+		if buf != nil {
+			buf.sendTo(w)
+		}
+		s.countStat(func(c *Stats) { c.ByStatus[sw.status]++ })
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration", time.Since(start), "requestId", sw.Header().Get("X-Request-Id"))
 	})
@@ -179,29 +248,39 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
+func newStats() Stats {
+	return Stats{ByRoute: map[string]int64{}, ByStatus: map[int]int64{}}
+}
+
 // Stats returns a copy of the request counters.
 func (s *Server) Stats() Stats {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	out := Stats{Requests: s.stats.Requests, ByRoute: make(map[string]int64, len(s.stats.ByRoute))}
-	for k, v := range s.stats.ByRoute {
-		out.ByRoute[k] = v
-	}
+	out := s.stats
+	out.ByRoute = maps.Clone(s.stats.ByRoute)
+	out.ByStatus = maps.Clone(s.stats.ByStatus)
 	return out
 }
 
-// ResetStats zeroes the request counters.
+// ResetStats zeroes the request counters (the rate-limit window is not affected).
 func (s *Server) ResetStats() {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	s.stats = Stats{ByRoute: map[string]int64{}}
+	s.stats = newStats()
 }
 
 func (s *Server) count(path string) {
+	s.countStat(func(st *Stats) {
+		st.Requests++
+		st.ByRoute[path]++
+	})
+}
+
+// countStat applies fn to the counters under their lock.
+func (s *Server) countStat(fn func(st *Stats)) {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	s.stats.Requests++
-	s.stats.ByRoute[path]++
+	fn(&s.stats)
 }
 
 type statusWriter struct {
@@ -286,6 +365,10 @@ func endpoint[T any, P interface {
 		}
 		if apiErr := s.authenticate(r); apiErr != nil {
 			s.writeError(w, r, reqID, apiErr)
+			return
+		}
+		if rej := s.gate(w, r); rej != nil {
+			s.writeError(w, r, reqID, rej.unkeyError())
 			return
 		}
 		data, err := fn(r.Context(), req)

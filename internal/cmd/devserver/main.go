@@ -4,6 +4,15 @@
 // interrupted:
 //
 //	go run ./internal/cmd/devserver -listen 127.0.0.1:8787 -db apikey-devserver.db
+//
+// Testing aids (all off by default) make it behave like a flaky, throttled service, so clients
+// and their retry policies can be exercised by hand or from scripts:
+//
+//	-rate-limit 60      at most 60 authenticated requests per minute; RateLimit-* headers, 429 + Retry-After
+//	-fault-rate 0.2     answer 20% of authenticated requests with an injected 500/503, unprocessed
+//	-drop-rate 0.1      process 10% of authenticated requests, then close the connection unanswered
+//	-latency 250ms      delay every request
+//	-fault-seed 7       seed for the fault and drop decisions
 package main
 
 import (
@@ -32,7 +41,15 @@ func run() error {
 	apiName := flag.String("api-name", "quickstart", "name of the API to create or reuse on start")
 	encrypt := flag.Bool("encrypt-keys", true, "opt new APIs into storing recoverable keys")
 	verbose := flag.Bool("v", false, "log one line per request to stderr")
+	rateLimit := flag.Int("rate-limit", 0, "testing aid: authenticated requests allowed per minute (0 = unlimited)")
+	faultRate := flag.Float64("fault-rate", 0, "testing aid: fraction 0..1 of authenticated requests answered with an injected 500/503")
+	dropRate := flag.Float64("drop-rate", 0, "testing aid: fraction 0..1 of authenticated requests processed and then dropped without a response")
+	latency := flag.Duration("latency", 0, "testing aid: delay added before handling each request")
+	faultSeed := flag.Int64("fault-seed", 0, "testing aid: seed for the fault and drop decisions")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", flag.Args())
+	}
 
 	logger := slog.New(slog.DiscardHandler)
 	if *verbose {
@@ -43,6 +60,12 @@ func run() error {
 		RootKey:        *rootKey,
 		EncryptAllAPIs: *encrypt,
 		Logger:         logger,
+
+		RateLimitPerMinute: *rateLimit,
+		FaultRate:          *faultRate,
+		DropRate:           *dropRate,
+		Latency:            *latency,
+		FaultSeed:          *faultSeed,
 	})
 	if err != nil {
 		return err
