@@ -161,8 +161,11 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	defer cancel()
 
 	a := &call{client: c, ctx: ctx, req: req}
-	if err := a.sleep(c.pacer.delay(time.Now(), c.waitMax)); err != nil {
-		return nil, a.wrap(err)
+	if d := c.pacer.delay(time.Now(), c.waitMax); d > 0 {
+		a.debug("waiting for the rate-limit window to reset", map[string]any{"method": req.Method, "path": req.Path, "wait_ms": d.Milliseconds()})
+		if err := a.sleep(d); err != nil {
+			return nil, a.wrap(err)
+		}
 	}
 
 	// WroteHeaders tells whether any part of the request left the client, which decides whether a
@@ -275,9 +278,6 @@ func (a *call) wrap(err error) error {
 
 // sleep waits for d or until the context ends.
 func (a *call) sleep(d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

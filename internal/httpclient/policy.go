@@ -47,7 +47,7 @@ func jitteredBackoff(waitMin, waitMax time.Duration, attempt int) time.Duration 
 		}
 	}
 	if half := int64(d / 2); half > 0 {
-		d += time.Duration(rand.Int64N(half + 1))
+		d += time.Duration(rand.Int64N(half + 1)) //nolint:gosec // jitter needs no cryptographic randomness
 	}
 	return min(d, waitMax)
 }

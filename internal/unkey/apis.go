@@ -29,8 +29,7 @@ func (c *Client) GetAPI(ctx context.Context, apiID string) (*API, error) {
 // DeleteAPI soft-deletes an API; its keys become unreadable. It is a 412 when delete protection
 // is on (toggled in the dashboard only).
 func (c *Client) DeleteAPI(ctx context.Context, apiID string) error {
-	_, err := call[emptyData](ctx, c, "apis.deleteApi", true, apiRef{apiID})
-	return err
+	return callEmpty(ctx, c, "apis.deleteApi", apiRef{apiID})
 }
 
 type apiRef struct {

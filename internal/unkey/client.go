@@ -23,11 +23,9 @@ func New(hc *httpclient.Client) *Client {
 	return &Client{hc: hc}
 }
 
-// envelope is the success body: {"meta":{"requestId"},"data":...,"pagination"?}.
+// envelope is the success body {"meta":{"requestId"},"data":...,"pagination"?}; meta is not
+// needed once the call succeeded.
 type envelope[T any] struct {
-	Meta struct {
-		RequestID string `json:"requestId"`
-	} `json:"meta"`
 	Data       *T          `json:"data"`
 	Pagination *pagination `json:"pagination"`
 }
@@ -36,9 +34,6 @@ type pagination struct {
 	Cursor  string `json:"cursor"`
 	HasMore bool   `json:"hasMore"`
 }
-
-// emptyData stands for EmptyResponse; its content is never read.
-type emptyData struct{}
 
 // decodeEnvelope parses a success body and insists on a data member, so a truncated or foreign
 // response is an error rather than a zero value the caller would trust.
@@ -53,26 +48,38 @@ func decodeEnvelope[T any](body []byte) (*envelope[T], error) {
 	return &env, nil
 }
 
-// call POSTs body to /v2/<op> and decodes the success envelope; any non-2xx status becomes *Error.
-// idempotent tells the transport whether the request may be repeated after an ambiguous failure.
-func call[T any](ctx context.Context, c *Client, op string, idempotent bool, body any) (*envelope[T], error) {
-	resp, err := c.hc.Do(ctx, httpclient.Request{
-		Method:     http.MethodPost,
-		Path:       "/v2/" + op,
-		Body:       body,
-		Idempotent: idempotent,
-	})
+// send performs one operation and turns any non-2xx status into *Error. idempotent tells the
+// transport whether the request may be repeated after an ambiguous failure.
+func (c *Client) send(ctx context.Context, method, op string, idempotent bool, body any) (*httpclient.Response, error) {
+	resp, err := c.hc.Do(ctx, httpclient.Request{Method: method, Path: "/v2/" + op, Body: body, Idempotent: idempotent})
 	if err != nil {
 		return nil, fmt.Errorf("unkey: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, decodeError(op, resp.StatusCode, resp.Header, resp.Body)
 	}
+	return resp, nil
+}
+
+// call POSTs body to /v2/<op> and decodes the success envelope.
+func call[T any](ctx context.Context, c *Client, op string, idempotent bool, body any) (*envelope[T], error) {
+	resp, err := c.send(ctx, http.MethodPost, op, idempotent, body)
+	if err != nil {
+		return nil, err
+	}
 	env, err := decodeEnvelope[T](resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("unkey %s: %w", op, err)
 	}
 	return env, nil
+}
+
+// callEmpty POSTs body to /v2/<op> for operations whose success carries nothing to read
+// (EmptyResponse, or no data member at all for identities.deleteIdentity): the status is the answer.
+// All of them (updates and deletes) are safe to repeat.
+func callEmpty(ctx context.Context, c *Client, op string, body any) error {
+	_, err := c.send(ctx, http.MethodPost, op, true, body)
+	return err
 }
 
 // requireID guards against a 2xx response whose identifier is empty, which would otherwise put
@@ -87,12 +94,9 @@ func requireID(op, field, value string) error {
 // Liveness checks that the API is up; it needs no root key. It returns the server's message.
 func (c *Client) Liveness(ctx context.Context) (string, error) {
 	const op = "liveness"
-	resp, err := c.hc.Do(ctx, httpclient.Request{Method: http.MethodGet, Path: "/v2/" + op, Idempotent: true})
+	resp, err := c.send(ctx, http.MethodGet, op, true, nil)
 	if err != nil {
-		return "", fmt.Errorf("unkey: %w", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", decodeError(op, resp.StatusCode, resp.Header, resp.Body)
+		return "", err
 	}
 	env, err := decodeEnvelope[struct {
 		Message string `json:"message"`

@@ -33,8 +33,7 @@ func (c *Client) GetIdentity(ctx context.Context, identity string) (*Identity, e
 
 // DeleteIdentity deletes an identity by its id or externalId.
 func (c *Client) DeleteIdentity(ctx context.Context, identity string) error {
-	_, err := call[emptyData](ctx, c, "identities.deleteIdentity", true, identityRef{identity})
-	return err
+	return callEmpty(ctx, c, "identities.deleteIdentity", identityRef{identity})
 }
 
 type identityRef struct {

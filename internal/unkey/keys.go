@@ -50,8 +50,7 @@ func (c *Client) UpdateKey(ctx context.Context, req UpdateKeyRequest) error {
 	req.Ratelimits = emptyIfNil(req.Ratelimits)
 	req.Roles = emptyIfNil(req.Roles)
 	req.Permissions = emptyIfNil(req.Permissions)
-	_, err := call[emptyData](ctx, c, "keys.updateKey", true, req)
-	return err
+	return callEmpty(ctx, c, "keys.updateKey", req)
 }
 
 func emptyIfNil[T any](p *[]T) *[]T {
@@ -64,11 +63,10 @@ func emptyIfNil[T any](p *[]T) *[]T {
 // DeleteKey soft-deletes a key, or removes it with its links when permanent is true. Deleting an
 // already deleted key is a 404.
 func (c *Client) DeleteKey(ctx context.Context, keyID string, permanent bool) error {
-	_, err := call[emptyData](ctx, c, "keys.deleteKey", true, struct {
+	return callEmpty(ctx, c, "keys.deleteKey", struct {
 		KeyID     string `json:"keyId"`
 		Permanent bool   `json:"permanent,omitempty"`
 	}{keyID, permanent})
-	return err
 }
 
 // RerollKey creates a new key copying the settings of keyID and makes the original expire

@@ -37,8 +37,7 @@ func (c *Client) ListPermissions(ctx context.Context) ([]Permission, error) {
 
 // DeletePermission deletes a permission (by id or slug) and removes it from every key and role.
 func (c *Client) DeletePermission(ctx context.Context, permission string) error {
-	_, err := call[emptyData](ctx, c, "permissions.deletePermission", true, permissionRef{permission})
-	return err
+	return callEmpty(ctx, c, "permissions.deletePermission", permissionRef{permission})
 }
 
 type permissionRef struct {
@@ -81,8 +80,7 @@ func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
 
 // DeleteRole deletes a role (by id or name); keys lose the permissions it granted.
 func (c *Client) DeleteRole(ctx context.Context, role string) error {
-	_, err := call[emptyData](ctx, c, "permissions.deleteRole", true, roleRef{role})
-	return err
+	return callEmpty(ctx, c, "permissions.deleteRole", roleRef{role})
 }
 
 type roleRef struct {
