@@ -196,7 +196,7 @@ func buildOpenTofu(ctx context.Context, out string, log io.Writer) error {
 		return fmt.Errorf("downloading %s: go mod download reported no directory", openTofuModule)
 	}
 
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath",
+	build := exec.CommandContext(ctx, "go", "build",
 		"-ldflags", "-s -w -X "+openTofuModule+"/version.dev=no",
 		"-o", out, "./cmd/tofu")
 	build.Dir = mod.Dir // read-only module cache; the output goes elsewhere
