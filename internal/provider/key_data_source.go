@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-jsontypes/jsontypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -42,13 +41,13 @@ type keyDataModel struct {
 }
 
 type unkeyDataModel struct {
-	APIID      types.String         `tfsdk:"api_id"`
-	ExternalID types.String         `tfsdk:"external_id"`
-	Identity   types.Object         `tfsdk:"identity"`
-	Meta       jsontypes.Normalized `tfsdk:"meta"`
-	Roles      types.Set            `tfsdk:"roles"`
-	Credits    types.Object         `tfsdk:"credits"`
-	Ratelimits types.Set            `tfsdk:"ratelimits"`
+	APIID      types.String `tfsdk:"api_id"`
+	ExternalID types.String `tfsdk:"external_id"`
+	Identity   types.Object `tfsdk:"identity"`
+	Meta       jsonValue    `tfsdk:"meta"`
+	Roles      types.Set    `tfsdk:"roles"`
+	Credits    types.Object `tfsdk:"credits"`
+	Ratelimits types.Set    `tfsdk:"ratelimits"`
 }
 
 var refillAttrTypes = map[string]attr.Type{"interval": types.StringType, "amount": types.Int64Type, "refill_day": types.Int64Type}
@@ -102,10 +101,10 @@ func keyDataAttributes(lookup bool) map[string]schema.Attribute {
 					Attributes: map[string]schema.Attribute{
 						"id":          computedString("Identity id."),
 						"external_id": computedString("External id."),
-						"meta":        schema.StringAttribute{Computed: true, CustomType: jsontypes.NormalizedType{}, MarkdownDescription: "Identity metadata, JSON."},
+						"meta":        schema.StringAttribute{Computed: true, CustomType: jsonType{}, MarkdownDescription: "Identity metadata, JSON."},
 					},
 				},
-				"meta":  schema.StringAttribute{Computed: true, CustomType: jsontypes.NormalizedType{}, MarkdownDescription: "Key metadata, JSON object string."},
+				"meta":  schema.StringAttribute{Computed: true, CustomType: jsonType{}, MarkdownDescription: "Key metadata, JSON object string."},
 				"roles": schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Roles attached to the key."},
 				"credits": schema.SingleNestedAttribute{
 					Computed: true, MarkdownDescription: "Credits; null when usage is unlimited.",

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-jsontypes/jsontypes"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -17,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -78,19 +76,19 @@ type keyResourceModel struct {
 }
 
 type unkeyModel struct {
-	APIID                types.String         `tfsdk:"api_id"`
-	Prefix               types.String         `tfsdk:"prefix"`
-	ByteLength           types.Int64          `tfsdk:"byte_length"`
-	Recoverable          types.Bool           `tfsdk:"recoverable"`
-	ExternalID           types.String         `tfsdk:"external_id"`
-	Identity             types.Object         `tfsdk:"identity"`
-	Meta                 jsontypes.Normalized `tfsdk:"meta"`
-	Roles                types.Set            `tfsdk:"roles"`
-	Credits              *creditsModel        `tfsdk:"credits"`
-	RemainingCredits     types.Int64          `tfsdk:"remaining_credits"`
-	Ratelimits           types.Set            `tfsdk:"ratelimits"`
-	EffectivePermissions types.Set            `tfsdk:"effective_permissions"`
-	PermanentDelete      types.Bool           `tfsdk:"permanent_delete"`
+	APIID                types.String  `tfsdk:"api_id"`
+	Prefix               types.String  `tfsdk:"prefix"`
+	ByteLength           types.Int64   `tfsdk:"byte_length"`
+	Recoverable          types.Bool    `tfsdk:"recoverable"`
+	ExternalID           types.String  `tfsdk:"external_id"`
+	Identity             types.Object  `tfsdk:"identity"`
+	Meta                 jsonValue     `tfsdk:"meta"`
+	Roles                types.Set     `tfsdk:"roles"`
+	Credits              *creditsModel `tfsdk:"credits"`
+	RemainingCredits     types.Int64   `tfsdk:"remaining_credits"`
+	Ratelimits           types.Set     `tfsdk:"ratelimits"`
+	EffectivePermissions types.Set     `tfsdk:"effective_permissions"`
+	PermanentDelete      types.Bool    `tfsdk:"permanent_delete"`
 }
 
 type creditsModel struct {
@@ -112,15 +110,15 @@ type ratelimitModel struct {
 }
 
 type identityModel struct {
-	ID         types.String         `tfsdk:"id"`
-	ExternalID types.String         `tfsdk:"external_id"`
-	Meta       jsontypes.Normalized `tfsdk:"meta"`
+	ID         types.String `tfsdk:"id"`
+	ExternalID types.String `tfsdk:"external_id"`
+	Meta       jsonValue    `tfsdk:"meta"`
 }
 
 var identityAttrTypes = map[string]attr.Type{
 	"id":          types.StringType,
 	"external_id": types.StringType,
-	"meta":        jsontypes.NormalizedType{},
+	"meta":        jsonType{},
 }
 
 var ratelimitAttrTypes = map[string]attr.Type{
@@ -193,6 +191,7 @@ func (r *keyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 				Validators: []validator.String{
 					stringvalidator.ConflictsWith(path.MatchRoot("expire_after")),
 				},
+				PlanModifiers: []planmodifier.String{keepEquivalentTime},
 			},
 			"enabled": schema.BoolAttribute{
 				MarkdownDescription: "Whether the key verifies (Unkey `enabled`). Default `true`. Updates in place; a key disabled outside Terraform shows up as a change back to `true`.",
@@ -305,16 +304,14 @@ func unkeySchema() schema.SingleNestedAttribute {
 				MarkdownDescription: fmt.Sprintf("Random bytes in the key (`byteLength`, %d to %d). Default %d. Forces replacement.", unkey.ByteLengthMin, unkey.ByteLengthMax, unkey.ByteLengthDefault),
 				Optional:            true,
 				Computed:            true,
-				Default:             int64default.StaticInt64(unkey.ByteLengthDefault),
 				Validators:          []validator.Int64{int64validator.Between(unkey.ByteLengthMin, unkey.ByteLengthMax)},
-				PlanModifiers:       []planmodifier.Int64{requiresReplaceUnlessImportedInt64()},
+				PlanModifiers:       []planmodifier.Int64{defaultUnlessImported[int64]{def: unkey.ByteLengthDefault}, requiresReplaceUnlessImportedInt64()},
 			},
 			"recoverable": schema.BoolAttribute{
 				MarkdownDescription: "Store the key encrypted so it can be revealed later with the `apikey_key` ephemeral resource (`recoverable`). The API must be opted into key encryption. Default `false`. Forces replacement.",
 				Optional:            true,
 				Computed:            true,
-				Default:             booldefault.StaticBool(false),
-				PlanModifiers:       []planmodifier.Bool{requiresReplaceUnlessImportedBool()},
+				PlanModifiers:       []planmodifier.Bool{defaultUnlessImported[bool]{def: false}, requiresReplaceUnlessImportedBool()},
 			},
 			"external_id": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Your id for the owner of the key (`externalId`, %d to %d characters of letters, digits, `_`, `.` and `-`). Unkey creates or reuses an identity with this id and links the key. Updates in place; removing it unlinks the identity (the identity itself is kept).", unkey.ExternalIDMinLength, unkey.ExternalIDMaxLength),
@@ -331,14 +328,15 @@ func unkeySchema() schema.SingleNestedAttribute {
 				Attributes: map[string]schema.Attribute{
 					"id":          schema.StringAttribute{Computed: true, MarkdownDescription: "Identity id (`id_...`)."},
 					"external_id": schema.StringAttribute{Computed: true, MarkdownDescription: "The identity's external id."},
-					"meta":        schema.StringAttribute{Computed: true, CustomType: jsontypes.NormalizedType{}, MarkdownDescription: "The identity's metadata, as a JSON object string."},
+					"meta":        schema.StringAttribute{Computed: true, CustomType: jsonType{}, MarkdownDescription: "The identity's metadata, as a JSON object string."},
 				},
 			},
 			"meta": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Metadata returned on verification (`meta`): a JSON object with at most %d top-level properties, usually written with `jsonencode`. Compared as JSON, so formatting and key order never cause a diff. Updates in place (replacing the whole object); removing it clears the metadata.", unkey.MetaMaxProperties),
-				CustomType:          jsontypes.NormalizedType{},
+				CustomType:          jsonType{},
 				Optional:            true,
 				Validators:          []validator.String{metaValidator{}},
+				PlanModifiers:       []planmodifier.String{keepEquivalentJSON},
 			},
 			"roles": schema.SetAttribute{
 				MarkdownDescription: fmt.Sprintf("Roles attached to the key (`roles`, names of existing roles, at most %d). Updates in place; removing it detaches all roles.", unkey.RolesMaxItems),
@@ -526,6 +524,57 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	keepStateIfNoop(ctx, plan, *state, req, resp)
+}
+
+// keepStateIfNoop undoes the framework's "known after apply" marking of computed values when the
+// plan turns out to change nothing else: that marking happens before plan modifiers have
+// replaced an equivalent configuration value (reformatted JSON, another time offset) with the
+// prior one, and would otherwise show an update that does nothing.
+func keepStateIfNoop(ctx context.Context, plan, state keyResourceModel, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	candidate := plan
+	for _, pair := range [][2]*types.String{
+		{&candidate.Status, &state.Status}, {&candidate.UpdatedAt, &state.UpdatedAt}, {&candidate.LastUsedAt, &state.LastUsedAt},
+		{&candidate.CreatedAt, &state.CreatedAt}, {&candidate.Start, &state.Start}, {&candidate.Plaintext, &state.Plaintext},
+		{&candidate.EncryptedPlaintext, &state.EncryptedPlaintext}, {&candidate.ID, &state.ID},
+	} {
+		if pair[0].IsUnknown() {
+			*pair[0] = *pair[1]
+		}
+	}
+	if plan.Unkey != nil && state.Unkey != nil {
+		u := *plan.Unkey
+		if u.Identity.IsUnknown() {
+			u.Identity = state.Unkey.Identity
+		}
+		if u.EffectivePermissions.IsUnknown() {
+			u.EffectivePermissions = state.Unkey.EffectivePermissions
+		}
+		if u.RemainingCredits.IsUnknown() {
+			u.RemainingCredits = state.Unkey.RemainingCredits
+		}
+		candidate.Unkey = &u
+	}
+	if plan.Mixpeek != nil && state.Mixpeek != nil {
+		m := *plan.Mixpeek
+		if m.RevokedAt.IsUnknown() {
+			m.RevokedAt = state.Mixpeek.RevokedAt
+		}
+		if m.RevokedBy.IsUnknown() {
+			m.RevokedBy = state.Mixpeek.RevokedBy
+		}
+		if m.AllowedOrigins.IsUnknown() {
+			m.AllowedOrigins = state.Mixpeek.AllowedOrigins
+		}
+		candidate.Mixpeek = &m
+	}
+	trial := resp.Plan
+	if diags := trial.Set(ctx, &candidate); diags.HasError() {
+		return
+	}
+	if trial.Raw.Equal(req.State.Raw) {
+		resp.Plan = trial
+	}
 }
 
 func stateExpiry(state *keyResourceModel) timetypes.RFC3339 {

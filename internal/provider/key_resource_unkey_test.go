@@ -101,8 +101,8 @@ func TestAccKeyResource_unkeyFullLifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("unkey").AtMapKey("remaining_credits"), knownvalue.Int64Exact(1000)),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
 				},
+				// The server is checked before the verification spends a credit.
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkPlaintextVerifies(srv, keyAddr, true),
 					checkServerKey(srv, func(k *unkey.Key) error {
 						var meta map[string]any
 						if err := json.Unmarshal(k.Meta, &meta); err != nil || meta["team"] != "billing" {
@@ -123,6 +123,7 @@ func TestAccKeyResource_unkeyFullLifecycle(t *testing.T) {
 						return nil
 					}),
 					checkRecoverable(srv),
+					checkPlaintextVerifies(srv, keyAddr, true),
 				),
 			},
 			{
@@ -287,6 +288,10 @@ func TestAccKeyResource_unkeyImport(t *testing.T) {
 				ImportState:             true,
 				ImportStateKind:         resource.ImportBlockWithID,
 				ImportStateVerifyIgnore: ignore,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					id, err := stateKeyID(s)
+					return srv.APIID + "/" + id, err
+				},
 				ImportPlanChecks: resource.ImportPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("plaintext"), knownvalue.Null()),

@@ -36,7 +36,9 @@ func errorPattern(fragments []string) *regexp.Regexp {
 
 func invalidCases(apiID string) []invalidCase {
 	u := func(inner string) string { return fmt.Sprintf("unkey = {\n api_id = %q\n %s\n}", apiID, inner) }
-	m := func(inner string) string { return fmt.Sprintf("name = \"svc\"\nmixpeek = {\n user_email = \"ops@example.com\"\n %s\n}", inner) }
+	m := func(inner string) string {
+		return fmt.Sprintf("name = \"svc\"\nmixpeek = {\n user_email = \"ops@example.com\"\n %s\n}", inner)
+	}
 	longString := strings.Repeat("x", 256)
 	manyMeta := make([]string, 101)
 	for i := range manyMeta {
@@ -77,7 +79,7 @@ func invalidCases(apiID string) []invalidCase {
 		{name: "ratelimit duration not a duration", backend: "unkey", body: u(`ratelimits = [{ name = "requests", limit = 1, duration = "1 minute" }]`), want: []string{"unkey.ratelimits", "duration", "not a Go duration"}},
 		{name: "duplicate ratelimit names", backend: "unkey", body: u(`ratelimits = [{ name = "requests", limit = 1, duration = "1s" }, { name = "requests", limit = 2, duration = "1s" }]`), want: []string{"unkey.ratelimits", "more than one limit named"}},
 		{name: "more than 50 ratelimits", backend: "unkey", body: u("ratelimits = [" + strings.Join(manyRatelimits, ", ") + "]"), want: []string{"unkey.ratelimits", "at most 50"}},
-		{name: "expiry not RFC 3339", backend: "unkey", body: `expires_at = "next tuesday"` + "\n" + u(""), want: []string{"expires_at", "RFC 3339"}},
+		{name: "expiry not RFC 3339", backend: "unkey", body: `expires_at = "next tuesday"` + "\n" + u(""), want: []string{"expires_at", "RFC3339"}},
 		{name: "expiry in the past", backend: "unkey", body: `expires_at = "2001-01-01T00:00:00Z"` + "\n" + u(""), want: []string{"expires_at", "not in the future"}},
 		{name: "expiry after 2100", backend: "unkey", body: `expires_at = "2100-01-02T00:00:00Z"` + "\n" + u(""), want: []string{"expires_at", "after"}},
 		{name: "mixpeek object on unkey backend", backend: "unkey", body: u("") + "\nmixpeek = { user_email = \"ops@example.com\" }", want: []string{"mixpeek", "applies only to backend"}},

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-jsontypes/jsontypes"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -122,6 +121,8 @@ func (r *keyResource) readUnkey(ctx context.Context, state *keyResourceModel, di
 func (r *keyResource) completeImport(ctx context.Context, state *keyResourceModel, key *unkey.Key, diags *diag.Diagnostics) {
 	u := state.Unkey
 	u.PermanentDelete = types.BoolValue(false)
+	state.StorePlaintext = types.BoolValue(true)
+	state.EncryptedPlaintext = types.StringNull()
 	u.Ratelimits = types.SetNull(types.ObjectType{AttrTypes: ratelimitAttrTypes})
 	u.Roles = types.SetNull(types.StringType)
 	state.Permissions = types.SetNull(types.StringType)
@@ -492,14 +493,14 @@ func optionalTime(ms *int64) types.String {
 
 func millis(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
 
-func jsonOrNull(raw json.RawMessage) jsontypes.Normalized {
+func jsonOrNull(raw json.RawMessage) jsonValue {
 	if len(raw) == 0 || string(raw) == "null" {
-		return jsontypes.NewNormalizedNull()
+		return jsonNull()
 	}
-	return jsontypes.NewNormalizedValue(string(raw))
+	return jsonString(string(raw))
 }
 
-func isEmptyJSONObject(v jsontypes.Normalized) bool {
+func isEmptyJSONObject(v jsonValue) bool {
 	if v.IsNull() || v.IsUnknown() {
 		return false
 	}
