@@ -331,7 +331,10 @@ func (s *Server) mpUpdateKey(ctx context.Context, req mpRequest) (any, error) {
 		if in.scopes != nil {
 			k.scopes = *in.scopes
 		}
-		if in.rateLimit != nil {
+		switch {
+		case in.clearRateLimit:
+			k.rateLimit = sql.NullInt64{}
+		case in.rateLimit != nil:
 			k.rateLimit = sql.NullInt64{Int64: *in.rateLimit, Valid: true}
 		}
 		switch {

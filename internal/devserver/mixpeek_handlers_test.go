@@ -563,7 +563,7 @@ func TestMixpeekPatchSemantics(t *testing.T) {
 		t.Fatalf("empty PATCH changed fields")
 	}
 	// null on fields other than expires_at: unchanged.
-	k = patch("k", `{"name":null,"description":null,"permissions":null,"scopes":null,"rate_limit_override":null,"status":null}`)
+	k = patch("k", `{"name":null,"description":null,"permissions":null,"scopes":null,"status":null}`)
 	if k.Name != "k" || k.Description != "d" || *k.RateLimitOverride != 5 || len(k.Scopes) != 1 || k.ExpiresAt == nil || k.Status != "active" {
 		t.Fatalf("null PATCH changed fields")
 	}
@@ -713,5 +713,17 @@ func TestMixpeekClientAgainstServer(t *testing.T) {
 	st := h.srv.Stats()
 	if st.ByRoute[mpPath(email)] == 0 && st.ByRoute["/v1/organizations/users/first+tag@example.com/api-keys"] == 0 {
 		t.Errorf("requests not counted: %v", st.ByRoute)
+	}
+}
+
+// rate_limit_override: null returns the key to the plan's limit, as the model documents.
+func TestMixpeekPatchNullClearsRateLimit(t *testing.T) {
+	h := newMPHarness(t)
+	email := "rl@example.com"
+	h.create(email, `{"name":"rl","rate_limit_override":5}`)
+	var k mixpeek.Key
+	h.ok("PATCH", mpPath(email)+"/rl", `{"rate_limit_override":null}`, &k)
+	if k.RateLimitOverride != nil {
+		t.Fatalf("rate_limit_override = %d after null, want cleared", *k.RateLimitOverride)
 	}
 }

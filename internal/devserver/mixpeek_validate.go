@@ -301,16 +301,19 @@ func parseMPCreate(body []byte, now time.Time) (mpCreateInput, error) {
 }
 
 // mpUpdateInput is a validated APIKeyUpdateRequest. A nil pointer means "leave unchanged"; JSON
-// null also means unchanged, except for expires_at where it removes the expiry (clearExpiry).
+// null also means unchanged, except for the two fields whose null has a meaning in the model:
+// expires_at (null = never expires, clearExpiry) and rate_limit_override (null = the plan's
+// limit, clearRateLimit).
 type mpUpdateInput struct {
-	name        *string
-	description *string
-	permissions *[]string
-	scopes      *[]mixpeek.Scope
-	rateLimit   *int64
-	expiresAt   *int64
-	clearExpiry bool
-	status      *string
+	name           *string
+	description    *string
+	permissions    *[]string
+	scopes         *[]mixpeek.Scope
+	rateLimit      *int64
+	clearRateLimit bool
+	expiresAt      *int64
+	clearExpiry    bool
+	status         *string
 }
 
 var mpUpdateFields = []string{"name", "description", "permissions", "scopes", "rate_limit_override", "expires_at", "status"}
@@ -347,8 +350,10 @@ func parseMPUpdate(body []byte, now time.Time) (mpUpdateInput, error) {
 			in.scopes = &sc
 		}
 	}
-	if r, ok := present("rate_limit_override"); ok {
-		if n, ok := c.integer(r, mpAt(body0, "rate_limit_override"), mixpeek.RateLimitOverrideMin); ok {
+	if r, ok := obj["rate_limit_override"]; ok {
+		if mpIsNull(r) {
+			in.clearRateLimit = true
+		} else if n, ok := c.integer(r, mpAt(body0, "rate_limit_override"), mixpeek.RateLimitOverrideMin); ok {
 			in.rateLimit = &n
 		}
 	}

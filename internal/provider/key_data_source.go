@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
 )
 
@@ -27,17 +28,33 @@ type keyDataSource struct {
 
 // keyDataModel is one key as the data sources report it.
 type keyDataModel struct {
-	ID          types.String    `tfsdk:"id"`
-	Name        types.String    `tfsdk:"name"`
-	Permissions types.Set       `tfsdk:"permissions"`
-	ExpiresAt   types.String    `tfsdk:"expires_at"`
-	Enabled     types.Bool      `tfsdk:"enabled"`
-	Start       types.String    `tfsdk:"start"`
-	Status      types.String    `tfsdk:"status"`
-	CreatedAt   types.String    `tfsdk:"created_at"`
-	UpdatedAt   types.String    `tfsdk:"updated_at"`
-	LastUsedAt  types.String    `tfsdk:"last_used_at"`
-	Unkey       *unkeyDataModel `tfsdk:"unkey"`
+	ID          types.String      `tfsdk:"id"`
+	Name        types.String      `tfsdk:"name"`
+	Permissions types.Set         `tfsdk:"permissions"`
+	ExpiresAt   types.String      `tfsdk:"expires_at"`
+	Enabled     types.Bool        `tfsdk:"enabled"`
+	Start       types.String      `tfsdk:"start"`
+	Status      types.String      `tfsdk:"status"`
+	CreatedAt   types.String      `tfsdk:"created_at"`
+	UpdatedAt   types.String      `tfsdk:"updated_at"`
+	LastUsedAt  types.String      `tfsdk:"last_used_at"`
+	Unkey       *unkeyDataModel   `tfsdk:"unkey"`
+	Mixpeek     *mixpeekDataModel `tfsdk:"mixpeek"`
+}
+
+type mixpeekDataModel struct {
+	UserEmail         types.String `tfsdk:"user_email"`
+	Description       types.String `tfsdk:"description"`
+	Scopes            types.Set    `tfsdk:"scopes"`
+	RateLimitOverride types.Int64  `tfsdk:"rate_limit_override"`
+	KeyHash           types.String `tfsdk:"key_hash"`
+	KeyType           types.String `tfsdk:"key_type"`
+	OrganizationID    types.String `tfsdk:"organization_id"`
+	UserID            types.String `tfsdk:"user_id"`
+	CreatedBy         types.String `tfsdk:"created_by"`
+	RevokedAt         types.String `tfsdk:"revoked_at"`
+	RevokedBy         types.String `tfsdk:"revoked_by"`
+	AllowedOrigins    types.List   `tfsdk:"allowed_origins"`
 }
 
 type unkeyDataModel struct {
@@ -132,6 +149,35 @@ func keyDataAttributes(lookup bool) map[string]schema.Attribute {
 			},
 		},
 	}
+	attrs["mixpeek"] = schema.SingleNestedAttribute{
+		Computed:            !lookup,
+		Optional:            lookup,
+		MarkdownDescription: "Mixpeek-specific metadata. As a lookup input, `user_email` is required with the mixpeek backend.",
+		Attributes: map[string]schema.Attribute{
+			"user_email": schema.StringAttribute{
+				Computed: !lookup, Required: lookup,
+				MarkdownDescription: "Owner of the key.",
+			},
+			"description":         computedString("Description."),
+			"rate_limit_override": schema.Int64Attribute{Computed: true, MarkdownDescription: "Requests per minute override; null means the plan's limit."},
+			"scopes": schema.SetNestedAttribute{
+				Computed: true, MarkdownDescription: "Resource scopes.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"resource_type": computedString("Kind of resource."),
+					"resource_id":   computedString("Resource id or wildcard."),
+					"operations":    schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Allowed operations; null allows all."},
+				}},
+			},
+			"key_hash":        computedString("SHA-256 of the key, hex."),
+			"key_type":        computedString("Kind of key."),
+			"organization_id": computedString("Organization id."),
+			"user_id":         computedString("Owner's user id."),
+			"created_by":      computedString("Creator's user id."),
+			"revoked_at":      computedString("Revocation time; null while active."),
+			"revoked_by":      computedString("Who revoked the key."),
+			"allowed_origins": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Browser origins the key is limited to."},
+		},
+	}
 	if lookup {
 		attrs["id"] = schema.StringAttribute{Required: true, MarkdownDescription: "Id of the key to read."}
 	}
@@ -160,8 +206,23 @@ func (d *keyDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data.backend != backendUnkey {
-		resp.Diagnostics.AddError("Unsupported backend", fmt.Sprintf("backend %q cannot read keys yet.", d.data.backend))
+	if d.data.backend == backendMixpeek {
+		if cfg.Mixpeek == nil {
+			resp.Diagnostics.AddAttributeError(path.Root("mixpeek"), "Missing mixpeek lookup", "With backend \"mixpeek\" set mixpeek = { user_email = \"...\" }: Mixpeek finds keys through their owner.")
+			return
+		}
+		email := cfg.Mixpeek.UserEmail.ValueString()
+		key, err := d.data.mixpeek.FindKey(ctx, email, cfg.ID.ValueString())
+		if mixpeek.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Key not found", fmt.Sprintf("%s has no key with id %q.", email, cfg.ID.ValueString()))
+			return
+		}
+		if err != nil {
+			resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s of %s: %s", cfg.ID.ValueString(), email, err))
+			return
+		}
+		out := mixpeekKeyData(ctx, key, email, &resp.Diagnostics)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
 		return
 	}
 	key, err := d.data.unkey.GetKey(ctx, cfg.ID.ValueString(), false)
@@ -234,4 +295,20 @@ func unkeyKeyData(ctx context.Context, k *unkey.Key, apiID types.String, nowMill
 	}
 	m.Unkey = u
 	return m
+}
+
+// mixpeekKeyData converts a Mixpeek key for the data sources; revoked keys report "revoked".
+func mixpeekKeyData(ctx context.Context, k *mixpeek.Key, email string, diags *diag.Diagnostics) keyDataModel {
+	var res keyResourceModel
+	applyMixpeekKey(ctx, &res, k, diags)
+	x := res.Mixpeek
+	return keyDataModel{
+		ID: res.ID, Name: res.Name, Permissions: stringSet(k.Permissions), ExpiresAt: normalizedTime(k.ExpiresAt),
+		Enabled: res.Enabled, Start: res.Start, Status: res.Status, CreatedAt: res.CreatedAt, UpdatedAt: res.UpdatedAt, LastUsedAt: res.LastUsedAt,
+		Mixpeek: &mixpeekDataModel{
+			UserEmail: types.StringValue(email), Description: types.StringValue(k.Description), Scopes: x.Scopes, RateLimitOverride: x.RateLimitOverride,
+			KeyHash: x.KeyHash, KeyType: x.KeyType, OrganizationID: x.OrganizationID, UserID: x.UserID, CreatedBy: x.CreatedBy,
+			RevokedAt: x.RevokedAt, RevokedBy: x.RevokedBy, AllowedOrigins: x.AllowedOrigins,
+		},
+	}
 }

@@ -25,9 +25,15 @@ type keysDataSource struct {
 }
 
 type keysDataModel struct {
-	NamePrefix types.String          `tfsdk:"name_prefix"`
-	Unkey      *keysUnkeyFilterModel `tfsdk:"unkey"`
-	Keys       []keyDataModel        `tfsdk:"keys"`
+	NamePrefix types.String            `tfsdk:"name_prefix"`
+	Unkey      *keysUnkeyFilterModel   `tfsdk:"unkey"`
+	Mixpeek    *keysMixpeekFilterModel `tfsdk:"mixpeek"`
+	Keys       []keyDataModel          `tfsdk:"keys"`
+}
+
+type keysMixpeekFilterModel struct {
+	UserEmail      types.String `tfsdk:"user_email"`
+	IncludeRevoked types.Bool   `tfsdk:"include_revoked"`
 }
 
 type keysUnkeyFilterModel struct {
@@ -69,6 +75,14 @@ func (d *keysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 					},
 				},
 			},
+			"mixpeek": schema.SingleNestedAttribute{
+				Optional:            true,
+				MarkdownDescription: "Mixpeek filters. Required with `backend = \"mixpeek\"`.",
+				Attributes: map[string]schema.Attribute{
+					"user_email":      schema.StringAttribute{Required: true, MarkdownDescription: "Owner whose keys to list."},
+					"include_revoked": schema.BoolAttribute{Optional: true, MarkdownDescription: "Also list revoked and expired keys. Default `false`."},
+				},
+			},
 			"keys": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "Matching keys, ordered by id.",
@@ -88,8 +102,25 @@ func (d *keysDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data.backend != backendUnkey {
-		resp.Diagnostics.AddError("Unsupported backend", fmt.Sprintf("backend %q cannot list keys yet.", d.data.backend))
+	prefix := cfg.NamePrefix.ValueString()
+	if d.data.backend == backendMixpeek {
+		if cfg.Mixpeek == nil {
+			resp.Diagnostics.AddAttributeError(path.Root("mixpeek"), "Missing mixpeek filter", "With backend \"mixpeek\" set mixpeek = { user_email = \"...\" }.")
+			return
+		}
+		email := cfg.Mixpeek.UserEmail.ValueString()
+		keys, err := d.data.mixpeek.ListKeys(ctx, email, cfg.Mixpeek.IncludeRevoked.ValueBool())
+		if err != nil {
+			resp.Diagnostics.AddError("Error listing keys", fmt.Sprintf("Could not list the keys of %s: %s", email, err))
+			return
+		}
+		cfg.Keys = make([]keyDataModel, 0, len(keys))
+		for i := range keys {
+			if strings.HasPrefix(keys[i].Name, prefix) {
+				cfg.Keys = append(cfg.Keys, mixpeekKeyData(ctx, &keys[i], email, &resp.Diagnostics))
+			}
+		}
+		resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 		return
 	}
 	if cfg.Unkey == nil {
@@ -101,7 +132,6 @@ func (d *keysDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		resp.Diagnostics.AddError("Error listing keys", fmt.Sprintf("Could not list the keys of API %s: %s", cfg.Unkey.APIID.ValueString(), err))
 		return
 	}
-	prefix := cfg.NamePrefix.ValueString()
 	now := d.data.now().UnixMilli()
 	cfg.Keys = make([]keyDataModel, 0, len(keys))
 	for i := range keys {
