@@ -1,0 +1,22 @@
+# Keep the plaintext out of state: only an age-encrypted copy is stored, readable by the holder
+# of the matching identity (age --decrypt -i key.txt).
+resource "apikey_key" "partner" {
+  name                     = "partner-acme"
+  plaintext_age_recipients = ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"]
+
+  unkey = {
+    api_id = var.api_id
+  }
+}
+
+# Or store nothing at all and read a recoverable key only when needed, through the ephemeral
+# resource (see ephemeral-resources/apikey_key).
+resource "apikey_key" "internal" {
+  name            = "internal-tool"
+  store_plaintext = false
+
+  unkey = {
+    api_id      = var.api_id
+    recoverable = true
+  }
+}
