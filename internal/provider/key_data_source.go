@@ -268,7 +268,7 @@ func unkeyKeyData(ctx context.Context, k *unkey.Key, apiID types.String, nowMill
 		APIID:      apiID,
 		ExternalID: types.StringNull(),
 		Identity:   types.ObjectNull(identityAttrTypes),
-		Meta:       jsonOrNull(k.Meta),
+		Meta:       jsonOrNull(withoutMarker(k.Meta)),
 		Roles:      stringSet(k.Roles),
 		Credits:    types.ObjectNull(dataCreditsAttrTypes),
 	}

@@ -64,6 +64,7 @@ func invalidCases(apiID string) []invalidCase {
 		{name: "meta not JSON", backend: "unkey", body: u(`meta = "{not json"`), want: []string{"unkey.meta"}},
 		{name: "meta not an object", backend: "unkey", body: u(`meta = jsonencode([1, 2])`), want: []string{"unkey.meta", "must be a JSON object"}},
 		{name: "meta too many properties", backend: "unkey", body: u("meta = jsonencode({" + strings.Join(manyMeta, ", ") + "})"), want: []string{"unkey.meta", "101 top-level properties"}},
+		{name: "meta with the reserved marker", backend: "unkey", body: u(`meta = jsonencode({ _apikey_create = "x" })`), want: []string{"unkey.meta", "must not contain"}},
 		{name: "permission pattern", backend: "unkey", body: `permissions = ["invoices read"]` + "\n" + u(""), want: []string{"permissions", "letters, digits"}},
 		{name: "permission too long", backend: "unkey", body: fmt.Sprintf("permissions = [%q]\n", strings.Repeat("p", 129)) + u(""), want: []string{"permissions", "length"}},
 		{name: "role name too long", backend: "unkey", body: u(fmt.Sprintf("roles = [%q]", strings.Repeat("r", 129))), want: []string{"unkey.roles", "length"}},

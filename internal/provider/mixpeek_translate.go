@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -171,7 +172,14 @@ func (r *keyResource) createMixpeek(ctx context.Context, plan *keyResourceModel,
 	if diags.HasError() {
 		return
 	}
-	created, err := r.data.mixpeek.CreateKey(ctx, email, req)
+	created, err := r.createMixpeekOnce(ctx, email, req)
+	var unconfirmed *errUnconfirmedCreate
+	if errors.As(err, &unconfirmed) {
+		plan.ID = types.StringValue(unconfirmedPrefix + newMarker())
+		diags.AddError("Key creation unconfirmed",
+			fmt.Sprintf("Creating key %q for %s: %s. The attempt is saved in state as tainted; the next terraform apply revokes any key it made and creates a new one.", req.Name, email, err))
+		return
+	}
 	if err != nil {
 		diags.AddError("Error creating key", fmt.Sprintf("Could not create key %q for %s: %s", req.Name, email, err))
 		return
@@ -192,6 +200,9 @@ func (r *keyResource) createMixpeek(ctx context.Context, plan *keyResourceModel,
 // readMixpeek refreshes state; it reports true when the key is gone, revoked or expired, all of
 // which Mixpeek cannot undo, so the next plan creates a new key.
 func (r *keyResource) readMixpeek(ctx context.Context, state *keyResourceModel, diags *diag.Diagnostics) bool {
+	if isUnconfirmed(state.ID.ValueString()) {
+		return r.readUnconfirmed(ctx, state, diags)
+	}
 	email := state.Mixpeek.UserEmail.ValueString()
 	key, err := r.data.mixpeek.FindKey(ctx, email, state.ID.ValueString())
 	if mixpeek.IsNotFound(err) {
@@ -275,6 +286,12 @@ func (r *keyResource) updateMixpeek(ctx context.Context, plan, state *keyResourc
 
 func (r *keyResource) deleteMixpeek(ctx context.Context, state *keyResourceModel, diags *diag.Diagnostics) {
 	email := state.Mixpeek.UserEmail.ValueString()
+	if isUnconfirmed(state.ID.ValueString()) {
+		if err := r.settleUnconfirmed(ctx, state); err != nil {
+			diags.AddError("Error settling an unconfirmed create", err.Error())
+		}
+		return
+	}
 	if until, ok := r.graceExpiry(state); ok {
 		_, err := r.data.mixpeek.UpdateKey(ctx, email, state.Name.ValueString(), mixpeek.UpdateKeyRequest{ExpiresAt: mixpeek.Value(until.Format(time.RFC3339))})
 		if err != nil && !mixpeek.IsNotFound(err) {

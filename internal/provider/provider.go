@@ -83,6 +83,10 @@ type providerData struct {
 	unkey   *unkey.Client
 	mixpeek *mixpeek.Client
 	now     func() time.Time
+	// reader serves Unkey Reads, batching them through listKeys.
+	reader *unkeyReader
+	// createAttempts bounds creates whose responses were lost (see reconcile.go).
+	createAttempts int
 }
 
 func (p *apikeyProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -180,10 +184,11 @@ func (p *apikeyProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	tflog.Debug(ctx, "configured apikey provider", map[string]any{"backend": settings.backend, "endpoint": settings.endpoint})
 
-	data := &providerData{backend: settings.backend, now: p.now}
+	data := &providerData{backend: settings.backend, now: p.now, createAttempts: settings.maxRetries + 1}
 	switch settings.backend {
 	case backendUnkey:
 		data.unkey = unkey.New(hc)
+		data.reader = newUnkeyReader(data.unkey, p.now)
 	case backendMixpeek:
 		data.mixpeek = mixpeek.New(hc)
 	}

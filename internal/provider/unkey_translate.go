@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -34,8 +35,9 @@ func (r *keyResource) createUnkey(ctx context.Context, plan *keyResourceModel, d
 	}
 	enabled := plan.Enabled.ValueBool()
 	req.Enabled = &enabled
+	var userMeta json.RawMessage
 	if !u.Meta.IsNull() {
-		req.Meta = json.RawMessage(u.Meta.ValueString())
+		userMeta = json.RawMessage(u.Meta.ValueString())
 	}
 	if ms, ok := rfc3339Millis(plan.ExpiresAt, diags); ok {
 		req.Expires = &ms
@@ -48,24 +50,71 @@ func (r *keyResource) createUnkey(ctx context.Context, plan *keyResourceModel, d
 		return
 	}
 
-	created, err := r.data.unkey.CreateKey(ctx, req)
+	created, err := r.createUnkeyOnce(ctx, req, userMeta)
+	var unconfirmed *errUnconfirmedCreate
+	if errors.As(err, &unconfirmed) {
+		// Tracked as tainted so the next refresh or destroy settles it (see reconcile.go).
+		plan.ID = types.StringValue(unconfirmedPrefix + unconfirmed.marker)
+		diags.AddError("Key creation unconfirmed",
+			fmt.Sprintf("Creating a key in API %s: %s. The attempt is saved in state as tainted; the next terraform apply removes any key it made and creates a new one.", req.APIID, err))
+		return
+	}
 	if err != nil {
 		diags.AddError("Error creating key", fmt.Sprintf("Could not create a key in API %s: %s", req.APIID, err))
 		return
 	}
 	tflog.Debug(ctx, "created unkey key", map[string]any{"key_id": created.KeyID})
+	r.data.reader.wrote(created.KeyID)
 	plan.ID = types.StringValue(created.KeyID)
 	storeSecret(ctx, plan, created.Key, diags)
 
-	key, err := r.getKeyAfterWrite(ctx, created.KeyID)
-	if err != nil {
-		diags.AddError("Error reading key after create",
-			fmt.Sprintf("Key %s was created but could not be read back: %s. It is saved in state; run terraform apply again to refresh it.", created.KeyID, err))
-		// Keep what is known so the key is tracked (and later destroyed) instead of orphaned.
-		fillUnknownNull(plan)
+	// Only an identity or roles make the server's view differ from the request in ways the
+	// provider cannot derive; otherwise the create is the only request, which matters when a
+	// rate limit paces an apply of many keys.
+	if !u.ExternalID.IsNull() || len(req.Roles) > 0 {
+		key, err := r.getKeyAfterWrite(ctx, created.KeyID)
+		if err != nil {
+			diags.AddError("Error reading key after create",
+				fmt.Sprintf("Key %s was created but could not be read back: %s. It is saved in state; run terraform apply again to refresh it.", created.KeyID, err))
+			return
+		}
+		applyUnkeyKey(ctx, plan, key, r.data.now(), diags)
 		return
 	}
-	applyUnkeyKey(ctx, plan, key, r.data.now(), diags)
+	applyUnkeyKey(ctx, plan, createdKeyView(req, userMeta, created, r.data.now()), r.data.now(), diags)
+}
+
+// createdKeyView is the key as the server stores it after a create without identity or roles,
+// built from the request and response. created_at is the provider's clock until the next refresh
+// reads the server's.
+func createdKeyView(req unkey.CreateKeyRequest, userMeta json.RawMessage, created *unkey.CreatedKey, now time.Time) *unkey.Key {
+	k := &unkey.Key{
+		KeyID:       created.KeyID,
+		Start:       startOf(created.Key, req.Prefix),
+		Enabled:     req.Enabled == nil || *req.Enabled,
+		CreatedAt:   now.UnixMilli(),
+		Meta:        userMeta,
+		Expires:     req.Expires,
+		Permissions: req.Permissions,
+		Credits:     req.Credits,
+	}
+	if req.Name != "" {
+		name := req.Name
+		k.Name = &name
+	}
+	for _, rl := range req.Ratelimits {
+		k.Ratelimits = append(k.Ratelimits, unkey.Ratelimit{Name: rl.Name, Limit: rl.Limit, Duration: rl.Duration, AutoApply: rl.AutoApply})
+	}
+	return k
+}
+
+// startOf is Unkey's `start`: the prefix, "_" and the first 4 characters of the random part.
+func startOf(plaintext, prefix string) string {
+	n := 4
+	if prefix != "" {
+		n += len(prefix) + 1
+	}
+	return plaintext[:min(n, len(plaintext))]
 }
 
 // getKeyAfterWrite retries a 404 briefly: Unkey reads from a replica that can lag a write.
@@ -93,7 +142,14 @@ func (r *keyResource) getKeyAfterWrite(ctx context.Context, keyID string) (*unke
 
 // readUnkey refreshes state from the server. It reports true when the key is gone.
 func (r *keyResource) readUnkey(ctx context.Context, state *keyResourceModel, diags *diag.Diagnostics) bool {
-	key, err := r.data.unkey.GetKey(ctx, state.ID.ValueString(), false)
+	if isUnconfirmed(state.ID.ValueString()) {
+		return r.readUnconfirmed(ctx, state, diags)
+	}
+	apiID := ""
+	if state.Unkey != nil {
+		apiID = state.Unkey.APIID.ValueString()
+	}
+	key, err := r.data.reader.get(ctx, apiID, state.ID.ValueString())
 	if unkey.IsNotFound(err) {
 		diags.AddWarning("Key no longer exists",
 			fmt.Sprintf("Key %s was not found on Unkey: it was deleted, or its API was deleted, outside Terraform. It is removed from state and the next plan creates a new key.", state.ID.ValueString()))
@@ -208,10 +264,10 @@ func applyUnkeyKey(ctx context.Context, m *keyResourceModel, k *unkey.Key, now t
 	}
 
 	// Unkey omits meta when it is {}; keep a configured "{}" rather than report a change.
-	if len(k.Meta) == 0 && isEmptyJSONObject(u.Meta) {
+	if meta := withoutMarker(k.Meta); len(meta) == 0 && isEmptyJSONObject(u.Meta) {
 		// unchanged
 	} else {
-		u.Meta = jsonOrNull(k.Meta)
+		u.Meta = jsonOrNull(meta)
 	}
 
 	u.RemainingCredits = types.Int64Null()
@@ -309,6 +365,7 @@ func (r *keyResource) updateUnkey(ctx context.Context, plan, state *keyResourceM
 		return
 	}
 
+	r.data.reader.wrote(req.KeyID)
 	if changed {
 		if err := r.data.unkey.UpdateKey(ctx, req); err != nil {
 			diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s: %s", req.KeyID, err))
@@ -326,6 +383,13 @@ func (r *keyResource) updateUnkey(ctx context.Context, plan, state *keyResourceM
 }
 
 func (r *keyResource) deleteUnkey(ctx context.Context, state *keyResourceModel, diags *diag.Diagnostics) {
+	if isUnconfirmed(state.ID.ValueString()) {
+		if err := r.settleUnconfirmed(ctx, state); err != nil {
+			diags.AddError("Error settling an unconfirmed create", err.Error())
+		}
+		return
+	}
+	r.data.reader.wrote(state.ID.ValueString())
 	if until, ok := r.graceExpiry(state); ok {
 		ms := until.UnixMilli()
 		err := r.data.unkey.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: state.ID.ValueString(), Expires: unkey.Value(ms)})
@@ -554,26 +618,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// fillUnknownNull replaces unknown values so a partial state can be saved after a failed read.
-func fillUnknownNull(m *keyResourceModel) {
-	for _, s := range []*types.String{&m.Start, &m.Status, &m.CreatedAt, &m.UpdatedAt, &m.LastUsedAt} {
-		if s.IsUnknown() {
-			*s = types.StringNull()
-		}
-	}
-	if u := m.Unkey; u != nil {
-		if u.Identity.IsUnknown() {
-			u.Identity = types.ObjectNull(identityAttrTypes)
-		}
-		if u.EffectivePermissions.IsUnknown() {
-			u.EffectivePermissions = types.SetNull(types.StringType)
-		}
-		if u.RemainingCredits.IsUnknown() {
-			u.RemainingCredits = types.Int64Null()
-		}
-	}
 }
 
 // validateUnkeyConfig checks the cross-field rules of the Unkey spec.

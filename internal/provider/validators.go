@@ -17,7 +17,7 @@ type metaValidator struct{}
 var _ validator.String = metaValidator{}
 
 func (metaValidator) Description(context.Context) string {
-	return fmt.Sprintf("a JSON object with at most %d top-level properties", unkey.MetaMaxProperties)
+	return fmt.Sprintf("a JSON object with at most %d top-level properties", userMetaMaxProperties)
 }
 
 func (v metaValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -32,9 +32,12 @@ func (metaValidator) ValidateString(_ context.Context, req validator.StringReque
 			fmt.Sprintf("%s must be a JSON object such as jsonencode({ team = \"billing\" }); it could not be read as one.", req.Path))
 		return
 	}
-	if len(obj) > unkey.MetaMaxProperties {
+	if len(obj) > userMetaMaxProperties {
 		resp.Diagnostics.AddAttributeError(req.Path, "Too many meta properties",
-			fmt.Sprintf("%s has %d top-level properties; the API accepts at most %d.", req.Path, len(obj), unkey.MetaMaxProperties))
+			fmt.Sprintf("%s has %d top-level properties; at most %d are accepted (the API allows %d and the provider keeps one for its creation marker).", req.Path, len(obj), userMetaMaxProperties, unkey.MetaMaxProperties))
+	}
+	if _, ok := obj[createMarkerKey]; ok {
+		resp.Diagnostics.AddAttributeError(req.Path, "Reserved meta property", fmt.Sprintf("%s must not contain %q: the provider uses it to recognise its own creates.", req.Path, createMarkerKey))
 	}
 }
 
