@@ -25,6 +25,9 @@ const (
 	minRotationDuration = time.Minute
 	maxRotationDuration = 100 * 365 * 24 * time.Hour
 	maxGracePeriod      = 90 * 24 * time.Hour
+	// expireAfterSkew is how far an expiry may sit from created_at + expire_after and still count
+	// as that time (clock skew between the provider and the backend, create latency).
+	expireAfterSkew = 5 * time.Second
 )
 
 // planLifecycle fills the plan values that follow from the secret and rotation settings. It runs
@@ -34,17 +37,24 @@ func (r *keyResource) planLifecycle(ctx context.Context, cfg, plan, state *keyRe
 
 	// expires_at is computed from expire_after, or follows the configuration (null clears it).
 	switch {
+	case !cfg.ExpireAfter.IsNull() && !cfg.ExpireAfter.IsUnknown() && state == nil:
+		// The expiry is the creation time plus expire_after, and only the backend knows the
+		// creation time: Create fills it in (startExpireAfter, finishExpireAfter). A value
+		// computed here from the plan's clock would be off by the plan-to-create delay, making
+		// the next plan update the key, and a saved plan applied later off by much more.
+		plan.ExpiresAt = timetypes.NewRFC3339Unknown()
 	case !cfg.ExpireAfter.IsNull() && !cfg.ExpireAfter.IsUnknown():
 		d, _ := time.ParseDuration(cfg.ExpireAfter.ValueString())
 		base := now
-		if state != nil {
-			if t, err := time.Parse(time.RFC3339Nano, state.CreatedAt.ValueString()); err == nil {
-				base = t
-			}
+		if t, err := time.Parse(time.RFC3339Nano, state.CreatedAt.ValueString()); err == nil {
+			base = t
 		}
-		plan.ExpiresAt = timetypes.NewRFC3339TimeValue(base.Add(d).UTC().Truncate(time.Millisecond))
-		if state != nil {
-			if eq, _ := plan.ExpiresAt.StringSemanticEquals(ctx, state.ExpiresAt); eq {
+		plan.ExpiresAt = r.expiryValue(base.Add(d))
+		// Keep the expiry set at create when it is that time up to clock skew: created_at may be
+		// the provider's clock at create and the server's after a refresh. An expiry changed
+		// outside Terraform, or a changed expire_after, is corrected in place.
+		if t, diags := state.ExpiresAt.ValueRFC3339Time(); !state.ExpiresAt.IsNull() && !diags.HasError() {
+			if off := t.Sub(base.Add(d)); off <= expireAfterSkew && off >= -expireAfterSkew {
 				plan.ExpiresAt = state.ExpiresAt
 			}
 		}
@@ -90,6 +100,77 @@ func (r *keyResource) planLifecycle(ctx context.Context, cfg, plan, state *keyRe
 			plan.CreatedAt = types.StringUnknown()
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("created_at"))
 		}
+	}
+}
+
+// expiryPrecision is the resolution at which the backend stores an expiry: Unkey keeps
+// milliseconds, Mixpeek is sent whole seconds.
+func (r *keyResource) expiryPrecision() time.Duration {
+	if r.backend() == backendMixpeek {
+		return time.Second
+	}
+	return time.Millisecond
+}
+
+// expiryValue is t at the backend's precision. (timetypes.NewRFC3339TimeValue would format whole
+// seconds and silently drop the milliseconds Unkey keeps.)
+func (r *keyResource) expiryValue(t time.Time) timetypes.RFC3339 {
+	return timetypes.NewRFC3339ValueMust(t.UTC().Truncate(r.expiryPrecision()).Format(time.RFC3339Nano))
+}
+
+// startExpireAfter gives a key planned with expire_after an expiry before it is created (the
+// apply-time clock plus expire_after), so it never exists without one.
+func (r *keyResource) startExpireAfter(plan *keyResourceModel) {
+	if plan.ExpireAfter.IsNull() || plan.ExpireAfter.IsUnknown() || !plan.ExpiresAt.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(plan.ExpireAfter.ValueString())
+	if err != nil {
+		return
+	}
+	plan.ExpiresAt = r.expiryValue(r.data.now().Add(d))
+}
+
+// finishExpireAfter moves the expiry of a just-created key to exactly its creation time (as the
+// backend reports it) plus expire_after. A failure leaves the key with the expiry it was created
+// with and only warns: the next plan corrects it in place.
+func (r *keyResource) finishExpireAfter(ctx context.Context, plan *keyResourceModel, diags *diag.Diagnostics) {
+	if plan.ExpireAfter.IsNull() || plan.ExpireAfter.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(plan.ExpireAfter.ValueString())
+	if err != nil {
+		return
+	}
+	// The update reads the key back, so created_at is the server's record after the first round
+	// even when Create reported the provider's clock; a second round aligns to that.
+	for range 2 {
+		created, err := time.Parse(time.RFC3339Nano, plan.CreatedAt.ValueString())
+		if err != nil {
+			return
+		}
+		want := r.expiryValue(created.Add(d))
+		if sameInstant(want.ValueString(), plan.ExpiresAt.ValueString()) {
+			return
+		}
+		prior, next := *plan, *plan
+		next.ExpiresAt = want
+		var ud diag.Diagnostics
+		if r.backend() == backendMixpeek {
+			r.updateMixpeek(ctx, &next, &prior, &ud)
+		} else {
+			r.updateUnkey(ctx, &next, &prior, &ud)
+		}
+		if ud.HasError() {
+			for _, e := range ud.Errors() {
+				diags.AddAttributeWarning(path.Root("expires_at"), "Key expiry not aligned with its creation time",
+					fmt.Sprintf("Key %s was created expiring at %s; moving that to its creation time plus expire_after (%s) failed: %s: %s. The next plan corrects it.",
+						plan.ID.ValueString(), plan.ExpiresAt.ValueString(), want.ValueString(), e.Summary(), e.Detail()))
+			}
+			return
+		}
+		diags.Append(ud...)
+		*plan = next
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
 )
@@ -532,6 +533,9 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 // replaced an equivalent configuration value (reformatted JSON, another time offset) with the
 // prior one, and would otherwise show an update that does nothing.
 func keepStateIfNoop(ctx context.Context, plan, state keyResourceModel, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if len(resp.RequiresReplace) > 0 {
+		return // a replacement (rotate_after) marked created_at unknown on purpose
+	}
 	candidate := plan
 	for _, pair := range [][2]*types.String{
 		{&candidate.Status, &state.Status}, {&candidate.UpdatedAt, &state.UpdatedAt}, {&candidate.LastUsedAt, &state.LastUsedAt},
@@ -590,16 +594,39 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.startExpireAfter(&plan)
 	if r.data.backend == backendMixpeek {
 		r.createMixpeek(ctx, &plan, &resp.Diagnostics)
 	} else {
 		r.createUnkey(ctx, &plan, &resp.Diagnostics)
 	}
-	if resp.Diagnostics.HasError() {
-		return
+	if plan.ID.IsNull() || plan.ID.IsUnknown() {
+		return // nothing was created
 	}
+	if !resp.Diagnostics.HasError() {
+		r.finishExpireAfter(ctx, &plan, &resp.Diagnostics)
+	}
+	// Saved even after an error, so a key that exists (or may exist) is tracked, tainted, and
+	// cleaned up by the next apply instead of being orphaned.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, identityOf(&plan))...)
+	if resp.Diagnostics.HasError() {
+		resp.State.Raw = nullUnknowns(resp.State.Raw)
+	}
+}
+
+// nullUnknowns replaces the unknown values left in a partial state; state cannot hold unknowns.
+func nullUnknowns(v tftypes.Value) tftypes.Value {
+	out, err := tftypes.Transform(v, func(_ *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+		if !v.IsKnown() {
+			return tftypes.NewValue(v.Type(), nil), nil
+		}
+		return v, nil
+	})
+	if err != nil {
+		return v
+	}
+	return out
 }
 
 func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -632,6 +659,7 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	plannedPlaintext := plan.Plaintext
 	if r.data.backend == backendMixpeek {
 		r.updateMixpeek(ctx, &plan, &state, &resp.Diagnostics)
 	} else {
@@ -639,6 +667,10 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	}
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	// The backends carry the stored plaintext over; store_plaintext turned off plans it null.
+	if plannedPlaintext.IsNull() {
+		plan.Plaintext = types.StringNull()
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, identityOf(&plan))...)
