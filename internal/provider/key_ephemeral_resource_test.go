@@ -173,7 +173,7 @@ func TestAccKeyEphemeral_plaintextNotInPlanOrState(t *testing.T) {
 	// The consumer gets sha256(plaintext): proof that the value was opened and delivered, without
 	// the consumer itself persisting the secret (echo writes what it receives to state).
 	config := unkeyKeyConfig(srv, fmt.Sprintf(`
-  store_plaintext = true 
+  store_plaintext = false
   unkey = {
     api_id      = %q
     recoverable = true
