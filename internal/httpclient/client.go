@@ -35,7 +35,7 @@ type Config struct {
 	RequestTimeout time.Duration // per attempt; 0 = 30s
 	MaxElapsed     time.Duration // bound on total time across attempts and waits; 0 = 2m
 	RetryWaitMin   time.Duration // backoff lower bound; 0 = 200ms
-	RetryWaitMax   time.Duration // backoff upper bound, also caps Retry-After and pacing waits; 0 = 10s
+	RetryWaitMax   time.Duration // backoff upper bound; 0 = 10s. Rate-limit waits (Retry-After, pacing) are bounded by MaxElapsed instead
 	Logger         Logger        // optional
 
 	// Transport is optional (tests). The default is a clone of http.DefaultTransport, so every
@@ -161,7 +161,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	defer cancel()
 
 	a := &call{client: c, ctx: ctx, req: req}
-	if d := c.pacer.delay(time.Now(), c.waitMax); d > 0 {
+	if d := c.pacer.reserve(time.Now()); d > 0 {
 		a.debug("waiting for the rate-limit window to reset", map[string]any{"method": req.Method, "path": req.Path, "wait_ms": d.Milliseconds()})
 		if err := a.sleep(d); err != nil {
 			return nil, a.wrap(err)
@@ -353,7 +353,7 @@ func (a *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	if !retry || a.attempt > a.client.maxRetries {
 		return false, nil
 	}
-	wait = max(min(wait, a.client.waitMax), a.client.pacer.delay(now, a.client.waitMax))
+	wait = max(min(wait, a.client.waitMax), a.client.pacer.delay(now))
 	if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
 		a.debug("not retrying: the wait would exceed the time budget", map[string]any{
 			"method": a.req.Method, "path": a.req.Path, "reason": reason, "wait_ms": wait.Milliseconds(),

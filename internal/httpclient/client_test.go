@@ -130,11 +130,12 @@ func TestHeadersPathAndBody(t *testing.T) {
 	}
 }
 
-func TestRetries429HonouringRetryAfterCappedByRetryWaitMax(t *testing.T) {
+// A rate-limit hint is waited for in full, beyond RetryWaitMax: retrying earlier would only
+// collect another 429.
+func TestRetries429HonouringRetryAfter(t *testing.T) {
 	for name, header := range map[string][2]string{
-		"retry-after seconds": {"Retry-After", "30"},
-		"retry-after date":    {"Retry-After", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)},
-		"ratelimit-reset":     {"RateLimit-Reset", "30"},
+		"retry-after seconds": {"Retry-After", "1"},
+		"ratelimit-reset":     {"RateLimit-Reset", "1"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := &scripted{statuses: []int{429, 200}, headers: func(hit int, h http.Header) {
@@ -151,9 +152,29 @@ func TestRetries429HonouringRetryAfterCappedByRetryWaitMax(t *testing.T) {
 			if resp.StatusCode != 200 || s.hits.Load() != 2 {
 				t.Fatalf("status %d after %d hits", resp.StatusCode, s.hits.Load())
 			}
-			// The 30 s / 1 h hint is capped by RetryWaitMax (50 ms).
-			if elapsed := time.Since(start); elapsed > 2*time.Second {
-				t.Fatalf("took %s; the wait was not capped", elapsed)
+			if elapsed := time.Since(start); elapsed < 900*time.Millisecond || elapsed > 5*time.Second {
+				t.Fatalf("took %s; want the 1 s hint honoured", elapsed)
+			}
+		})
+	}
+}
+
+// A hint longer than the time budget returns the 429 at once instead of waiting in vain.
+func TestRetryAfterBeyondBudgetReturnsAtOnce(t *testing.T) {
+	for name, value := range map[string]string{
+		"seconds": "30",
+		"date":    time.Now().Add(time.Hour).UTC().Format(http.TimeFormat),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := &scripted{statuses: []int{429, 200}, headers: func(_ int, h http.Header) { h.Set("Retry-After", value) }}
+			c := newTestClient(t, serve(t, s).URL, func(c *Config) { c.MaxElapsed = 2 * time.Second })
+			start := time.Now()
+			resp, err := c.Do(t.Context(), post(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != 429 || s.hits.Load() != 1 || time.Since(start) > time.Second {
+				t.Fatalf("status %d after %d hits in %s", resp.StatusCode, s.hits.Load(), time.Since(start))
 			}
 		})
 	}
@@ -370,37 +391,39 @@ func TestWaitBeyondBudgetReturnsResponse(t *testing.T) {
 	}
 }
 
-func TestPacingWaitsForRateLimitReset(t *testing.T) {
-	const pause = 300 * time.Millisecond
+func TestPacingFromRateLimitHeaders(t *testing.T) {
 	for _, tc := range []struct {
-		remaining string
-		wantWait  bool
-	}{{"0", true}, {"5", false}} {
-		var mu sync.Mutex
-		var arrivals []time.Time
-		srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			mu.Lock()
-			arrivals = append(arrivals, time.Now())
-			mu.Unlock()
-			w.Header().Set("RateLimit-Limit", "10")
-			w.Header().Set("RateLimit-Remaining", tc.remaining)
-			w.Header().Set("RateLimit-Reset", "60")
-			_, _ = w.Write([]byte(`{}`))
-		}))
-		// The 60 s reset is capped by RetryWaitMax.
-		c := newTestClient(t, srv.URL, func(c *Config) { c.RetryWaitMax = pause })
-		for range 2 {
-			if _, err := c.Do(t.Context(), post(true)); err != nil {
-				t.Fatal(err)
+		name, remaining, reset string
+		minGap, maxGap         time.Duration
+	}{
+		{"window used up: wait for the reset", "0", "1", 900 * time.Millisecond, 3 * time.Second},
+		{"window nearly used up: spread the rest", "3", "2", 400 * time.Millisecond, 1500 * time.Millisecond},
+		{"room in the window: no wait", "500", "60", 0, 300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var arrivals []time.Time
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				mu.Lock()
+				arrivals = append(arrivals, time.Now())
+				mu.Unlock()
+				w.Header().Set("RateLimit-Limit", "600")
+				w.Header().Set("RateLimit-Remaining", tc.remaining)
+				w.Header().Set("RateLimit-Reset", tc.reset)
+				_, _ = w.Write([]byte(`{}`))
+			}))
+			c := newTestClient(t, srv.URL, nil)
+			for range 3 {
+				if _, err := c.Do(t.Context(), post(true)); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		gap := arrivals[1].Sub(arrivals[0])
-		if tc.wantWait && gap < pause-20*time.Millisecond {
-			t.Errorf("remaining=%s: second request after %s, want >= %s", tc.remaining, gap, pause)
-		}
-		if !tc.wantWait && gap >= pause {
-			t.Errorf("remaining=%s: second request waited %s", tc.remaining, gap)
-		}
+			// The first response sets the pace; the gap between the 2nd and 3rd shows it.
+			gap := arrivals[2].Sub(arrivals[1])
+			if gap < tc.minGap || gap > tc.maxGap {
+				t.Errorf("remaining=%s reset=%ss: gap %s, want between %s and %s", tc.remaining, tc.reset, gap, tc.minGap, tc.maxGap)
+			}
+		})
 	}
 }
 

@@ -12,10 +12,14 @@ import (
 	"time"
 )
 
-// paceThreshold is the RateLimit-Remaining value at or below which the next request waits for the
-// window to reset. Zero keeps single requests at full speed; parallel callers that still hit a 429
-// are retried, which is safe for every request.
-const paceThreshold = 0
+// paceLowWater is the RateLimit-Remaining value below which requests are spread evenly over the
+// rest of the window instead of sent as fast as they come: parallel callers then use up the
+// window without running into 429s.
+const paceLowWater = 20
+
+// maxPaceWait bounds a single rate-limit wait (a window is one minute on the services this client
+// talks to); the request's own time budget still applies.
+const maxPaceWait = 65 * time.Second
 
 // retryableTransportError reports whether err is a connection-level failure worth another attempt.
 // Certificate and protocol mismatches fail the same way every time.
@@ -80,45 +84,66 @@ func seconds(s int64) time.Duration {
 	return time.Duration(min(s, maxSecs)) * time.Second
 }
 
-// pacer holds the earliest time the next request of a Client may start, shared by all goroutines,
-// so a Client that has used up its rate-limit window waits for the reset instead of collecting 429s.
+// pacer schedules the start of requests of one Client from the rate-limit headers it has seen,
+// shared by all goroutines: when a window is nearly used up, each request reserves the next slot
+// of an even spacing over the time left; when it is used up (or a 429 says so), requests wait for
+// the reset.
 type pacer struct {
-	mu        sync.Mutex
-	notBefore time.Time
+	mu       sync.Mutex
+	next     time.Time     // earliest start of the next request
+	interval time.Duration // spacing between consecutive starts; 0 when the window has room
 }
 
-// observe pushes the pacing time out when a response says the window is exhausted.
+// observe updates the schedule from a response.
 func (p *pacer) observe(resp *http.Response, now time.Time) {
-	var wait time.Duration
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		d, ok := retryAfter(resp.Header, now)
-		if !ok {
-			return
-		}
-		wait = d
-	default:
-		remaining, err := strconv.ParseInt(strings.TrimSpace(resp.Header.Get("RateLimit-Remaining")), 10, 64)
-		if err != nil || remaining > paceThreshold {
-			return
-		}
-		d, ok := rateLimitReset(resp.Header)
-		if !ok {
-			return
-		}
-		wait = d
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if t := now.Add(wait); t.After(p.notBefore) {
-		p.notBefore = t
+	if resp.StatusCode == http.StatusTooManyRequests {
+		if d, ok := retryAfter(resp.Header, now); ok {
+			p.push(now.Add(d))
+		}
+		return
+	}
+	remaining, err := strconv.ParseInt(strings.TrimSpace(resp.Header.Get("RateLimit-Remaining")), 10, 64)
+	if err != nil {
+		return
+	}
+	reset, ok := rateLimitReset(resp.Header)
+	if !ok {
+		return
+	}
+	switch {
+	case remaining <= 0:
+		p.push(now.Add(reset))
+		p.interval = 0
+	case remaining < paceLowWater:
+		p.interval = reset / time.Duration(remaining+1)
+	default:
+		p.interval = 0
 	}
 }
 
-// delay is how long a request starting now must wait, capped so a long window cannot stall
-// a caller beyond the configured maximum wait.
-func (p *pacer) delay(now time.Time, limit time.Duration) time.Duration {
+func (p *pacer) push(t time.Time) {
+	if t.After(p.next) {
+		p.next = t
+	}
+}
+
+// reserve returns how long a request starting now must wait, and books its slot.
+func (p *pacer) reserve(now time.Time) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return min(max(p.notBefore.Sub(now), 0), limit)
+	slot := now
+	if p.next.After(slot) {
+		slot = p.next
+	}
+	p.next = slot.Add(p.interval)
+	return min(slot.Sub(now), maxPaceWait)
+}
+
+// delay is how long a retry starting now must wait for the window, without booking a slot.
+func (p *pacer) delay(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return min(max(p.next.Sub(now), 0), maxPaceWait)
 }
