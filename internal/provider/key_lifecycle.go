@@ -120,7 +120,7 @@ func (r *keyResource) expiryValue(t time.Time) timetypes.RFC3339 {
 
 // startExpireAfter gives a key planned with expire_after an expiry before it is created (the
 // apply-time clock plus expire_after), so it never exists without one.
-func (r *keyResource) startExpireAfter(plan *keyResourceModel) {
+func (r *keyResource) startExpireAfter(plan *keyResourceModel, now time.Time) {
 	if plan.ExpireAfter.IsNull() || plan.ExpireAfter.IsUnknown() || !plan.ExpiresAt.IsUnknown() {
 		return
 	}
@@ -128,7 +128,7 @@ func (r *keyResource) startExpireAfter(plan *keyResourceModel) {
 	if err != nil {
 		return
 	}
-	plan.ExpiresAt = r.expiryValue(r.data.now().Add(d))
+	plan.ExpiresAt = r.expiryValue(now.Add(d))
 }
 
 // finishExpireAfter moves the expiry of a just-created key to exactly its creation time (as the

@@ -594,11 +594,14 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.startExpireAfter(&plan)
+	// One instant for the expiry and (until the next refresh) the creation time, so an
+	// expire_after key needs no second request to line them up.
+	now := r.data.now()
+	r.startExpireAfter(&plan, now)
 	if r.data.backend == backendMixpeek {
 		r.createMixpeek(ctx, &plan, &resp.Diagnostics)
 	} else {
-		r.createUnkey(ctx, &plan, &resp.Diagnostics)
+		r.createUnkey(ctx, &plan, now, &resp.Diagnostics)
 	}
 	if plan.ID.IsNull() || plan.ID.IsUnknown() {
 		return // nothing was created

@@ -21,7 +21,7 @@ import (
 // The Unkey half of apikey_key: model <-> client types and the calls behind Create, Read, Update
 // and Delete.
 
-func (r *keyResource) createUnkey(ctx context.Context, plan *keyResourceModel, diags *diag.Diagnostics) {
+func (r *keyResource) createUnkey(ctx context.Context, plan *keyResourceModel, now time.Time, diags *diag.Diagnostics) {
 	u := plan.Unkey
 	req := unkey.CreateKeyRequest{
 		APIID:       u.APIID.ValueString(),
@@ -81,7 +81,7 @@ func (r *keyResource) createUnkey(ctx context.Context, plan *keyResourceModel, d
 		applyUnkeyKey(ctx, plan, key, r.data.now(), diags)
 		return
 	}
-	applyUnkeyKey(ctx, plan, createdKeyView(req, userMeta, created, r.data.now()), r.data.now(), diags)
+	applyUnkeyKey(ctx, plan, createdKeyView(req, userMeta, created, now), now, diags)
 }
 
 // createdKeyView is the key as the server stores it after a create without identity or roles,
