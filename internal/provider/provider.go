@@ -42,7 +42,7 @@ var backends = []string{backendUnkey, backendMixpeek}
 const (
 	envBackend        = "APIKEY_BACKEND"
 	envEndpoint       = "APIKEY_ENDPOINT"
-	envToken          = "APIKEY_TOKEN"
+	envToken          = "APIKEY_TOKEN" //nolint:gosec // the name of a variable, not a credential
 	envUnkeyRootKey   = "UNKEY_ROOT_KEY"
 	envMixpeekAPIKey  = "MIXPEEK_API_KEY"
 	defaultMaxRetries = 4

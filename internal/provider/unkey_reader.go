@@ -33,11 +33,10 @@ type unkeyReader struct {
 }
 
 type unkeyListing struct {
-	done  chan struct{} // closed when keys/err are set
-	at    time.Time
-	keys  map[string]unkey.Key
-	err   error
-	stale bool
+	done chan struct{} // closed when keys/err are set
+	at   time.Time
+	keys map[string]unkey.Key
+	err  error
 }
 
 func newUnkeyReader(client *unkey.Client, now func() time.Time) *unkeyReader {
@@ -89,7 +88,9 @@ func (r *unkeyReader) listingFor(ctx context.Context, apiID, keyID string) *unke
 	if ok {
 		select {
 		case <-l.done:
-			if l.err != nil || r.now().Sub(l.at) > listingTTL {
+			// A failed listing is remembered for as long as a good one: listing again on every
+			// Read would add a request (and the client's whole retry schedule) to each of them.
+			if r.now().Sub(l.at) > listingTTL {
 				ok = false
 			}
 		default: // being fetched: wait for it below
@@ -119,7 +120,7 @@ func (r *unkeyReader) fill(ctx context.Context, apiID string, l *unkeyListing) {
 	at := r.now()
 	keys, err := r.client.ListAllKeys(ctx, apiID, "")
 	if err != nil {
-		l.err = err
+		l.err, l.at = err, at
 		return
 	}
 	l.keys = make(map[string]unkey.Key, len(keys))
