@@ -134,7 +134,7 @@ func TestAccKeyLifecycle_storePlaintextFalse(t *testing.T) {
 			return err
 		}
 		if res, err := verifies(srv, secret); err != nil || !res.Valid {
-			return fmt.Errorf("the key does not verify (err=%v)", err)
+			return fmt.Errorf("the key does not verify (err=%w)", err)
 		}
 		return scanLegacyState(s, secret, keyAddr)
 	}

@@ -42,9 +42,9 @@ var backends = []string{backendUnkey, backendMixpeek}
 const (
 	envBackend        = "APIKEY_BACKEND"
 	envEndpoint       = "APIKEY_ENDPOINT"
-	envToken          = "APIKEY_TOKEN" //nolint:gosec // the name of a variable, not a credential
-	envUnkeyRootKey   = "UNKEY_ROOT_KEY"
-	envMixpeekAPIKey  = "MIXPEEK_API_KEY"
+	envToken          = "APIKEY_TOKEN"
+	envUnkeyRootKey   = "UNKEY_ROOT_KEY"  //nolint:gosec // the name of a variable, not a credential
+	envMixpeekAPIKey  = "MIXPEEK_API_KEY" //nolint:gosec // the name of a variable, not a credential
 	defaultMaxRetries = 4
 	defaultTimeout    = 30 * time.Second
 	maxMaxRetries     = 20
