@@ -326,3 +326,17 @@ func mpLiveKey(ctx context.Context, tx *sql.Tx, userID, name string, nowMs int64
 	}
 	return mpKeyRow{}, false, nil
 }
+
+// ForgetMixpeekKey erases a Mixpeek key record as if it had never existed. It is a testing aid:
+// the Mixpeek API has no such operation, but a provider must cope with a key that vanishes from
+// the listing (for instance after the organization's data is purged).
+func (s *Server) ForgetMixpeekKey(ctx context.Context, keyID string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM mixpeek_keys WHERE key_id = ?`, keyID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("devserver: no Mixpeek key %s", keyID)
+	}
+	return nil
+}

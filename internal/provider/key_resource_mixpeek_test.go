@@ -227,6 +227,24 @@ func TestAccKeyResource_mixpeekDrift(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
 				},
+				// Now the record vanishes from the listing altogether.
+				Check: func(s *terraform.State) error {
+					id, err := stateKeyID(s)
+					if err != nil {
+						return err
+					}
+					return srv.Dev.ForgetMixpeekKey(context.Background(), id)
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+				},
 			},
 		},
 	})
