@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -8,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
 )
@@ -128,4 +131,42 @@ func diagPath(d diag.Diagnostic) string {
 		return p.Path().String()
 	}
 	return ""
+}
+
+func TestUserAgent(t *testing.T) {
+	t.Parallel()
+	if got, want := userAgent("1.2.3", "1.12.6"), "terraform-provider-apikey/1.2.3 Terraform/1.12.6"; got != want {
+		t.Fatalf("userAgent = %q, want %q", got, want)
+	}
+	if got := userAgent("dev", ""); !strings.HasSuffix(got, "Terraform/unknown") {
+		t.Fatalf("userAgent without a CLI version = %q", got)
+	}
+}
+
+// A provider setting that is only known after apply is an error naming the attribute (OpenTofu
+// does not support deferred actions, so the framework's deferral does not apply).
+func TestAccProvider_unknownConfiguration(t *testing.T) {
+	srv := acctest.NewServer(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: fmt.Sprintf(`
+resource "terraform_data" "token" {
+  input = %q
+}
+
+provider "apikey" {
+  endpoint = %q
+  token    = terraform_data.token.output
+}
+
+resource "apikey_key" "test" {
+  unkey = { api_id = %q }
+}
+`, "not-a-real-token", srv.Endpoint, srv.APIID),
+				ExpectError: regexp.MustCompile(`(?s)Unknown provider configuration value.*"token" depends on a value`),
+			},
+		},
+	})
 }
