@@ -638,6 +638,11 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if state.StorePlaintext.IsNull() {
+		// Just imported: provider-side settings take their defaults.
+		state.StorePlaintext = types.BoolValue(true)
+		state.EncryptedPlaintext = types.StringNull()
+	}
 	var gone bool
 	if r.data.backend == backendMixpeek {
 		gone = r.readMixpeek(ctx, &state, &resp.Diagnostics)
@@ -648,6 +653,9 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		return
 	}
 	if gone {
+		// Clients before 1.12 send no identity with the prior state, and the framework rejects a
+		// Read that ends without one, even when the resource is gone.
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, identityOf(&state))...)
 		resp.State.RemoveResource(ctx)
 		return
 	}

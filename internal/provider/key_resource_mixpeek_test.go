@@ -106,7 +106,6 @@ func TestAccKeyResource_mixpeekLifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("mixpeek").AtMapKey("user_id"), knownvalue.StringRegexp(regexp.MustCompile(`^usr_`))),
 					statecheck.ExpectSensitiveValue(keyAddr, tfjsonpath.New("mixpeek").AtMapKey("internal_id")),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("mixpeek").AtMapKey("scopes"), knownvalue.SetSizeExact(2)),
-					statecheck.ExpectIdentityValueMatchesState(keyAddr, tfjsonpath.New("id")),
 				},
 				Check: checkMixpeekKey(srv, func(k *mixpeek.Key) error {
 					firstID = k.KeyID
@@ -192,7 +191,7 @@ func TestAccKeyResource_mixpeekLifecycle(t *testing.T) {
 				ResourceName:            keyAddr,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"plaintext", "store_plaintext"},
+				ImportStateVerifyIgnore: []string{"plaintext"},
 				ImportStateIdFunc: func(s *terraform.State) (string, error) {
 					id, err := stateKeyID(s)
 					return "dev@example.com/" + id, err

@@ -121,7 +121,6 @@ func TestAccKeyResource_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("enabled"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("unkey").AtMapKey("byte_length"), knownvalue.Int64Exact(16)),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("created_at"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT`))),
-					statecheck.ExpectIdentityValueMatchesState(keyAddr, tfjsonpath.New("id")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkServerKey(srv, func(k *unkey.Key) error {

@@ -298,11 +298,6 @@ func TestAccKeyResource_unkeyImport(t *testing.T) {
 					},
 				},
 			},
-			{
-				ResourceName:    keyAddr,
-				ImportState:     true,
-				ImportStateKind: resource.ImportBlockWithResourceIdentity,
-			},
 		},
 	})
 }

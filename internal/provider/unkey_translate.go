@@ -177,8 +177,6 @@ func (r *keyResource) readUnkey(ctx context.Context, state *keyResourceModel, di
 func (r *keyResource) completeImport(ctx context.Context, state *keyResourceModel, key *unkey.Key, diags *diag.Diagnostics) {
 	u := state.Unkey
 	u.PermanentDelete = types.BoolValue(false)
-	state.StorePlaintext = types.BoolValue(true)
-	state.EncryptedPlaintext = types.StringNull()
 	u.Ratelimits = types.SetNull(types.ObjectType{AttrTypes: ratelimitAttrTypes})
 	u.Roles = types.SetNull(types.StringType)
 	state.Permissions = types.SetNull(types.StringType)

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -84,7 +85,51 @@ type finder struct {
 	lookPath   func(string) (string, error)
 	cachedPath func() (string, error)
 	build      func(ctx context.Context, dest string) error
-	log        io.Writer
+	// version reports the CLI version of a binary, such as "1.12.6".
+	version func(ctx context.Context, bin string) (string, error)
+	log     io.Writer
+}
+
+// MinVersion is the oldest terraform or tofu found on PATH that is used: resource identity
+// (import by identity, identity in state) needs 1.12 in both. An older one is skipped in favour
+// of the OpenTofu build; TF_ACC_TERRAFORM_PATH still selects any binary explicitly.
+const MinVersion = "1.12.0"
+
+// cliVersion runs "<bin> version -json", with a CLI configuration that cannot produce warnings.
+func cliVersion(ctx context.Context, bin string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, "version", "-json")
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+os.DevNull, "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("running %s version -json: %w", bin, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil || v.Version == "" {
+		return "", fmt.Errorf("%s version -json printed no version", bin)
+	}
+	return v.Version, nil
+}
+
+// atLeast compares dotted versions numerically ("1.12.6" >= "1.12.0"); a pre-release suffix is
+// ignored.
+func atLeast(version, floor string) bool {
+	parse := func(s string) [3]int {
+		var n [3]int
+		s, _, _ = strings.Cut(strings.TrimPrefix(s, "v"), "-")
+		for i, part := range strings.SplitN(s, ".", 3) {
+			n[i], _ = strconv.Atoi(part)
+		}
+		return n
+	}
+	a, b := parse(version), parse(floor)
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] > b[i]
+		}
+	}
+	return true
 }
 
 func defaultFinder(log io.Writer) finder {
@@ -92,6 +137,7 @@ func defaultFinder(log io.Writer) finder {
 		getenv:     os.Getenv,
 		lookPath:   exec.LookPath,
 		cachedPath: CachedPath,
+		version:    cliVersion,
 		build: func(ctx context.Context, dest string) error {
 			return buildOpenTofu(ctx, dest, log)
 		},
@@ -111,7 +157,17 @@ func (f finder) find(ctx context.Context) (string, error) {
 		return filepath.Abs(p)
 	}
 	for _, name := range []string{"terraform", "tofu"} {
-		if p, err := f.lookPath(name); err == nil {
+		p, err := f.lookPath(name)
+		if err != nil {
+			continue
+		}
+		v, err := f.version(ctx, p)
+		switch {
+		case err != nil:
+			fmt.Fprintf(f.log, "Skipping %s: %v.\n", p, err)
+		case !atLeast(v, MinVersion):
+			fmt.Fprintf(f.log, "Skipping %s: version %s is older than %s, which resource identity needs.\n", p, v, MinVersion)
+		default:
 			return filepath.Abs(p)
 		}
 	}
@@ -141,7 +197,7 @@ func (f finder) buildOnce(ctx context.Context, dest string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating the cache directory: %w", err)
 	}
-	fmt.Fprintf(f.log, "No terraform or tofu binary was found (PATH, %s).\n", EnvPath)
+	fmt.Fprintf(f.log, "No terraform or tofu %s or later was found (PATH, %s).\n", MinVersion, EnvPath)
 	fmt.Fprintf(f.log, "Building OpenTofu %s from source into %s.\n", OpenTofuVersion, dest)
 	fmt.Fprintln(f.log, "This takes several minutes once; the binary is reused afterwards.")
 

@@ -43,6 +43,13 @@ func testFinder(env map[string]string, pathDir, cacheDir string, builds *atomic.
 			return "", exec.ErrNotFound
 		},
 		cachedPath: func() (string, error) { return filepath.Join(cacheDir, "tofu-"+OpenTofuVersion, "tofu"), nil },
+		version: func(_ context.Context, bin string) (string, error) {
+			// A fake binary named "*-old" reports an old version.
+			if real, err := filepath.EvalSymlinks(bin); err == nil && strings.HasSuffix(filepath.Base(real), "-old") {
+				return "1.11.4", nil
+			}
+			return "1.12.6", nil
+		},
 		build: func(_ context.Context, dest string) error {
 			builds.Add(1)
 			return os.WriteFile(dest, []byte("#!/bin/sh\n"), 0o600)
@@ -65,6 +72,8 @@ func TestFindPrecedence(t *testing.T) {
 		{name: "tofu when no terraform", onPath: []string{"tofu"}, cached: true, want: "tofu"},
 		{name: "cached build when nothing on PATH", cached: true, want: "cache"},
 		{name: "build when nothing at all", want: "cache", wantBuild: true},
+		{name: "old terraform on PATH is skipped for tofu", onPath: []string{"terraform-old", "tofu"}, cached: true, want: "tofu"},
+		{name: "old terraform only: the cached build", onPath: []string{"terraform-old"}, cached: true, want: "cache"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,6 +82,17 @@ func TestFindPrecedence(t *testing.T) {
 			cacheDir := filepath.Join(root, "cache")
 			env := map[string]string{}
 			for _, name := range tt.onPath {
+				if base, ok := strings.CutSuffix(name, "-old"); ok {
+					// On PATH as "terraform", but resolving to a binary that reports an old version.
+					old := fakeBin(t, filepath.Join(root, "old"), name)
+					if err := os.MkdirAll(pathDir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Symlink(old, filepath.Join(pathDir, base)); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
 				fakeBin(t, pathDir, name)
 			}
 			explicit := ""
@@ -200,6 +220,17 @@ func TestWriteConfig(t *testing.T) {
 	for _, s := range []string{"dev_overrides", `"apikey-provider/apikey" = "/opt/plugins"`, "direct {}"} {
 		if !strings.Contains(string(b), s) {
 			t.Errorf("config %q lacks %q", b, s)
+		}
+	}
+}
+
+func TestAtLeast(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want bool
+	}{{"1.12.0", true}, {"1.12.6", true}, {"1.13.0-dev", true}, {"2.0.0", true}, {"v1.12.1", true}, {"1.11.4", false}, {"1.9.9", false}, {"0.15.5", false}} {
+		if got := atLeast(tc.v, MinVersion); got != tc.want {
+			t.Errorf("atLeast(%q, %q) = %t, want %t", tc.v, MinVersion, got, tc.want)
 		}
 	}
 }
