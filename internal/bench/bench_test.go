@@ -173,6 +173,12 @@ func TestMachineParsing(t *testing.T) {
 	if got := osReleaseName([]byte("NAME=\"Debian\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n")); got != "Debian GNU/Linux 12 (bookworm)" {
 		t.Errorf("osReleaseName = %q", got)
 	}
+	if got := loadAverage([]byte("0.52 1.10 2.00 1/234 5678\n")); got != "0.52 1.10 2.00" {
+		t.Errorf("loadAverage = %q", got)
+	}
+	if !loadAbove("0.5 3.1 1.0", 2) || loadAbove("0.5 1.9 2.0", 2) {
+		t.Error("loadAbove")
+	}
 }
 
 func sampleReport(quick bool) *Report {

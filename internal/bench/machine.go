@@ -49,3 +49,22 @@ func osReleaseName(data []byte) string {
 	}
 	return ""
 }
+
+// LoadAverage returns the 1, 5 and 15 minute load averages from
+// /proc/loadavg, or "" where there is none. Other work on the machine
+// (a load above the core count) makes wall times noisy.
+func LoadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	return loadAverage(data)
+}
+
+func loadAverage(data []byte) string {
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}

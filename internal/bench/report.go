@@ -29,6 +29,9 @@ type Machine struct {
 	Go     string
 	OS     string
 	Kernel string
+	// LoadStart and LoadEnd are the 1/5/15-minute load averages when the
+	// measurements started and ended.
+	LoadStart, LoadEnd string
 }
 
 // PhaseResult is one phase of one scenario: medians across runs.
@@ -227,6 +230,9 @@ func (r *Report) Markdown() string {
 		w("| Kernel | %s |\n", mdEscape(r.Machine.Kernel))
 	}
 	w("| Go | %s |\n", r.Machine.Go)
+	if r.Machine.LoadStart != "" || r.Machine.LoadEnd != "" {
+		w("| Load average (1/5/15 min), start → end | %s → %s |\n", r.Machine.LoadStart, r.Machine.LoadEnd)
+	}
 	if r.Source != "" {
 		w("| Provider built from | %s |\n", mdEscape(r.Source))
 	}

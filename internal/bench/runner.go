@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		rep.Notes = append(rep.Notes, "The CLI is OpenTofu; TF_REATTACH_PROVIDERS carries the provider under "+OpenTofuAddress+" as well as "+TerraformAddress+".")
 	}
 
+	rep.Machine.LoadStart = LoadAverage()
 	samples := map[int][]scenarioSample{}
 	var rlSamples []rateLimitedSample
 	var verifySamples []VerifyResult
@@ -102,6 +104,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 	for _, n := range opts.Sizes {
 		rep.Scenarios = append(rep.Scenarios, aggregateScenario(n, samples[n]))
+	}
+	rep.Machine.LoadEnd = LoadAverage()
+	if cores := float64(rep.Machine.Cores); loadAbove(rep.Machine.LoadStart, cores) || loadAbove(rep.Machine.LoadEnd, cores) {
+		rep.Notes = append(rep.Notes, "The load average exceeded the number of cores while measuring: other work shared the machine, so wall times are noisier and likely higher than on an idle machine.")
 	}
 	rep.RateLimited = aggregateRateLimited(opts.RateN, opts.RatePerMinute, rlSamples)
 	rep.Verify = aggregateVerify(verifySamples)
@@ -632,4 +638,14 @@ func describeSource(ctx context.Context, root string) string {
 		desc += " with uncommitted changes to " + strings.Join(changed, ", ")
 	}
 	return desc
+}
+
+// loadAbove reports whether any of the load averages in la exceeds cores.
+func loadAbove(la string, cores float64) bool {
+	for f := range strings.FieldsSeq(la) {
+		if v, err := strconv.ParseFloat(f, 64); err == nil && v > cores {
+			return true
+		}
+	}
+	return false
 }
