@@ -91,16 +91,46 @@ func (r *keyResource) planLifecycle(ctx context.Context, cfg, plan, state *keyRe
 	}
 
 	// Rotation by age: once the key is older than rotate_after, a normal plan replaces it.
-	if !plan.RotateAfter.IsNull() && !plan.RotateAfter.IsUnknown() {
-		rotate, _ := time.ParseDuration(plan.RotateAfter.ValueString())
-		created, err := time.Parse(time.RFC3339Nano, state.CreatedAt.ValueString())
-		if err == nil && !now.Before(created.Add(rotate)) {
-			resp.Diagnostics.AddAttributeWarning(path.Root("rotate_after"), "Key due for rotation",
-				fmt.Sprintf("Key %s was created at %s and rotate_after is %s, so this plan replaces it.", state.ID.ValueString(), state.CreatedAt.ValueString(), rotate))
-			plan.CreatedAt = types.StringUnknown()
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("created_at"))
-		}
+	if rotationDue(plan.RotateAfter, state.CreatedAt, now) {
+		plan.CreatedAt = types.StringUnknown()
+		markRotation(state.ID, state.CreatedAt, plan.RotateAfter, resp)
 	}
+}
+
+// rotationDue reports whether a key created at createdAt is at least rotateAfter old at now.
+func rotationDue(rotateAfter, createdAt types.String, now time.Time) bool {
+	if rotateAfter.IsNull() || rotateAfter.IsUnknown() {
+		return false
+	}
+	rotate, err := time.ParseDuration(rotateAfter.ValueString())
+	if err != nil {
+		return false
+	}
+	created, err := time.Parse(time.RFC3339Nano, createdAt.ValueString())
+	return err == nil && !now.Before(created.Add(rotate))
+}
+
+func markRotation(id, createdAt, rotateAfter types.String, resp *resource.ModifyPlanResponse) {
+	resp.Diagnostics.AddAttributeWarning(path.Root("rotate_after"), "Key due for rotation",
+		fmt.Sprintf("Key %s was created at %s and rotate_after is %s, so this plan replaces it.", id.ValueString(), createdAt.ValueString(), rotateAfter.ValueString()))
+	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("created_at"))
+}
+
+// planRotationDue is the rotation check for a plan that otherwise changes nothing; it reads only
+// the attributes it needs.
+func (r *keyResource) planRotationDue(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var rotateAfter, createdAt, id types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("rotate_after"), &rotateAfter)...)
+	if resp.Diagnostics.HasError() || rotateAfter.IsNull() {
+		return
+	}
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("created_at"), &createdAt)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
+	if resp.Diagnostics.HasError() || !rotationDue(rotateAfter, createdAt, r.data.now()) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("created_at"), types.StringUnknown())...)
+	markRotation(id, createdAt, rotateAfter, resp)
 }
 
 // expiryPrecision is the resolution at which the backend stores an expiry: Unkey keeps

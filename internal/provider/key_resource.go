@@ -444,14 +444,14 @@ func (r *keyResource) Configure(_ context.Context, req resource.ConfigureRequest
 
 // ValidateConfig checks rules that span attributes but do not need the provider configuration.
 func (r *keyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var cfg keyResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	// Only the credits object is read: converting the whole configuration for every key of a
+	// large configuration costs more than the check.
+	var credits *creditsModel
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("unkey").AtName("credits"), &credits)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if cfg.Unkey != nil {
-		validateUnkeyConfig(cfg.Unkey, &resp.Diagnostics)
-	}
+	validateCredits(credits, &resp.Diagnostics)
 }
 
 // ModifyPlan applies the rules that need the provider configuration (the backend) or the clock,
@@ -459,6 +459,12 @@ func (r *keyResource) ValidateConfig(ctx context.Context, req resource.ValidateC
 func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or the provider is not configured yet (validation-only walk)
+	}
+	// Nothing changes for most keys of a refresh; only the rotation clock can still replace them.
+	// Returning early here keeps a plan of thousands of unchanged keys cheap.
+	if !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw) {
+		r.planRotationDue(ctx, req, resp)
+		return
 	}
 	var plan keyResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)

@@ -618,9 +618,9 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// validateUnkeyConfig checks the cross-field rules of the Unkey spec.
-func validateUnkeyConfig(u *unkeyModel, diags *diag.Diagnostics) {
-	if c := u.Credits; c != nil && c.Refill != nil {
+// validateCredits checks the refill rules of the Unkey spec.
+func validateCredits(c *creditsModel, diags *diag.Diagnostics) {
+	if c != nil && c.Refill != nil {
 		p := path.Root("unkey").AtName("credits").AtName("refill").AtName("refill_day")
 		interval := c.Refill.Interval.ValueString()
 		switch {

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ func main() {
 	runs := flag.Int("runs", 3, "repetitions of every scenario; medians are reported (-quick sets 1)")
 	out := flag.String("o", "", "where to write the report (default BENCHMARKS.md at the module root; - for none)")
 	verifyFor := flag.Duration("verify-duration", 5*time.Second, "how long the keys.verifyKey load runs")
+	sizes := flag.String("sizes", "100,1000", "comma-separated N for the plan/apply scenarios (a focused run; the report then covers only these)")
+	rateN := flag.Int("rate-n", 1000, "keys in the rate-limited apply; 0 skips it")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -39,8 +42,8 @@ func main() {
 
 	opts := bench.Options{
 		Runs:           *runs,
-		Sizes:          []int{100, 1000},
-		RateN:          1000,
+		Sizes:          parseSizes(*sizes),
+		RateN:          *rateN,
 		RatePerMinute:  600,
 		VerifyWorkers:  16,
 		VerifyDuration: *verifyFor,
@@ -54,8 +57,8 @@ func main() {
 		opts.RateN = 20
 		opts.RatePerMinute = 60
 		opts.Command = "go run ./internal/cmd/bench -quick"
-	} else if *runs != 3 {
-		opts.Command = fmt.Sprintf("go run ./internal/cmd/bench -runs %d", *runs)
+	} else if *runs != 3 || *sizes != "100,1000" || *rateN != 1000 {
+		opts.Command = fmt.Sprintf("go run ./internal/cmd/bench -runs %d -sizes %s -rate-n %d", *runs, *sizes, *rateN)
 	}
 
 	start := time.Now()
@@ -119,4 +122,17 @@ func summary(rep *bench.Report) string {
 		fmt.Fprintf(&b, "  [%s] %s: goal %s, measured %s\n", status, t.Name, t.Goal, t.Measured)
 	}
 	return b.String()
+}
+
+func parseSizes(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "bench: invalid -sizes entry %q\n", f)
+			os.Exit(2)
+		}
+		out = append(out, n)
+	}
+	return out
 }
