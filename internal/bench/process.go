@@ -28,7 +28,7 @@ type Provider struct {
 // TF_REATTACH_PROVIDERS line it prints. The process's output after that line
 // is discarded.
 func StartProvider(ctx context.Context, bin string, env []string) (*Provider, error) {
-	cmd := exec.Command(bin, "-debug")
+	cmd := exec.CommandContext(ctx, bin, "-debug")
 	cmd.Env = env
 	cmd.Stderr = io.Discard
 	stdout, err := cmd.StdoutPipe()

@@ -165,11 +165,13 @@ func TestRateLimitMixpeek(t *testing.T) {
 	h.clock.Advance(30 * time.Second) // 12:00:30
 	for i := range 2 {
 		resp, _ := mpHTTP(t, h, "GET", mpPath("a@example.com"), "")
+		_ = resp.Body.Close() // mpHTTP has already read and closed it; this satisfies bodyclose
 		if resp.StatusCode != 200 || resp.Header.Get("RateLimit-Limit") != "2" || resp.Header.Get("RateLimit-Remaining") != strconv.Itoa(1-i) || resp.Header.Get("RateLimit-Reset") != "30" {
 			t.Fatalf("request %d: %d limit %q remaining %q reset %q", i, resp.StatusCode, resp.Header.Get("RateLimit-Limit"), resp.Header.Get("RateLimit-Remaining"), resp.Header.Get("RateLimit-Reset"))
 		}
 	}
 	resp, b := mpHTTP(t, h, "POST", mpPath("a@example.com"), `{"name":"throttled"}`)
+	_ = resp.Body.Close() // mpHTTP has already read and closed it; this satisfies bodyclose
 	e := h.checkEnvelope("429", resp.StatusCode, b, http.StatusTooManyRequests, "TooManyRequestsError")
 	if resp.Header.Get("Retry-After") != "30" || !strings.Contains(e.Error.Message, "2 requests per minute") {
 		t.Fatalf("Retry-After %q, message %q", resp.Header.Get("Retry-After"), e.Error.Message)
@@ -239,6 +241,7 @@ func TestFaultRateMixpeek(t *testing.T) {
 	seen := map[int]bool{}
 	for i := range 20 {
 		resp, b := mpHTTP(t, h, "POST", mpPath("a@example.com"), `{"name":"k`+strconv.Itoa(i)+`"}`)
+		_ = resp.Body.Close() // mpHTTP has already read and closed it; this satisfies bodyclose
 		typ := map[int]string{500: "InternalServerError", 503: "ServiceUnavailableError"}[resp.StatusCode]
 		if typ == "" {
 			t.Fatalf("status %d", resp.StatusCode)

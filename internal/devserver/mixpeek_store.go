@@ -98,7 +98,7 @@ func scanMPKey(sc interface{ Scan(...any) error }) (mpKeyRow, error) {
 
 // live reports whether the key is still addressable by name: not revoked and not expired.
 func (k mpKeyRow) live(nowMs int64) bool {
-	return !k.revokedAt.Valid && !(k.expiresAt.Valid && k.expiresAt.Int64 < nowMs)
+	return !k.revokedAt.Valid && (!k.expiresAt.Valid || k.expiresAt.Int64 >= nowMs)
 }
 
 func (k mpKeyRow) status(nowMs int64) string {

@@ -129,12 +129,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	mk, err := loadMasterKey(db, cfg.MasterKey)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // already failing; the original error is the one worth reporting
 		return nil, err
 	}
 	aead, err := newAEAD(mk)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // already failing; the original error is the one worth reporting
 		return nil, err
 	}
 	s := &Server{
@@ -184,7 +184,7 @@ func (s *Server) Handler() http.Handler {
 		// With a drop rate the response is buffered, so it can be thrown away after the handler
 		// has committed its work.
 		var buf *bufferedWriter
-		var out http.ResponseWriter = w
+		out := w
 		if st.faults.DropRate > 0 {
 			buf = newBufferedWriter()
 			out = buf
@@ -218,7 +218,7 @@ func (s *Server) Listen(addr string) (string, error) {
 	if s.httpSrv != nil {
 		return "", errors.New("devserver: already listening")
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return "", err
 	}

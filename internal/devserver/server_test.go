@@ -176,7 +176,8 @@ func TestListenAndClose(t *testing.T) {
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := http.Get(url + "/v2/liveness"); err == nil {
+	if resp, err := http.Get(url + "/v2/liveness"); err == nil {
+		_ = resp.Body.Close()
 		t.Fatal("server still answers after Close")
 	}
 }

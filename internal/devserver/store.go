@@ -130,8 +130,8 @@ func openDB(path string) (*sql.DB, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	for _, stmt := range append(append([]string{}, unkeySchema...), mixpeekSchema...) {
-		if _, err := db.Exec(stmt); err != nil {
-			db.Close()
+		if _, err := db.ExecContext(context.Background(), stmt); err != nil {
+			_ = db.Close() // already failing; the schema error is the one worth reporting
 			return nil, fmt.Errorf("create schema: %w", err)
 		}
 	}
@@ -214,7 +214,7 @@ func loadMasterKey(db *sql.DB, configured []byte) ([]byte, error) {
 		return configured, nil
 	}
 	var mk []byte
-	err := db.QueryRow(`SELECT value FROM settings WHERE name = 'master_key'`).Scan(&mk)
+	err := db.QueryRowContext(context.Background(), `SELECT value FROM settings WHERE name = 'master_key'`).Scan(&mk)
 	if err == nil && len(mk) == 32 {
 		return mk, nil
 	}
@@ -225,7 +225,7 @@ func loadMasterKey(db *sql.DB, configured []byte) ([]byte, error) {
 	if _, err := rand.Read(mk); err != nil {
 		return nil, err
 	}
-	if _, err := db.Exec(`INSERT OR REPLACE INTO settings(name, value) VALUES ('master_key', ?)`, mk); err != nil {
+	if _, err := db.ExecContext(context.Background(), `INSERT OR REPLACE INTO settings(name, value) VALUES ('master_key', ?)`, mk); err != nil {
 		return nil, err
 	}
 	return mk, nil

@@ -59,7 +59,7 @@ func (s *Server) EnsureAPI(ctx context.Context, name string) (string, error) {
 // SetAPIEncryption opts an API into (or out of) storing recoverable keys, the local stand-in
 // for Unkey's dashboard-only keyspace setting.
 func (s *Server) SetAPIEncryption(apiID string, on bool) error {
-	res, err := s.db.Exec(`UPDATE apis SET store_encrypted_keys = ? WHERE id = ? AND deleted_at IS NULL`, on, apiID)
+	res, err := s.db.ExecContext(context.Background(), `UPDATE apis SET store_encrypted_keys = ? WHERE id = ? AND deleted_at IS NULL`, on, apiID)
 	if err != nil {
 		return err
 	}

@@ -245,6 +245,7 @@ func replaceRatelimits(ctx context.Context, tx *sql.Tx, ownerColumn, ownerID str
 	for _, rl := range rls {
 		names = append(names, *rl.Name)
 	}
+	//nolint:gosec // G202: ownerColumn is always the literal "key_id" or "identity_id" from callers in this package, and the NOT IN list below is only "?" placeholders; every value is a bound parameter.
 	del := `DELETE FROM ratelimits WHERE ` + ownerColumn + ` = ?`
 	if len(rls) > 0 {
 		del += ` AND name NOT IN (?` + strings.Repeat(`, ?`, len(rls)-1) + `)`
@@ -253,6 +254,7 @@ func replaceRatelimits(ctx context.Context, tx *sql.Tx, ownerColumn, ownerID str
 		return err
 	}
 	for _, rl := range rls {
+		//nolint:gosec // G202: ownerColumn is always the literal "key_id" or "identity_id" from callers in this package; every value is a bound parameter.
 		_, err := tx.ExecContext(ctx, `INSERT INTO ratelimits(id, `+ownerColumn+`, name, lim, duration, auto_apply) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT(`+ownerColumn+`, name) DO UPDATE SET lim = excluded.lim, duration = excluded.duration, auto_apply = excluded.auto_apply`,
 			newID("rl"), ownerID, *rl.Name, *rl.Limit, *rl.Duration, *rl.AutoApply)
@@ -585,6 +587,7 @@ func (s *Server) handleUpdateKey(ctx context.Context, req *updateKeyRequest) (an
 			set("identity_id", identityID)
 		}
 		set("updated_at", s.nowMillis())
+		//nolint:gosec // G202: sets holds only "<column> = ?" built by set() from column-name literals in this function; every value is a bound parameter.
 		if _, err := tx.ExecContext(ctx, `UPDATE keys SET `+strings.Join(sets, ", ")+` WHERE id = ?`, append(args, k.id)...); err != nil {
 			return err
 		}

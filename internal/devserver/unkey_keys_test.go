@@ -239,7 +239,9 @@ func TestDeleteKey(t *testing.T) {
 		t.Fatalf("verify soft-deleted %s: %s", soft.KeyID, v.Code)
 	}
 	var rows int
-	h.srv.db.QueryRow(`SELECT count(*) FROM keys WHERE id = ?`, soft.KeyID).Scan(&rows)
+	if err := h.srv.db.QueryRow(`SELECT count(*) FROM keys WHERE id = ?`, soft.KeyID).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
 	if rows != 1 {
 		t.Fatal("soft delete removed the row")
 	}
@@ -251,7 +253,9 @@ func TestDeleteKey(t *testing.T) {
 		`SELECT count(*) FROM keys_permissions WHERE key_id = ?`,
 		`SELECT count(*) FROM ratelimits WHERE key_id = ?`,
 	} {
-		h.srv.db.QueryRow(q, hard.KeyID).Scan(&rows)
+		if err := h.srv.db.QueryRow(q, hard.KeyID).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
 		if rows != 0 {
 			t.Fatalf("permanent delete left rows: %s", q)
 		}
@@ -315,7 +319,9 @@ func TestUpdateKeyThreeStates(t *testing.T) {
 				t.Fatalf("credits = %+v", d.Credits)
 			}
 			var amount *int64
-			h.srv.db.QueryRow(`SELECT refill_amount FROM keys WHERE id = ?`, d.KeyID).Scan(&amount)
+			if err := h.srv.db.QueryRow(`SELECT refill_amount FROM keys WHERE id = ?`, d.KeyID).Scan(&amount); err != nil {
+				t.Fatal(err)
+			}
 			if amount != nil {
 				t.Fatal("refill kept")
 			}
@@ -363,8 +369,13 @@ func TestUpdateKeyThreeStates(t *testing.T) {
 			}
 			raw := h.getKey(k.KeyID)
 			var d keyResponseData
-			b, _ := json.Marshal(raw)
-			json.Unmarshal(b, &d)
+			b, err := json.Marshal(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &d); err != nil {
+				t.Fatal(err)
+			}
 			if raw["createdAt"] != before["createdAt"] {
 				t.Fatal("createdAt changed")
 			}

@@ -57,12 +57,12 @@ func queryRoles(ctx context.Context, q querier, query string, args ...any) ([]ro
 	for rows.Next() {
 		var r roleData
 		if err := rows.Scan(&r.ID, &r.Name, &r.Description); err != nil {
-			rows.Close()
+			_ = rows.Close() // the Scan error is the one worth reporting
 			return nil, err
 		}
 		out = append(out, r)
 	}
-	rows.Close()
+	_ = rows.Close() // closed before the permission queries; rows.Err reports any iteration error
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}

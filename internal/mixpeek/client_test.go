@@ -204,10 +204,10 @@ func TestPathEscaping(t *testing.T) {
 	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		gotPaths = append(gotPaths, r.URL.EscapedPath())
 		gotMethods = append(gotMethods, r.Method)
-		switch {
-		case r.Method == http.MethodDelete:
+		switch r.Method {
+		case http.MethodDelete:
 			_, _ = io.WriteString(w, `{"success":true,"message":"Successfully completed"}`)
-		case r.Method == http.MethodPatch:
+		case http.MethodPatch:
 			_, _ = io.WriteString(w, `{"name":"x"}`)
 		default:
 			_, _ = io.WriteString(w, `{"key":"sk_x","name":"x"}`)
