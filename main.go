@@ -18,7 +18,7 @@ var version = "dev"
 // softMemoryLimit keeps the provider's heap small when a plan touches thousands of keys: the
 // framework allocates heavily per request, and without a limit the garbage collector lets the
 // heap grow to several times the live data. GOMEMLIMIT overrides it.
-const softMemoryLimit = 48 << 20
+const softMemoryLimit = 96 << 20
 
 func main() {
 	var debug bool
