@@ -33,6 +33,7 @@ import (
 type Faults struct {
 	RateLimitPerMinute int
 	FaultRate          float64
+	ThrottleRate       float64
 	DropRate           float64
 	Latency            time.Duration
 }
@@ -44,6 +45,8 @@ func (f Faults) validate() error {
 		return fmt.Errorf("invalid RateLimitPerMinute %d: negative", f.RateLimitPerMinute)
 	case !(f.FaultRate >= 0 && f.FaultRate <= 1): // also catches NaN
 		return fmt.Errorf("invalid FaultRate %v: not within 0..1", f.FaultRate)
+	case !(f.ThrottleRate >= 0 && f.ThrottleRate <= 1):
+		return fmt.Errorf("invalid ThrottleRate %v: not within 0..1", f.ThrottleRate)
 	case !(f.DropRate >= 0 && f.DropRate <= 1):
 		return fmt.Errorf("invalid DropRate %v: not within 0..1", f.DropRate)
 	case f.Latency < 0:
@@ -62,6 +65,7 @@ func (f Faults) clamped() Faults {
 	}
 	f.RateLimitPerMinute = max(f.RateLimitPerMinute, 0)
 	f.FaultRate = clamp(f.FaultRate)
+	f.ThrottleRate = clamp(f.ThrottleRate)
 	f.DropRate = clamp(f.DropRate)
 	f.Latency = max(f.Latency, 0)
 	return f
@@ -137,7 +141,7 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request) *rejection {
 		return nil
 	}
 	f := st.faults
-	if f.RateLimitPerMinute == 0 && f.FaultRate == 0 && f.DropRate == 0 {
+	if f.RateLimitPerMinute == 0 && f.FaultRate == 0 && f.ThrottleRate == 0 && f.DropRate == 0 {
 		return nil
 	}
 	fi := s.faults
@@ -162,6 +166,10 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request) *rejection {
 		if rej != nil {
 			h.Set("Retry-After", strconv.FormatInt(reset, 10))
 		}
+	}
+	if rej == nil && f.ThrottleRate > 0 && fi.rng.Float64() < f.ThrottleRate {
+		rej = &rejection{status: http.StatusTooManyRequests, retryAfter: 1}
+		w.Header().Set("Retry-After", "1")
 	}
 	if rej == nil && f.FaultRate > 0 && fi.rng.Float64() < f.FaultRate {
 		rej = &rejection{status: http.StatusInternalServerError}
@@ -190,8 +198,11 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request) *rejection {
 func (rej *rejection) unkeyError() *apiError {
 	switch rej.status {
 	case http.StatusTooManyRequests:
-		return &apiError{status: rej.status, code: "user/too_many_requests/workspace_rate_limited", title: "Too Many Requests",
-			detail: fmt.Sprintf("The workspace exceeded its API rate limit of %d/1m0s. Retry after %d seconds.", rej.limit, rej.retryAfter)}
+		detail := fmt.Sprintf("The workspace exceeded its API rate limit of %d/1m0s. Retry after %d seconds.", rej.limit, rej.retryAfter)
+		if rej.limit == 0 {
+			detail = "Too many requests (throttled at random by the devserver). Retry after 1 second."
+		}
+		return &apiError{status: rej.status, code: "user/too_many_requests/workspace_rate_limited", title: "Too Many Requests", detail: detail}
 	case http.StatusServiceUnavailable:
 		return &apiError{status: rej.status, code: "unkey/application/service_unavailable", title: "Service Unavailable",
 			detail: "The service is temporarily unavailable (fault injected by the devserver)."}
@@ -206,6 +217,9 @@ func (rej *rejection) unkeyError() *apiError {
 func (rej *rejection) mixpeekError() *mpError {
 	switch rej.status {
 	case http.StatusTooManyRequests:
+		if rej.limit == 0 {
+			return mpErr(rej.status, "TooManyRequestsError", "Too many requests (throttled at random by the devserver). Retry after 1 second.")
+		}
 		return mpErr(rej.status, "TooManyRequestsError",
 			fmt.Sprintf("Rate limit exceeded: %d requests per minute. Retry after %d seconds.", rej.limit, rej.retryAfter))
 	case http.StatusServiceUnavailable:

@@ -611,3 +611,27 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		t.Fatalf("only %d plaintexts were issued", len(secrets))
 	}
 }
+
+// ThrottleRate answers 429 with Retry-After: 1 before processing, counted as rate limited.
+func TestThrottleRate(t *testing.T) {
+	srv, err := New(Config{ThrottleRate: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	h := srv.Handler()
+	req := httptest.NewRequest(http.MethodPost, "/v2/apis.createApi", strings.NewReader(`{"name":"throttled"}`))
+	req.Header.Set("Authorization", "Bearer "+srv.RootKey())
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("status %d Retry-After %q, want 429 and 1", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if st := srv.Stats(); st.RateLimited != 1 || st.Faults != 0 {
+		t.Fatalf("stats %+v: want one rate-limited request and no faults", st)
+	}
+	if _, err := New(Config{ThrottleRate: 1.5}); err == nil {
+		t.Fatal("ThrottleRate 1.5 accepted")
+	}
+}

@@ -62,6 +62,10 @@ type Config struct {
 	// injected 500 or 503 (about half each) in the protocol's error envelope before any
 	// processing, so nothing is written.
 	FaultRate float64
+	// ThrottleRate is a testing aid: the fraction (0..1) of authenticated requests answered 429
+	// with Retry-After: 1 before any processing, as a busy service throttles at random
+	// regardless of any per-minute limit.
+	ThrottleRate float64
 	// DropRate is a testing aid: the fraction (0..1) of authenticated requests that are fully
 	// processed (writes committed) and then answered by closing the connection without a
 	// response, which is how a client experiences a lost response to a create that succeeded.
@@ -119,7 +123,7 @@ const maxBodyBytes = 10 << 20
 
 // New opens (or creates) the database and prepares a server; it does not listen yet.
 func New(cfg Config) (*Server, error) {
-	faults := Faults{RateLimitPerMinute: cfg.RateLimitPerMinute, FaultRate: cfg.FaultRate, DropRate: cfg.DropRate, Latency: cfg.Latency}
+	faults := Faults{RateLimitPerMinute: cfg.RateLimitPerMinute, FaultRate: cfg.FaultRate, ThrottleRate: cfg.ThrottleRate, DropRate: cfg.DropRate, Latency: cfg.Latency}
 	if err := faults.validate(); err != nil {
 		return nil, err
 	}

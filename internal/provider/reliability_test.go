@@ -102,12 +102,13 @@ func relCheckExactKeys(srv *acctest.Server, s *terraform.State, n int) error {
 	return nil
 }
 
-// 100 keys through a server that answers 20% of requests with a 500/503 and drops 5% of the
-// responses after committing the work. Retries and the lost-create settlement must produce
+// 100 keys through a server that answers 20% of requests with an injected error before doing
+// anything (15% 500/503, 5% 429 with Retry-After) and drops 5% of the responses after
+// committing the work. Retries and the lost-create settlement must produce
 // exactly 100 keys, all tracked.
 func TestAccReliability_faults(t *testing.T) {
 	const n = 100
-	srv := acctest.NewServerWithConfig(t, devserver.Config{FaultRate: 0.2, DropRate: 0.05, FaultSeed: 20250611})
+	srv := acctest.NewServerWithConfig(t, devserver.Config{FaultRate: 0.15, ThrottleRate: 0.05, DropRate: 0.05, FaultSeed: 7})
 	config := relCountConfig(srv, n, "max_retries = 10")
 	var during devserver.Stats
 	start := time.Now()
@@ -131,10 +132,10 @@ func TestAccReliability_faults(t *testing.T) {
 			},
 		},
 	})
-	t.Logf("apply of %d keys under faults: %d requests, %d faults injected, %d responses dropped, %d createKey requests, %d listKeys requests; test took %s",
-		n, during.Requests, during.Faults, during.Dropped, during.ByRoute["/v2/keys.createKey"], during.ByRoute["/v2/apis.listKeys"], time.Since(start).Round(time.Second))
-	if !t.Failed() && (during.Faults == 0 || during.Dropped == 0) {
-		t.Errorf("the apply saw %d faults and %d drops; the test proves nothing without both", during.Faults, during.Dropped)
+	t.Logf("apply of %d keys under faults: %d requests, %d 5xx injected, %d 429s injected, %d responses dropped, %d createKey requests, %d listKeys requests; test took %s",
+		n, during.Requests, during.Faults, during.RateLimited, during.Dropped, during.ByRoute["/v2/keys.createKey"], during.ByRoute["/v2/apis.listKeys"], time.Since(start).Round(time.Second))
+	if !t.Failed() && (during.Faults == 0 || during.RateLimited == 0 || during.Dropped == 0) {
+		t.Errorf("the apply saw %d 5xx, %d 429s and %d drops; the test proves nothing without all three", during.Faults, during.RateLimited, during.Dropped)
 	}
 }
 

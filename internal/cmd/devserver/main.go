@@ -43,6 +43,7 @@ func run() error {
 	verbose := flag.Bool("v", false, "log one line per request to stderr")
 	rateLimit := flag.Int("rate-limit", 0, "testing aid: authenticated requests allowed per minute (0 = unlimited)")
 	faultRate := flag.Float64("fault-rate", 0, "testing aid: fraction 0..1 of authenticated requests answered with an injected 500/503")
+	throttleRate := flag.Float64("throttle-rate", 0, "testing aid: fraction 0..1 of authenticated requests answered 429 with Retry-After: 1")
 	dropRate := flag.Float64("drop-rate", 0, "testing aid: fraction 0..1 of authenticated requests processed and then dropped without a response")
 	latency := flag.Duration("latency", 0, "testing aid: delay added before handling each request")
 	faultSeed := flag.Int64("fault-seed", 0, "testing aid: seed for the fault and drop decisions")
@@ -63,6 +64,7 @@ func run() error {
 
 		RateLimitPerMinute: *rateLimit,
 		FaultRate:          *faultRate,
+		ThrottleRate:       *throttleRate,
 		DropRate:           *dropRate,
 		Latency:            *latency,
 		FaultSeed:          *faultSeed,
