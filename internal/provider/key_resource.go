@@ -137,6 +137,8 @@ type keyIdentityModel struct {
 
 func (r *keyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_key"
+	// After an import by bare key id the identity lacks api_id until the configuration supplies it.
+	resp.ResourceBehavior.MutableIdentity = true
 }
 
 func (r *keyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
