@@ -1,11 +1,17 @@
 package provider
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -170,6 +176,10 @@ resource "echo" "x" {}
 // its value, hashed, to a consumer) leaves the plaintext out of every plan and state.
 func TestAccKeyEphemeral_plaintextNotInPlanOrState(t *testing.T) {
 	srv := acctest.NewServer(t)
+	// The CLI's working directories (state files, saved plans) live here, so the raw files can be
+	// searched too.
+	workDir := t.TempDir()
+	t.Setenv("TF_ACC_TEMP_DIR", workDir)
 	// The consumer gets sha256(plaintext): proof that the value was opened and delivered, without
 	// the consumer itself persisting the secret (echo writes what it receives to state).
 	config := unkeyKeyConfig(srv, fmt.Sprintf(`
@@ -205,6 +215,9 @@ resource "echo" "x" {}
 		}
 		if got != hex.EncodeToString(sum[:]) {
 			return fmt.Errorf("the consumer did not receive sha256 of the key's plaintext")
+		}
+		if err := scanRawFiles(workDir, secret); err != nil {
+			return err
 		}
 		return scanLegacyState(s, secret, keyAddr)
 	}
@@ -299,4 +312,59 @@ func TestAccKeyEphemeral_errors(t *testing.T) {
 			},
 		},
 	})
+}
+
+// scanRawFiles searches every file under dir for secret: state files as written, and saved plans
+// (zip archives) entry by entry after decompression. It fails when it found no state file at all,
+// so it cannot pass by looking in the wrong place.
+func scanRawFiles(dir, secret string) error {
+	if secret == "" {
+		return fmt.Errorf("no plaintext captured to search for")
+	}
+	var states, plans int
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(path, ".tfstate") {
+			states++
+		}
+		if bytes.Contains(data, []byte(secret)) {
+			return fmt.Errorf("the plaintext is in %s", filepath.Base(path))
+		}
+		if !bytes.HasPrefix(data, []byte("PK")) {
+			return nil
+		}
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return nil // not a zip after all
+		}
+		plans++
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				return err
+			}
+			entry, err := io.ReadAll(rc)
+			_ = rc.Close()
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(entry, []byte(secret)) {
+				return fmt.Errorf("the plaintext is in %s inside %s", f.Name, filepath.Base(path))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if states == 0 {
+		return fmt.Errorf("no state file found under the CLI's working directory; the search proves nothing")
+	}
+	return nil
 }
