@@ -114,6 +114,8 @@ func checkReplaced(c *capturedKey) tfresource.TestCheckFunc {
 // only so the test can learn the plaintext out of band and look for it.
 func TestAccKeyLifecycle_storePlaintextFalse(t *testing.T) {
 	srv := acctest.NewServer(t)
+	workDir := t.TempDir()
+	t.Setenv("TF_ACC_TEMP_DIR", workDir)
 	body := func(name string) string {
 		return unkeyKeyConfig(srv, fmt.Sprintf(`
   name            = %q
@@ -135,6 +137,9 @@ func TestAccKeyLifecycle_storePlaintextFalse(t *testing.T) {
 		}
 		if res, err := verifies(srv, secret); err != nil || !res.Valid {
 			return fmt.Errorf("the key does not verify (err=%w)", err)
+		}
+		if err := scanRawFiles(workDir, secret); err != nil {
+			return err
 		}
 		return scanLegacyState(s, secret, keyAddr)
 	}
