@@ -23,7 +23,6 @@ import (
 	"testing"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
@@ -123,41 +122,7 @@ type Server struct {
 // "make devserver". The server is closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "apikey.db") // removed after Close, which is registered later
-
-	dev, err := devserver.New(devserver.Config{DBPath: db, EncryptAllAPIs: true})
-	if err != nil {
-		t.Fatalf("starting the local backend server: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := dev.Close(); err != nil {
-			t.Errorf("closing the local backend server: %v", err)
-		}
-	})
-	endpoint, err := dev.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listening: %v", err)
-	}
-	apiID, err := dev.CreateAPI(context.Background(), "acctest")
-	if err != nil {
-		t.Fatalf("creating an API: %v", err)
-	}
-	hc, err := httpclient.New(httpclient.Config{
-		BaseURL:   endpoint,
-		Token:     dev.RootKey(),
-		UserAgent: "terraform-provider-apikey-acctest",
-	})
-	if err != nil {
-		t.Fatalf("creating the HTTP client: %v", err)
-	}
-	return &Server{
-		Endpoint: endpoint,
-		RootKey:  dev.RootKey(),
-		APIID:    apiID,
-		Dev:      dev,
-		Unkey:    unkey.New(hc),
-		Mixpeek:  mixpeek.New(hc),
-	}
+	return NewServerWithConfig(t, devserver.Config{})
 }
 
 // ProviderConfig returns a provider "apikey" block that points the given
