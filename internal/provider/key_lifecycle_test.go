@@ -613,3 +613,50 @@ func checkExpireAfter(srv *acctest.Server, s *terraform.State, lifetime time.Dur
 		return nil
 	}
 }
+
+// expire_after on Mixpeek, whose expiries have whole-second precision: expires_at is created_at
+// plus the lifetime to the second, the server holds the same expiry, and the next plan is empty.
+func TestAccKeyLifecycle_expireAfterMixpeek(t *testing.T) {
+	srv := acctest.NewServer(t)
+	const lifetime = 720 * time.Hour
+	config := mixpeekKeyConfig(srv, `
+  name         = "expiring"
+  expire_after = "720h"
+  mixpeek      = { user_email = "ops@example.com" }`)
+	check := func(s *terraform.State) error {
+		attrs := s.RootModule().Resources[keyAddr].Primary.Attributes
+		created, err := time.Parse(time.RFC3339Nano, attrs["created_at"])
+		if err != nil {
+			return fmt.Errorf("created_at: %w", err)
+		}
+		expires, err := time.Parse(time.RFC3339Nano, attrs["expires_at"])
+		if err != nil {
+			return fmt.Errorf("expires_at: %w", err)
+		}
+		if off := expires.Sub(created.Add(lifetime)); off > time.Second || off < -time.Second {
+			return fmt.Errorf("expires_at %s is not created_at %s + %s (off by %s)", attrs["expires_at"], attrs["created_at"], lifetime, off)
+		}
+		k, err := srv.Mixpeek.FindKey(context.Background(), mixpeekEmail, attrs["id"])
+		if err != nil {
+			return err
+		}
+		if k.ExpiresAt == nil || !sameInstant(*k.ExpiresAt, attrs["expires_at"]) {
+			return fmt.Errorf("server expiry %v, state %s", k.ExpiresAt, attrs["expires_at"])
+		}
+		return nil
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		CheckDestroy:             checkMixpeekRevoked(srv),
+		Steps: []tfresource.TestStep{
+			{Config: config, Check: check},
+			{
+				Config: config,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: check,
+			},
+		},
+	})
+}
