@@ -2,9 +2,7 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -67,11 +65,7 @@ func (v jsonValue) StringSemanticEquals(_ context.Context, newValuable basetypes
 	if !ok || v.IsNull() || v.IsUnknown() || other.IsNull() || other.IsUnknown() {
 		return false, nil
 	}
-	var a, b any
-	if json.Unmarshal([]byte(v.ValueString()), &a) != nil || json.Unmarshal([]byte(other.ValueString()), &b) != nil {
-		return false, nil
-	}
-	return reflect.DeepEqual(a, b), nil
+	return sameJSON(v.ValueString(), other.ValueString()), nil
 }
 
 func jsonNull() jsonValue { return jsonValue{StringValue: basetypes.NewStringNull()} }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -238,12 +239,12 @@ func (d *keyDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 	if cfg.Unkey != nil {
 		apiID = cfg.Unkey.APIID
 	}
-	out := unkeyKeyData(ctx, key, apiID, d.data.now().UnixMilli(), &resp.Diagnostics)
+	out := unkeyKeyData(ctx, key, apiID, d.data.now(), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
 }
 
 // unkeyKeyData converts a key for the data sources.
-func unkeyKeyData(ctx context.Context, k *unkey.Key, apiID types.String, nowMillis int64, diags *diag.Diagnostics) keyDataModel {
+func unkeyKeyData(ctx context.Context, k *unkey.Key, apiID types.String, now time.Time, diags *diag.Diagnostics) keyDataModel {
 	m := keyDataModel{
 		ID:          types.StringValue(k.KeyID),
 		Name:        types.StringPointerValue(k.Name),
@@ -255,14 +256,7 @@ func unkeyKeyData(ctx context.Context, k *unkey.Key, apiID types.String, nowMill
 		UpdatedAt:   optionalTime(k.UpdatedAt),
 		LastUsedAt:  optionalTime(k.LastUsedAt),
 	}
-	status := statusActive
-	switch {
-	case k.Expires != nil && *k.Expires > 0 && *k.Expires <= nowMillis:
-		status = statusExpired
-	case !k.Enabled:
-		status = statusDisabled
-	}
-	m.Status = types.StringValue(status)
+	m.Status = types.StringValue(keyStatus(k.Enabled, k.Expires, now))
 
 	u := &unkeyDataModel{
 		APIID:      apiID,

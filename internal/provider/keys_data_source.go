@@ -132,7 +132,7 @@ func (d *keysDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		resp.Diagnostics.AddError("Error listing keys", fmt.Sprintf("Could not list the keys of API %s: %s", cfg.Unkey.APIID.ValueString(), err))
 		return
 	}
-	now := d.data.now().UnixMilli()
+	now := d.data.now()
 	cfg.Keys = make([]keyDataModel, 0, len(keys))
 	for i := range keys {
 		k := &keys[i]
