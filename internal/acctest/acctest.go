@@ -23,9 +23,9 @@ import (
 	"testing"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // Main runs the tests of a package. When TF_ACC is set it first locates the

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 func TestProviderConfig(t *testing.T) {

@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // NewServerWithConfig is NewServer with the server's Config given, e.g. to turn on the testing
@@ -58,7 +58,7 @@ func NewServerWithConfig(t testing.TB, cfg devserver.Config) *Server {
 
 func newServer(t testing.TB, endpoint, rootKey, apiID string, dev *devserver.Server) *Server {
 	t.Helper()
-	hc, err := httpclient.New(httpclient.Config{
+	hc, err := transport.New(transport.Config{
 		BaseURL:        endpoint,
 		Token:          rootKey,
 		UserAgent:      "terraform-provider-apikey-acctest",

@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // Options selects what Run measures.
@@ -515,7 +515,7 @@ func (b *bencher) verify(ctx context.Context, run int) (VerifyResult, error) {
 		return VerifyResult{}, err
 	}
 	defer s.dev.Close()
-	hc, err := httpclient.New(httpclient.Config{BaseURL: s.endpoint, Token: s.dev.RootKey(), UserAgent: "terraform-provider-apikey-bench"})
+	hc, err := transport.New(transport.Config{BaseURL: s.endpoint, Token: s.dev.RootKey(), UserAgent: "terraform-provider-apikey-bench"})
 	if err != nil {
 		return VerifyResult{}, err
 	}

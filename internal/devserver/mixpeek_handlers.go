@@ -12,7 +12,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 )
 
 // registerMixpeek mounts Mixpeek's organization API-key routes:

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 )
 
 // Tests in this file never print a key's plaintext: failures name key ids only.
@@ -653,7 +653,7 @@ func TestMixpeekStoresOnlyHashes(t *testing.T) {
 // TestMixpeekClientAgainstServer runs the real client over HTTP: the two sides must agree.
 func TestMixpeekClientAgainstServer(t *testing.T) {
 	h := newMPHarness(t)
-	hc, err := httpclient.New(httpclient.Config{BaseURL: h.url, Token: mpRootKey, UserAgent: "devserver-test", RequestTimeout: 5 * time.Second})
+	hc, err := transport.New(transport.Config{BaseURL: h.url, Token: mpRootKey, UserAgent: "devserver-test", RequestTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

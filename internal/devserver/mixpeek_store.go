@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 )
 
 // mixpeekSchema holds the SQLite statements the Mixpeek protocol needs; run after the Unkey schema.

@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 )
 
 // Request validation mimics FastAPI + pydantic v2: every problem is collected and answered as a

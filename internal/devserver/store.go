@@ -13,7 +13,7 @@ import (
 	"math/big"
 	"net/url"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // keyRow is a live key of a live API, as stored.

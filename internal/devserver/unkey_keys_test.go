@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 func isBase58(s string) bool {

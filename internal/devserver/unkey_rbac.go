@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 type permissionData struct {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 type verifyCredits struct {

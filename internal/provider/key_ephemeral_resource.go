@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 var _ ephemeral.EphemeralResourceWithConfigure = (*keyEphemeralResource)(nil)

@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // Resource identity needs Terraform or OpenTofu 1.12; older CLIs skip these tests.

@@ -15,7 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 )
 
 const mixpeekEmail = "ops@example.com"

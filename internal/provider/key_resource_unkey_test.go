@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 func mustCreateRole(t *testing.T, srv *acctest.Server, name string, perms ...string) {

@@ -25,9 +25,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // Backend names: the single source for validation, defaults and documentation.
@@ -170,7 +170,7 @@ func (p *apikeyProvider) Configure(ctx context.Context, req provider.ConfigureRe
 
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, settings.token)
 	ctx = tflog.MaskMessageStrings(ctx, settings.token)
-	hc, err := httpclient.New(httpclient.Config{
+	hc, err := transport.New(transport.Config{
 		BaseURL:        settings.endpoint,
 		Token:          settings.token,
 		UserAgent:      userAgent(p.version, req.TerraformVersion),

@@ -14,9 +14,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/mixpeek"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // Lost create responses.
@@ -63,7 +63,7 @@ func newMarker() string {
 
 // outcomeUnknown reports whether a failed create may nonetheless have been committed.
 func outcomeUnknown(err error) bool {
-	if errors.Is(err, httpclient.ErrOutcomeUnknown) {
+	if errors.Is(err, transport.ErrOutcomeUnknown) {
 		return true
 	}
 	status := 0

@@ -21,7 +21,7 @@ import (
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // Reliability acceptance tests: injected faults and lost responses, a backend killed in the

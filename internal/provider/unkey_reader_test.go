@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // Plain Go tests of the batched Unkey reader (unkey_reader.go) against the in-process devserver.
@@ -257,7 +257,7 @@ func TestUnkeyReader_listingErrorFallsBack(t *testing.T) {
 		dev.ServeHTTP(w, r)
 	}))
 	t.Cleanup(failing.Close)
-	hc, err := httpclient.New(httpclient.Config{BaseURL: failing.URL, Token: f.srv.RootKey})
+	hc, err := transport.New(transport.Config{BaseURL: failing.URL, Token: f.srv.RootKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,9 +29,9 @@ import (
 	"time"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 func main() {
@@ -143,7 +143,7 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("key_id:    %s\nkey_start: %s\nplaintext: (sensitive, %d characters, not shown)\n", keyID, start, len(plaintext))
 
-	hc, err := httpclient.New(httpclient.Config{BaseURL: endpoint, Token: srv.RootKey(), UserAgent: "terraform-provider-apikey-demo"})
+	hc, err := transport.New(transport.Config{BaseURL: endpoint, Token: srv.RootKey(), UserAgent: "terraform-provider-apikey-demo"})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// The seeds below run as ordinary tests; `go test -fuzz=FuzzDecodeKeyEnvelope ./internal/unkey`
+// The seeds below run as ordinary tests; `go test -fuzz=FuzzDecodeKeyEnvelope ./internal/client/unkey`
 // explores further.
 
 func FuzzDecodeKeyEnvelope(f *testing.F) {

@@ -9,17 +9,17 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 )
 
 // Client calls the organization API-key endpoints through the shared transport, which owns
 // authentication, retries and logging.
 type Client struct {
-	hc *httpclient.Client
+	hc *transport.Client
 }
 
 // New wraps a configured transport.
-func New(hc *httpclient.Client) *Client { return &Client{hc: hc} }
+func New(hc *transport.Client) *Client { return &Client{hc: hc} }
 
 // keysPath returns /v1/organizations/users/{user_email}/api-keys[/{seg}...], escaping every
 // segment: emails contain '@' and '+', names may contain spaces.
@@ -32,7 +32,7 @@ func keysPath(userEmail string, segs ...string) string {
 }
 
 // do sends req and returns the body of a 2xx response, or *Error for any other status.
-func (c *Client) do(ctx context.Context, req httpclient.Request) ([]byte, error) {
+func (c *Client) do(ctx context.Context, req transport.Request) ([]byte, error) {
 	resp, err := c.hc.Do(ctx, req)
 	if err != nil {
 		// The transport already names the request line and marks ErrOutcomeUnknown.
@@ -48,7 +48,7 @@ func (c *Client) do(ctx context.Context, req httpclient.Request) ([]byte, error)
 // carries the plaintext, which is never returned again. Not retried: a retry could mint a second
 // key.
 func (c *Client) CreateKey(ctx context.Context, userEmail string, req CreateKeyRequest) (*CreatedKey, error) {
-	body, err := c.do(ctx, httpclient.Request{Method: http.MethodPost, Path: keysPath(userEmail), Body: req})
+	body, err := c.do(ctx, transport.Request{Method: http.MethodPost, Path: keysPath(userEmail), Body: req})
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (c *Client) CreateKey(ctx context.Context, userEmail string, req CreateKeyR
 
 // ListKeys lists the user's keys; revoked (and possibly expired) keys only with includeRevoked.
 func (c *Client) ListKeys(ctx context.Context, userEmail string, includeRevoked bool) ([]Key, error) {
-	body, err := c.do(ctx, httpclient.Request{
+	body, err := c.do(ctx, transport.Request{
 		Method:     http.MethodGet,
 		Path:       keysPath(userEmail),
 		Query:      url.Values{"include_revoked": {strconv.FormatBool(includeRevoked)}},
@@ -75,7 +75,7 @@ func (c *Client) ListKeys(ctx context.Context, userEmail string, includeRevoked 
 func (c *Client) UpdateKey(ctx context.Context, userEmail, keyName string, req UpdateKeyRequest) (*Key, error) {
 	newName, renamed := req.Name.Get()
 	idempotent := !renamed || newName == keyName
-	body, err := c.do(ctx, httpclient.Request{Method: http.MethodPatch, Path: keysPath(userEmail, keyName), Body: req, Idempotent: idempotent})
+	body, err := c.do(ctx, transport.Request{Method: http.MethodPatch, Path: keysPath(userEmail, keyName), Body: req, Idempotent: idempotent})
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (c *Client) UpdateKey(ctx context.Context, userEmail, keyName string, req U
 // RevokeKey revokes (DELETE) the key named keyName. Revocation is irreversible; the record stays
 // visible with include_revoked=true.
 func (c *Client) RevokeKey(ctx context.Context, userEmail, keyName string) error {
-	_, err := c.do(ctx, httpclient.Request{Method: http.MethodDelete, Path: keysPath(userEmail, keyName), Idempotent: true})
+	_, err := c.do(ctx, transport.Request{Method: http.MethodDelete, Path: keysPath(userEmail, keyName), Idempotent: true})
 	return err
 }
 
@@ -93,7 +93,7 @@ func (c *Client) RevokeKey(ctx context.Context, userEmail, keyName string) error
 // Whether key_id survives rotation is undocumented, so callers must re-read identity from the
 // result. Not retried: a replay would rotate again and lose the secret of the first rotation.
 func (c *Client) RotateKey(ctx context.Context, userEmail, keyName string) (*CreatedKey, error) {
-	body, err := c.do(ctx, httpclient.Request{Method: http.MethodPost, Path: keysPath(userEmail, keyName, "rotate")})
+	body, err := c.do(ctx, transport.Request{Method: http.MethodPost, Path: keysPath(userEmail, keyName, "rotate")})
 	if err != nil {
 		return nil, err
 	}

@@ -9,17 +9,17 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 )
 
 // Client calls the Unkey v2 API through the shared transport, which owns authentication,
 // retries and logging.
 type Client struct {
-	hc *httpclient.Client
+	hc *transport.Client
 }
 
 // New returns a Client that sends its requests through hc.
-func New(hc *httpclient.Client) *Client {
+func New(hc *transport.Client) *Client {
 	return &Client{hc: hc}
 }
 
@@ -50,8 +50,8 @@ func decodeEnvelope[T any](body []byte) (*envelope[T], error) {
 
 // send performs one operation and turns any non-2xx status into *Error. idempotent tells the
 // transport whether the request may be repeated after an ambiguous failure.
-func (c *Client) send(ctx context.Context, method, op string, idempotent bool, body any) (*httpclient.Response, error) {
-	resp, err := c.hc.Do(ctx, httpclient.Request{Method: method, Path: "/v2/" + op, Body: body, Idempotent: idempotent})
+func (c *Client) send(ctx context.Context, method, op string, idempotent bool, body any) (*transport.Response, error) {
+	resp, err := c.hc.Do(ctx, transport.Request{Method: method, Path: "/v2/" + op, Body: body, Idempotent: idempotent})
 	if err != nil {
 		return nil, fmt.Errorf("unkey: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 )
 
 // fakePlaintext is a made-up secret used only to check that it never leaks into errors.
@@ -23,7 +23,7 @@ func newTestClient(t *testing.T, h http.HandlerFunc) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	hc, err := httpclient.New(httpclient.Config{
+	hc, err := transport.New(transport.Config{
 		BaseURL:        srv.URL,
 		Token:          "test-root-token",
 		UserAgent:      "mixpeek-test",
@@ -34,7 +34,7 @@ func newTestClient(t *testing.T, h http.HandlerFunc) *Client {
 		RetryWaitMax:   time.Millisecond,
 	})
 	if err != nil {
-		t.Fatalf("httpclient.New: %v", err)
+		t.Fatalf("transport.New: %v", err)
 	}
 	return New(hc)
 }
@@ -459,7 +459,7 @@ func TestCreateKeyOutcomeUnknown(t *testing.T) {
 		}
 	})
 	_, err := c.CreateKey(context.Background(), "a@example.com", CreateKeyRequest{Name: "svc"})
-	if !errors.Is(err, httpclient.ErrOutcomeUnknown) {
+	if !errors.Is(err, transport.ErrOutcomeUnknown) {
 		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
 	}
 }

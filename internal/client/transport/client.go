@@ -1,7 +1,7 @@
-// Package httpclient is the HTTP transport shared by the backend clients: JSON requests with a bearer
+// Package transport is the HTTP transport shared by the backend clients: JSON requests with a bearer
 // token, narrow retries built on go-retryablehttp, client-side pacing from rate-limit headers, and
 // logging that never sees the token or any body.
-package httpclient
+package transport
 
 import (
 	"context"
@@ -101,16 +101,16 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("httpclient: invalid base URL: %w", err)
+		return nil, fmt.Errorf("transport: invalid base URL: %w", err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("httpclient: base URL %q must be an absolute http or https URL", cfg.BaseURL)
+		return nil, fmt.Errorf("transport: base URL %q must be an absolute http or https URL", cfg.BaseURL)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("httpclient: base URL %q must not have a query or fragment", cfg.BaseURL)
+		return nil, fmt.Errorf("transport: base URL %q must not have a query or fragment", cfg.BaseURL)
 	}
 	if cfg.MaxRetries < 0 || cfg.RequestTimeout < 0 || cfg.MaxElapsed < 0 || cfg.RetryWaitMin < 0 || cfg.RetryWaitMax < 0 {
-		return nil, errors.New("httpclient: retry and timeout settings must not be negative")
+		return nil, errors.New("transport: retry and timeout settings must not be negative")
 	}
 
 	c := &Client{
@@ -124,14 +124,14 @@ func New(cfg Config) (*Client, error) {
 		logger:     cfg.Logger,
 	}
 	if c.waitMin > c.waitMax {
-		return nil, fmt.Errorf("httpclient: RetryWaitMin (%s) exceeds RetryWaitMax (%s)", c.waitMin, c.waitMax)
+		return nil, fmt.Errorf("transport: RetryWaitMin (%s) exceeds RetryWaitMax (%s)", c.waitMin, c.waitMax)
 	}
 
 	transport := cfg.Transport
 	if transport == nil {
 		def, ok := http.DefaultTransport.(*http.Transport)
 		if !ok {
-			return nil, errors.New("httpclient: http.DefaultTransport is not an *http.Transport; set Config.Transport")
+			return nil, errors.New("transport: http.DefaultTransport is not an *http.Transport; set Config.Transport")
 		}
 		t := def.Clone()
 		t.MaxIdleConnsPerHost = maxIdleConnsPerHost

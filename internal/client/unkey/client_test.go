@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/httpclient"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 )
 
 const testRootKey = "unkey_root_test"
@@ -40,7 +40,7 @@ func newFake(t *testing.T) (*fakeServer, *Client) {
 	f := &fakeServer{t: t, replies: map[string][]reply{}, bodies: map[string][]string{}, hits: map[string]int{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	hc, err := httpclient.New(httpclient.Config{
+	hc, err := transport.New(transport.Config{
 		BaseURL:      srv.URL,
 		Token:        testRootKey,
 		MaxRetries:   3,
@@ -340,7 +340,7 @@ func TestLiveness(t *testing.T) {
 		_, _ = io.WriteString(w, env(`{"message":"OK"}`))
 	}))
 	t.Cleanup(srv.Close)
-	hc, err := httpclient.New(httpclient.Config{BaseURL: srv.URL})
+	hc, err := transport.New(transport.Config{BaseURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // CreateKey creates a key and returns its id and plaintext. It is not idempotent: after an
-// ambiguous failure (the error wraps httpclient.ErrOutcomeUnknown, or a 5xx) a key may exist, so
+// ambiguous failure (the error wraps transport.ErrOutcomeUnknown, or a 5xx) a key may exist, so
 // callers reconcile (e.g. ListAllKeys by externalId or name) instead of creating again.
 func (c *Client) CreateKey(ctx context.Context, req CreateKeyRequest) (*CreatedKey, error) {
 	const op = "keys.createKey"
