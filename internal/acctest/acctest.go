@@ -9,10 +9,11 @@
 // and each test starts its own server:
 //
 //	srv := acctest.NewServer(t)
-//	config := srv.ProviderConfig("unkey") + `resource "apikey_key" "k" { ... }`
+//	config := srv.ProviderConfig() + `resource "apikey_unkey_key" "k" { ... }`
 //
-// The package must not import internal/provider: the provider's tests import
-// this package.
+// It serves the provider in-process (ProviderFactories), so the tests that use it are external
+// test packages (package provider_test, unkey_test, ...): an in-package test of a package the
+// provider imports would be an import cycle.
 package acctest
 
 import (
@@ -20,12 +21,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 )
 
 // Main runs the tests of a package. When TF_ACC is set it first locates the
@@ -125,14 +127,36 @@ func NewServer(t testing.TB) *Server {
 	return NewServerWithConfig(t, devserver.Config{})
 }
 
-// ProviderConfig returns a provider "apikey" block that points the given
-// backend ("unkey" or "mixpeek") at the server.
-func (s *Server) ProviderConfig(backend string) string {
+// ProviderConfig returns a provider "apikey" block that points both backends at the server,
+// with extra provider attributes (e.g. "max_retries = 10") added to it.
+func (s *Server) ProviderConfig(extra ...string) string {
 	return fmt.Sprintf(`
 provider "apikey" {
-  backend  = %q
-  endpoint = %q
-  token    = %q
+  unkey = {
+    endpoint = %q
+    root_key = %q
+  }
+  mixpeek = {
+    endpoint = %q
+    api_key  = %q
+  }
+  %s
 }
-`, backend, s.Endpoint, s.RootKey)
+`, s.Endpoint, s.RootKey, s.Endpoint, s.RootKey, strings.Join(extra, "\n  "))
+}
+
+// ProviderConfigOnly returns a provider "apikey" block that configures only the named backend.
+func (s *Server) ProviderConfigOnly(backend string) string {
+	cred := "root_key"
+	if backend == "mixpeek" {
+		cred = "api_key"
+	}
+	return fmt.Sprintf(`
+provider "apikey" {
+  %s = {
+    endpoint = %q
+    %s = %q
+  }
+}
+`, backend, s.Endpoint, cred, s.RootKey)
 }

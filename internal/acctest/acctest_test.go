@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 )
 
 func TestProviderConfig(t *testing.T) {

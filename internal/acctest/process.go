@@ -2,12 +2,10 @@ package acctest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -19,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
 )
 
 // NewServerWithConfig is NewServer with the server's Config given, e.g. to turn on the testing
@@ -142,7 +140,7 @@ type Process struct {
 
 	cmd    *exec.Cmd
 	done   chan struct{}
-	stderr *lockedBuffer
+	stderr *LockedBuffer
 	mu     sync.Mutex
 	exited bool
 }
@@ -159,7 +157,7 @@ func StartDevserver(t testing.TB, bin string, cfg ProcessConfig) *Process {
 	// The test's context ends just before its cleanups run, which kills the process at the latest.
 	cmd := exec.CommandContext(t.Context(), bin, args...)
 	cmd.Env = append(os.Environ(), "APIKEY_DEVSERVER_ROOT_KEY="+cfg.RootKey)
-	stderr := &lockedBuffer{}
+	stderr := &LockedBuffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -230,33 +228,3 @@ func (p *Process) Exited() bool {
 
 // Stderr returns what the process wrote to stderr so far.
 func (p *Process) Stderr() string { return p.stderr.String() }
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// ProviderConfigWith returns a provider "apikey" block like ProviderConfig, with extra
-// attributes (e.g. "max_retries = 10") added to it.
-func (s *Server) ProviderConfigWith(backend string, extra ...string) string {
-	return fmt.Sprintf(`
-provider "apikey" {
-  backend  = %q
-  endpoint = %q
-  token    = %q
-  %s
-}
-`, backend, s.Endpoint, s.RootKey, strings.Join(extra, "\n  "))
-}

@@ -1,4 +1,4 @@
-package provider
+package unkey
 
 import (
 	"context"
@@ -11,12 +11,10 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // Lost create responses.
@@ -31,8 +29,6 @@ import (
 //     After a lost response, the provider lists the API's keys and permanently deletes the key
 //     carrying that attempt's marker. The marker stays in the key's meta (hidden from Terraform)
 //     until meta is next updated.
-//   - Mixpeek: names are unique among a user's live keys, so the name is the marker: the live key
-//     with that name is revoked.
 //
 // If the check itself cannot be made (the server is down), the resource is saved as tainted with
 // the id unconfirmedPrefix+marker; the next refresh or destroy repeats the check and removes any
@@ -68,12 +64,8 @@ func outcomeUnknown(err error) bool {
 	}
 	status := 0
 	var ue *unkey.Error
-	var me *mixpeek.Error
-	switch {
-	case errors.As(err, &ue):
+	if errors.As(err, &ue) {
 		status = ue.HTTPStatus
-	case errors.As(err, &me):
-		status = me.HTTPStatus
 	}
 	return status == http.StatusRequestTimeout || (status >= 500 && status != http.StatusNotImplemented)
 }
@@ -120,16 +112,16 @@ func markerOf(meta json.RawMessage) string {
 }
 
 // createUnkeyOnce creates a key, settling lost responses as described above.
-func (r *keyResource) createUnkeyOnce(ctx context.Context, req unkey.CreateKeyRequest, userMeta json.RawMessage) (*unkey.CreatedKey, error) {
+func (r *keyResource) createOnce(ctx context.Context, req unkey.CreateKeyRequest, userMeta json.RawMessage) (*unkey.CreatedKey, error) {
 	var lastErr error
-	for attempt := range r.data.createAttempts {
+	for attempt := range r.b().createAttempts {
 		marker := newMarker()
 		meta, err := withMarker(userMeta, marker)
 		if err != nil {
 			return nil, fmt.Errorf("meta: %w", err)
 		}
 		req.Meta = meta
-		created, err := r.data.unkey.CreateKey(ctx, req)
+		created, err := r.b().Client.CreateKey(ctx, req)
 		if err == nil {
 			return created, nil
 		}
@@ -138,16 +130,16 @@ func (r *keyResource) createUnkeyOnce(ctx context.Context, req unkey.CreateKeyRe
 		}
 		lastErr = err
 		tflog.Warn(ctx, "key create outcome unknown; checking for a key made by this attempt", map[string]any{"attempt": attempt + 1, "error": err.Error()})
-		if cerr := r.removeUnkeyAttempt(ctx, req.APIID, req.ExternalID, marker); cerr != nil {
+		if cerr := r.removeAttempt(ctx, req.APIID, req.ExternalID, marker); cerr != nil {
 			return nil, &errUnconfirmedCreate{marker: marker, cause: err, check: cerr}
 		}
 	}
-	return nil, fmt.Errorf("gave up after %d create attempts whose responses were lost; no key was left behind: %w", r.data.createAttempts, lastErr)
+	return nil, fmt.Errorf("gave up after %d create attempts whose responses were lost; no key was left behind: %w", r.b().createAttempts, lastErr)
 }
 
 // removeUnkeyAttempt permanently deletes any key carrying marker in apiID.
-func (r *keyResource) removeUnkeyAttempt(ctx context.Context, apiID, externalID, marker string) error {
-	keys, err := r.data.unkey.ListAllKeys(ctx, apiID, externalID)
+func (r *keyResource) removeAttempt(ctx context.Context, apiID, externalID, marker string) error {
+	keys, err := r.b().Client.ListAllKeys(ctx, apiID, externalID)
 	if err != nil {
 		return err
 	}
@@ -156,74 +148,26 @@ func (r *keyResource) removeUnkeyAttempt(ctx context.Context, apiID, externalID,
 			continue
 		}
 		tflog.Warn(ctx, "deleting the key made by a create whose response was lost", map[string]any{"key_id": k.KeyID})
-		if err := r.data.unkey.DeleteKey(ctx, k.KeyID, true); err != nil && !unkey.IsNotFound(err) {
+		if err := r.b().Client.DeleteKey(ctx, k.KeyID, true); err != nil && !unkey.IsNotFound(err) {
 			return err
 		}
-		r.data.reader.wrote(k.KeyID)
-	}
-	return nil
-}
-
-// createMixpeekOnce creates a key, revoking the live key of the same name after a lost response.
-func (r *keyResource) createMixpeekOnce(ctx context.Context, email string, req mixpeek.CreateKeyRequest) (*mixpeek.CreatedKey, error) {
-	var lastErr error
-	for attempt := range r.data.createAttempts {
-		created, err := r.data.mixpeek.CreateKey(ctx, email, req)
-		if err == nil {
-			return created, nil
-		}
-		if !outcomeUnknown(err) {
-			return nil, err
-		}
-		lastErr = err
-		tflog.Warn(ctx, "key create outcome unknown; checking for a key made by this attempt", map[string]any{"attempt": attempt + 1, "error": err.Error()})
-		if cerr := r.removeMixpeekAttempt(ctx, email, req.Name); cerr != nil {
-			return nil, &errUnconfirmedCreate{marker: req.Name, cause: err, check: cerr}
-		}
-	}
-	return nil, fmt.Errorf("gave up after %d create attempts whose responses were lost; no key was left behind: %w", r.data.createAttempts, lastErr)
-}
-
-// removeMixpeekAttempt revokes the user's live key named name, if any.
-func (r *keyResource) removeMixpeekAttempt(ctx context.Context, email, name string) error {
-	k, err := r.data.mixpeek.FindKeyByName(ctx, email, name)
-	if mixpeek.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if k.Status != "" && k.Status != mixpeek.StatusActive {
-		return nil
-	}
-	tflog.Warn(ctx, "revoking the key made by a create whose response was lost", map[string]any{"key_id": k.KeyID})
-	if err := r.data.mixpeek.RevokeKey(ctx, email, name); err != nil && !mixpeek.IsNotFound(err) {
-		return err
+		r.b().reader.wrote(k.KeyID)
 	}
 	return nil
 }
 
 // settleUnconfirmed removes whatever an unconfirmed create left behind. It is called by Read and
 // Delete for a resource saved with an unconfirmed id.
-func (r *keyResource) settleUnconfirmed(ctx context.Context, state *keyResourceModel) error {
+func (r *keyResource) settleUnconfirmed(ctx context.Context, state *keyModel) error {
 	marker := strings.TrimPrefix(state.ID.ValueString(), unconfirmedPrefix)
-	if r.data.backend == backendMixpeek {
-		if state.Mixpeek == nil {
-			return nil
-		}
-		return r.removeMixpeekAttempt(ctx, state.Mixpeek.UserEmail.ValueString(), state.Name.ValueString())
-	}
-	if state.Unkey == nil {
-		return nil
-	}
-	return r.removeUnkeyAttempt(ctx, state.Unkey.APIID.ValueString(), state.Unkey.ExternalID.ValueString(), marker)
+	return r.removeAttempt(ctx, state.APIID.ValueString(), state.ExternalID.ValueString(), marker)
 }
 
 func isUnconfirmed(id string) bool { return strings.HasPrefix(id, unconfirmedPrefix) }
 
 // readUnconfirmed settles an unconfirmed create during refresh and drops it from state, so the
 // plan creates the key again.
-func (r *keyResource) readUnconfirmed(ctx context.Context, state *keyResourceModel, diags *diag.Diagnostics) bool {
+func (r *keyResource) readUnconfirmed(ctx context.Context, state *keyModel, diags *diag.Diagnostics) bool {
 	if err := r.settleUnconfirmed(ctx, state); err != nil {
 		diags.AddError("Error settling an unconfirmed create",
 			fmt.Sprintf("A previous create's outcome is still unknown and checking for its key failed: %s. Retry when the backend is reachable.", err))

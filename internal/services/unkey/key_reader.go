@@ -1,4 +1,4 @@
-package provider
+package unkey
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // Batched reads. A refresh calls Read once per key, in parallel, within one provider process.

@@ -1,17 +1,19 @@
-package provider
+package unkey
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
-// metaValidator requires a JSON object with at most unkey.MetaMaxProperties top-level properties.
+// metaValidator requires a JSON object with at most userMetaMaxProperties top-level properties
+// and without the provider's creation marker.
 type metaValidator struct{}
 
 var _ validator.String = metaValidator{}
@@ -41,37 +43,18 @@ func (metaValidator) ValidateString(_ context.Context, req validator.StringReque
 	}
 }
 
-// uniqueRatelimitNames rejects two rate limits with the same name: the API would keep only the last.
-type uniqueRatelimitNames struct{}
-
-var _ validator.Set = uniqueRatelimitNames{}
-
-func (uniqueRatelimitNames) Description(context.Context) string {
-	return "rate limit names must be unique"
-}
-
-func (v uniqueRatelimitNames) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (uniqueRatelimitNames) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+// validateCredits checks the refill rules of the spec that span attributes.
+func validateCredits(c *creditsModel, r *refillModel, diags *diag.Diagnostics) {
+	if c == nil || r == nil {
 		return
 	}
-	seen := map[string]bool{}
-	for _, elem := range req.ConfigValue.Elements() {
-		obj, ok := elem.(types.Object)
-		if !ok {
-			continue
-		}
-		name, ok := obj.Attributes()["name"].(types.String)
-		if !ok || name.IsNull() || name.IsUnknown() {
-			continue
-		}
-		if seen[name.ValueString()] {
-			resp.Diagnostics.AddAttributeError(req.Path, "Duplicate rate limit name",
-				fmt.Sprintf("%s has more than one limit named %q; names must be unique.", req.Path, name.ValueString()))
-		}
-		seen[name.ValueString()] = true
+	p := path.Root("credits").AtName("refill").AtName("refill_day")
+	interval := r.Interval.ValueString()
+	switch {
+	case r.Interval.IsUnknown() || r.RefillDay.IsUnknown():
+	case interval == unkey.RefillMonthly && r.RefillDay.IsNull():
+		diags.AddAttributeError(p, "Missing refill day", "credits.refill.refill_day is required when interval is \"monthly\".")
+	case interval == unkey.RefillDaily && !r.RefillDay.IsNull():
+		diags.AddAttributeError(p, "Refill day not allowed", "credits.refill.refill_day must not be set when interval is \"daily\".")
 	}
 }

@@ -1,0 +1,336 @@
+package mixpeek
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	mixpeek "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/services/keylife"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/services/tfvalue"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*keyResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*keyResource)(nil)
+	_ resource.ResourceWithImportState = (*keyResource)(nil)
+	_ resource.ResourceWithIdentity    = (*keyResource)(nil)
+)
+
+// privateDefaultPermissions holds, in private state, the permissions Mixpeek chose for a key
+// created (or imported) without permissions in its configuration: what "unset" means for it.
+const privateDefaultPermissions = "default_permissions"
+
+// NewKeyResource is the apikey_mixpeek_key resource.
+func NewKeyResource() resource.Resource { return &keyResource{} }
+
+type keyResource struct{ svc service }
+
+func (r *keyResource) b() *Backend { return r.svc.Value }
+
+func (r *keyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_mixpeek_key"
+}
+
+func (r *keyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"user_email": identityschema.StringAttribute{RequiredForImport: true, Description: "Mixpeek user who owns the key."},
+			"id":         identityschema.StringAttribute{RequiredForImport: true, Description: "Key id (`key_id`)."},
+		},
+	}
+}
+
+func (r *keyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = keySchema()
+}
+
+func (r *keyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	var diags diag.Diagnostics
+	r.svc, diags = lookup(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+}
+
+// defaultPermissions reads the private default; nil when none was recorded.
+func defaultPermissions(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}) []string {
+	raw, _ := private.GetKey(ctx, privateDefaultPermissions)
+	if len(raw) == 0 {
+		return nil
+	}
+	var out []string
+	if json.Unmarshal(raw, &out) != nil || out == nil {
+		return nil
+	}
+	return out
+}
+
+func encodePermissions(perms []string) []byte {
+	raw, _ := json.Marshal(tfvalue.NonNil(perms))
+	return raw
+}
+
+func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || !r.svc.ProviderConfigured() {
+		return
+	}
+	if !r.svc.Require(&resp.Diagnostics, "apikey_mixpeek_key") {
+		return
+	}
+	now := r.b().now()
+	var plan, cfg keyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *keyModel
+	if !req.State.Raw.IsNull() {
+		state = &keyModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	// Unset permissions mean Mixpeek's default: unknown until the create answers, then the value
+	// recorded at create; a permission added outside Terraform is planned away.
+	if cfg.Permissions.IsNull() {
+		if state == nil {
+			plan.Permissions = types.SetUnknown(types.StringType)
+		} else if def := defaultPermissions(ctx, req.Private); def != nil {
+			plan.Permissions = tfvalue.StringSet(def)
+		}
+	}
+	if state == nil {
+		keylife.Plan(policy, now, &cfg, &plan, nil, resp)
+	} else {
+		keylife.Plan(policy, now, &cfg, &plan, state, resp)
+	}
+	priorExpiry := timetypes.NewRFC3339Null()
+	if state != nil {
+		priorExpiry = state.ExpiresAt
+	}
+	keylife.ValidateExpiry(policy, plan.ExpiresAt, priorExpiry, now, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state != nil && !plan.ExpiresAt.Equal(state.ExpiresAt) {
+		plan.Status = types.StringUnknown()
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !r.svc.Require(&resp.Diagnostics, "apikey_mixpeek_key") {
+		return
+	}
+	var plan keyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	keylife.StartExpireAfter(policy, &plan, r.b().now())
+	email := plan.UserEmail.ValueString()
+	creq := createRequest(ctx, &plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	created, err := r.b().createOwned(ctx, email, creq)
+	if err != nil {
+		resp.Diagnostics.AddError("Error creating key", fmt.Sprintf("Could not create key %q for %s: %s", creq.Name, email, err))
+		return
+	}
+	if err := mixpeek.VerifyCreated(created); err != nil {
+		resp.Diagnostics.AddError("Created key failed its integrity check",
+			fmt.Sprintf("Mixpeek created key %s but its response is inconsistent (%s). The key was revoked and not saved; check the endpoint points at Mixpeek.", created.KeyID, err))
+		if rerr := r.b().Client.RevokeKey(ctx, email, created.Name); rerr != nil {
+			resp.Diagnostics.AddError("Error revoking inconsistent key", fmt.Sprintf("Revoke key %s (%q) by hand: %s", created.KeyID, created.Name, rerr))
+		}
+		return
+	}
+	tflog.Debug(ctx, "created mixpeek key", map[string]any{"key_id": created.KeyID})
+	keylife.StoreSecret(ctx, &plan.Model, created.Plaintext, &resp.Diagnostics)
+	configuredDescription := plan.Description
+	applyKey(ctx, &plan, &created.Key, &resp.Diagnostics)
+	if plan.Permissions.IsUnknown() || !plan.Permissions.IsNull() {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDefaultPermissions, encodePermissions(created.Permissions))...)
+	}
+
+	// Settle the create: the configured description replaces the marker, and the expiry moves to
+	// the creation time plus expire_after. The key is saved (tainted on error) either way.
+	settled := plan
+	settled.Description = configuredDescription
+	prior := plan
+	prior.Description = types.StringValue(created.Description)
+	r.update(ctx, &settled, &prior, &resp.Diagnostics)
+	if !resp.Diagnostics.HasError() {
+		plan = settled
+		keylife.FinishExpireAfter(policy, &plan, &resp.Diagnostics, func(next, prior *keyModel, diags *diag.Diagnostics) {
+			r.update(ctx, next, prior, diags)
+		})
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
+	if resp.Diagnostics.HasError() {
+		resp.State.Raw = tfvalue.NullUnknowns(resp.State.Raw)
+	}
+}
+
+func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !r.svc.Require(&resp.Diagnostics, "apikey_mixpeek_key") {
+		return
+	}
+	var state keyModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	imported := keylife.AfterImport(&state.Model)
+	email := state.UserEmail.ValueString()
+	key, err := r.b().Client.FindKey(ctx, email, state.ID.ValueString())
+	gone := false
+	switch {
+	case keyGone(err):
+		resp.Diagnostics.AddWarning("Key no longer exists",
+			fmt.Sprintf("Mixpeek lists no key %s for %s. It is removed from state and the next plan creates a new key.", state.ID.ValueString(), email))
+		gone = true
+	case err != nil:
+		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s of %s: %s. State is left unchanged.", state.ID.ValueString(), email, err))
+		return
+	case key.Status == mixpeek.StatusRevoked:
+		resp.Diagnostics.AddWarning("Key was revoked",
+			fmt.Sprintf("Key %s (%q) of %s was revoked outside Terraform and cannot be reactivated. It is removed from state and the next plan creates a new key.", key.KeyID, key.Name, email))
+		gone = true
+	}
+	if gone {
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if imported {
+		state.Scopes = types.SetNull(scopeType)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDefaultPermissions, encodePermissions(key.Permissions))...)
+	}
+	applyKey(ctx, &state, key, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
+}
+
+func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !r.svc.Require(&resp.Diagnostics, "apikey_mixpeek_key") {
+		return
+	}
+	var plan, state keyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plannedPlaintext := plan.Plaintext
+	r.update(ctx, &plan, &state, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plannedPlaintext.IsNull() {
+		plan.Plaintext = types.StringNull()
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
+}
+
+// update sends the difference between state and plan and reads the result back into plan.
+func (r *keyResource) update(ctx context.Context, plan, state *keyModel, diags *diag.Diagnostics) {
+	req, changed := updateRequest(ctx, plan, state, diags)
+	if diags.HasError() {
+		return
+	}
+	email := state.UserEmail.ValueString()
+	plan.Plaintext = state.Plaintext
+	if !changed {
+		key, err := r.b().Client.FindKey(ctx, email, state.ID.ValueString())
+		if err != nil {
+			diags.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s", state.ID.ValueString(), err))
+			return
+		}
+		applyKey(ctx, plan, key, diags)
+		return
+	}
+	// The path names the key by its current name; a rename takes effect with this call.
+	key, err := r.b().Client.UpdateKey(ctx, email, state.Name.ValueString(), req)
+	if err != nil {
+		diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s (%q) of %s: %s", state.ID.ValueString(), state.Name.ValueString(), email, err))
+		return
+	}
+	applyKey(ctx, plan, key, diags)
+}
+
+func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !r.svc.Require(&resp.Diagnostics, "apikey_mixpeek_key") {
+		return
+	}
+	var state keyModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	email, id, name := state.UserEmail.ValueString(), state.ID.ValueString(), state.Name.ValueString()
+	if id == "" {
+		return // a create that failed before Mixpeek assigned an id
+	}
+	if until, ok := keylife.GraceExpiry(&state.Model, state.ExpiresAt, r.b().now()); ok {
+		_, err := r.b().Client.UpdateKey(ctx, email, name, mixpeek.UpdateKeyRequest{ExpiresAt: mixpeek.Value(until.Format(time.RFC3339))})
+		if err != nil && !r.confirmedGone(ctx, email, id) {
+			resp.Diagnostics.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s (%q) to expire at %s for its grace period: %s", id, name, until.Format(time.RFC3339), err))
+		}
+		return
+	}
+	err := r.b().Client.RevokeKey(ctx, email, name)
+	if err != nil && !r.confirmedGone(ctx, email, id) {
+		resp.Diagnostics.AddError("Error revoking key", fmt.Sprintf("Could not revoke key %s (%q) of %s: %s", id, name, email, err))
+	}
+}
+
+// confirmedGone reports whether a failed revoke left nothing to revoke: the user's listing
+// (with revoked keys) has the key revoked or does not have it at all.
+func (r *keyResource) confirmedGone(ctx context.Context, email, id string) bool {
+	key, err := r.b().Client.FindKey(ctx, email, id)
+	if keyGone(err) {
+		return true
+	}
+	return err == nil && key.Status == mixpeek.StatusRevoked
+}
+
+// ImportState accepts "<user_email>/<key_id>" or an identity.
+func (r *keyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	var email, keyID string
+	if req.ID == "" {
+		var ident keyIdentityModel
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &ident)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		email, keyID = ident.UserEmail.ValueString(), ident.ID.ValueString()
+	} else {
+		i := strings.LastIndex(req.ID, "/")
+		if i > 0 {
+			email, keyID = req.ID[:i], req.ID[i+1:]
+		}
+	}
+	if email == "" || strings.TrimSpace(keyID) == "" || !emailPattern.MatchString(email) {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("Expected <user_email>/<key_id>, such as ops@example.com/key_abc123; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), keyID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("user_email"), email)...)
+}

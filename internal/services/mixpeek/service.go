@@ -1,0 +1,56 @@
+// Package mixpeek is the Terraform side of the Mixpeek backend: the organization API key
+// resource and its data sources. It speaks to Mixpeek only through internal/client/mixpeek.
+package mixpeek
+
+import (
+	"errors"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	mixpeek "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/services/backend"
+)
+
+// ServiceName is the name the provider registers this service under, and the prefix of its
+// type names (apikey_mixpeek_...).
+const ServiceName = "mixpeek"
+
+// Backend is this service's configured state.
+type Backend struct {
+	Client         *mixpeek.Client
+	createAttempts int
+	now            func() time.Time
+}
+
+// NewBackend wraps a configured client. createAttempts is how many creates may be tried when
+// their responses are lost.
+func NewBackend(client *mixpeek.Client, now func() time.Time, createAttempts int) *Backend {
+	return &Backend{Client: client, createAttempts: max(createAttempts, 1), now: now}
+}
+
+type service = backend.Service[*Backend]
+
+func lookup(providerData any) (service, diag.Diagnostics) {
+	return backend.Lookup[*Backend](providerData, ServiceName)
+}
+
+// Resources lists the service's resources for the provider.
+func Resources() []func() resource.Resource {
+	return []func() resource.Resource{NewKeyResource}
+}
+
+// DataSources lists the service's data sources for the provider.
+func DataSources() []func() datasource.DataSource {
+	return []func() datasource.DataSource{NewKeyDataSource, NewKeysDataSource}
+}
+
+// EphemeralResources is empty: Mixpeek shows a key's plaintext only once, at create.
+func EphemeralResources() []func() ephemeral.EphemeralResource { return nil }
+
+// keyGone reports Mixpeek's evidence that a key does not exist: the user's listing succeeded
+// and does not contain it.
+func keyGone(err error) bool { return errors.Is(err, mixpeek.ErrNotFound) }

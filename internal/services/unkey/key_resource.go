@@ -1,0 +1,499 @@
+package unkey
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/services/keylife"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/services/tfvalue"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*keyResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*keyResource)(nil)
+	_ resource.ResourceWithImportState    = (*keyResource)(nil)
+	_ resource.ResourceWithIdentity       = (*keyResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*keyResource)(nil)
+)
+
+// NewKeyResource is the apikey_unkey_key resource.
+func NewKeyResource() resource.Resource { return &keyResource{} }
+
+type keyResource struct {
+	svc service
+}
+
+func (r *keyResource) b() *Backend { return r.svc.Value }
+
+func (r *keyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_unkey_key"
+	// After an import by bare key id the identity lacks api_id until the configuration supplies it.
+	resp.ResourceBehavior.MutableIdentity = true
+}
+
+func (r *keyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"api_id": identityschema.StringAttribute{OptionalForImport: true, Description: "Unkey API (keyspace) the key belongs to."},
+			"id":     identityschema.StringAttribute{RequiredForImport: true, Description: "Key id (`key_...`)."},
+		},
+	}
+}
+
+func (r *keyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = keySchema()
+}
+
+func (r *keyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	var diags diag.Diagnostics
+	r.svc, diags = lookup(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+}
+
+// ValidateConfig checks rules that span attributes; none needs the provider configuration.
+func (r *keyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	// Only the credits object is read: converting the whole configuration for every key of a
+	// large configuration costs more than the check.
+	var credits types.Object
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("credits"), &credits)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := creditsOf(ctx, credits, &resp.Diagnostics)
+	if c != nil {
+		validateCredits(c, refillOf(ctx, c.Refill, &resp.Diagnostics), &resp.Diagnostics)
+	}
+}
+
+// ModifyPlan applies the rules that need the clock or the prior state, and marks computed values
+// that a planned change will alter as unknown.
+func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || !r.svc.ProviderConfigured() {
+		return // destroy, or a validation-only walk
+	}
+	if !r.svc.Require(&resp.Diagnostics, "apikey_unkey_key") {
+		return
+	}
+	now := r.b().now()
+	// Nothing changes for most keys of a refresh; only the rotation clock can still replace them.
+	// Returning early keeps a plan of thousands of unchanged keys cheap. An expiry set outside
+	// Terraform on a key configured without one is not "unchanged": the framework proposes the
+	// prior value for an optional computed attribute, so it is checked here.
+	if !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw) && !expiryAddedOutOfBand(ctx, req, &resp.Diagnostics) {
+		keylife.PlanRotationDue(ctx, now, req, resp)
+		return
+	}
+	var plan, cfg keyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var state *keyModel
+	if !req.State.Raw.IsNull() {
+		state = &keyModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	if state == nil {
+		keylife.Plan(policy, now, &cfg, &plan, nil, resp)
+	} else {
+		keylife.Plan(policy, now, &cfg, &plan, state, resp)
+	}
+	priorExpiry := timetypes.NewRFC3339Null()
+	if state != nil {
+		priorExpiry = state.ExpiresAt
+	}
+	keylife.ValidateExpiry(policy, plan.ExpiresAt, priorExpiry, now, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state == nil {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	if sameRatelimits(ctx, plan.Ratelimits, state.Ratelimits) {
+		plan.Ratelimits = state.Ratelimits
+	}
+
+	// Derived values that follow from inputs changing in this plan.
+	if !plan.Enabled.Equal(state.Enabled) || !plan.ExpiresAt.Equal(state.ExpiresAt) {
+		plan.Status = types.StringUnknown()
+	}
+	if !plan.ExternalID.Equal(state.ExternalID) {
+		plan.Identity = types.ObjectUnknown(identityAttrTypes)
+	}
+	if !plan.Permissions.Equal(state.Permissions) || !plan.Roles.Equal(state.Roles) {
+		plan.EffectivePermissions = types.SetUnknown(types.StringType)
+	}
+	if !plan.Credits.Equal(state.Credits) {
+		plan.RemainingCredits = types.Int64Unknown()
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	keepStateIfNoop(ctx, plan, *state, req, resp)
+}
+
+// expiryAddedOutOfBand reports a key whose configuration sets no expiry (expires_at and
+// expire_after unset) but whose state has one.
+func expiryAddedOutOfBand(ctx context.Context, req resource.ModifyPlanRequest, diags *diag.Diagnostics) bool {
+	var cfgExpires, cfgAfter, stateExpires types.String
+	diags.Append(req.Config.GetAttribute(ctx, path.Root("expires_at"), &cfgExpires)...)
+	diags.Append(req.Config.GetAttribute(ctx, path.Root("expire_after"), &cfgAfter)...)
+	diags.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &stateExpires)...)
+	return cfgExpires.IsNull() && cfgAfter.IsNull() && !stateExpires.IsNull()
+}
+
+// keepStateIfNoop undoes the framework's "known after apply" marking of computed values when the
+// plan turns out to change nothing else: that marking happens before plan modifiers have
+// replaced an equivalent configuration value (reformatted JSON, another time offset) with the
+// prior one, and would otherwise show an update that does nothing.
+func keepStateIfNoop(ctx context.Context, plan, state keyModel, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if len(resp.RequiresReplace) > 0 {
+		return // a replacement (rotate_after) marked created_at unknown on purpose
+	}
+	candidate := plan
+	for _, pair := range [][2]*types.String{
+		{&candidate.Status, &state.Status}, {&candidate.UpdatedAt, &state.UpdatedAt}, {&candidate.LastUsedAt, &state.LastUsedAt},
+		{&candidate.CreatedAt, &state.CreatedAt}, {&candidate.Start, &state.Start}, {&candidate.Plaintext, &state.Plaintext},
+		{&candidate.EncryptedPlaintext, &state.EncryptedPlaintext}, {&candidate.ID, &state.ID},
+	} {
+		if pair[0].IsUnknown() {
+			*pair[0] = *pair[1]
+		}
+	}
+	if candidate.Identity.IsUnknown() {
+		candidate.Identity = state.Identity
+	}
+	if candidate.EffectivePermissions.IsUnknown() {
+		candidate.EffectivePermissions = state.EffectivePermissions
+	}
+	if candidate.RemainingCredits.IsUnknown() {
+		candidate.RemainingCredits = state.RemainingCredits
+	}
+	trial := resp.Plan
+	if diags := trial.Set(ctx, &candidate); diags.HasError() {
+		return
+	}
+	if trial.Raw.Equal(req.State.Raw) {
+		resp.Plan = trial
+	}
+}
+
+func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !r.svc.Require(&resp.Diagnostics, "apikey_unkey_key") {
+		return
+	}
+	var plan keyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// One instant for the expiry and (until the next refresh) the creation time, so an
+	// expire_after key needs no second request to line them up.
+	now := r.b().now()
+	keylife.StartExpireAfter(policy, &plan, now)
+	r.create(ctx, &plan, now, &resp.Diagnostics)
+	if plan.ID.IsNull() || plan.ID.IsUnknown() {
+		return // nothing was created
+	}
+	if !resp.Diagnostics.HasError() {
+		keylife.FinishExpireAfter(policy, &plan, &resp.Diagnostics, r.update)
+	}
+	// Saved even after an error, so a key that exists (or may exist) is tracked, tainted, and
+	// cleaned up by the next apply instead of being orphaned.
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
+	if resp.Diagnostics.HasError() {
+		resp.State.Raw = tfvalue.NullUnknowns(resp.State.Raw)
+	}
+}
+
+func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time, diags *diag.Diagnostics) {
+	req, userMeta := createRequest(ctx, plan, diags)
+	if diags.HasError() {
+		return
+	}
+	created, err := r.createOnce(ctx, req, userMeta)
+	var unconfirmed *errUnconfirmedCreate
+	if errors.As(err, &unconfirmed) {
+		// Tracked as tainted so the next refresh or destroy settles it (see key_reconcile.go).
+		plan.ID = types.StringValue(unconfirmedPrefix + unconfirmed.marker)
+		diags.AddError("Key creation unconfirmed",
+			fmt.Sprintf("Creating a key in API %s: %s. The attempt is saved in state as tainted; the next terraform apply removes any key it made and creates a new one.", req.APIID, err))
+		return
+	}
+	if err != nil {
+		diags.AddError("Error creating key", fmt.Sprintf("Could not create a key in API %s: %s", req.APIID, err))
+		return
+	}
+	tflog.Debug(ctx, "created unkey key", map[string]any{"key_id": created.KeyID})
+	r.b().reader.wrote(created.KeyID)
+	plan.ID = types.StringValue(created.KeyID)
+	keylife.StoreSecret(ctx, &plan.Model, created.Key, diags)
+
+	// Only an identity or roles make the server's view differ from the request in ways the
+	// provider cannot derive; otherwise the create is the only request, which matters when a
+	// rate limit paces an apply of many keys.
+	if !plan.ExternalID.IsNull() || len(req.Roles) > 0 {
+		key, err := r.getKeyAfterWrite(ctx, created.KeyID)
+		if err != nil {
+			diags.AddError("Error reading key after create",
+				fmt.Sprintf("Key %s was created but could not be read back: %s. It is saved in state; run terraform apply again to refresh it.", created.KeyID, err))
+			return
+		}
+		r.apply(ctx, plan, key, diags)
+		return
+	}
+	r.apply(ctx, plan, createdKeyView(req, userMeta, created, now), diags)
+}
+
+// apply is applyKey with the direct permissions separated from the role-derived ones.
+func (r *keyResource) apply(ctx context.Context, m *keyModel, k *unkey.Key, diags *diag.Diagnostics) {
+	prior := tfvalue.SetStrings(ctx, m.Permissions, diags)
+	applyKey(ctx, m, k, r.b().now(), diags)
+	fromRoles, err := r.b().rolePermissions(ctx, k.Roles)
+	if err != nil {
+		diags.AddError("Error reading roles", fmt.Sprintf("Could not read the roles of key %s to separate its direct permissions from its roles' permissions: %s", k.KeyID, err))
+		return
+	}
+	// A configured permission that a role also grants stays direct.
+	for _, p := range prior {
+		delete(fromRoles, p)
+	}
+	direct := directPermissions(k.Permissions, fromRoles)
+	if len(direct) == 0 && (m.Permissions.IsNull() || m.Permissions.IsUnknown()) {
+		m.Permissions = types.SetNull(types.StringType)
+	} else {
+		m.Permissions = tfvalue.StringSet(direct)
+	}
+}
+
+// getKeyAfterWrite retries a key_not_found briefly: Unkey reads from a replica that can lag a
+// write.
+func (r *keyResource) getKeyAfterWrite(ctx context.Context, keyID string) (*unkey.Key, error) {
+	var lastErr error
+	for attempt := range 4 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
+			}
+		}
+		key, err := r.b().Client.GetKey(ctx, keyID, false)
+		if err == nil {
+			return key, nil
+		}
+		lastErr = err
+		if !keyGone(err) {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !r.svc.Require(&resp.Diagnostics, "apikey_unkey_key") {
+		return
+	}
+	var state keyModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	gone := r.read(ctx, &state, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if gone {
+		// Clients before 1.12 send no identity with the prior state, and the framework rejects a
+		// Read that ends without one, even when the resource is gone.
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
+}
+
+// read refreshes state from the server. It reports true when the key is gone.
+func (r *keyResource) read(ctx context.Context, state *keyModel, diags *diag.Diagnostics) bool {
+	if isUnconfirmed(state.ID.ValueString()) {
+		return r.readUnconfirmed(ctx, state, diags)
+	}
+	imported := keylife.AfterImport(&state.Model)
+	key, err := r.b().reader.get(ctx, state.APIID.ValueString(), state.ID.ValueString())
+	if keyGone(err) {
+		diags.AddWarning("Key no longer exists",
+			fmt.Sprintf("Unkey reports key %s as not found: it was deleted, or its API was deleted, outside Terraform. It is removed from state and the next plan creates a new key.", state.ID.ValueString()))
+		return true
+	}
+	if err != nil {
+		diags.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s. State is left unchanged.", state.ID.ValueString(), err))
+		return false
+	}
+	if imported {
+		r.completeImport(ctx, state, key, diags)
+		if diags.HasError() {
+			return false
+		}
+	}
+	r.apply(ctx, state, key, diags)
+	return false
+}
+
+// completeImport fills what only an import needs: inputs the API can return or that follow from
+// what it returns. byte_length and recoverable cannot be read back and stay null; the next plan
+// takes them from the configuration without replacing the key.
+func (r *keyResource) completeImport(ctx context.Context, state *keyModel, key *unkey.Key, diags *diag.Diagnostics) {
+	if !state.APIID.IsNull() {
+		in, err := r.b().keyInAPI(ctx, state.APIID.ValueString(), key.KeyID)
+		switch {
+		case err != nil:
+			diags.AddError("Error checking the key's API", fmt.Sprintf("Could not confirm that key %s belongs to API %s: %s", key.KeyID, state.APIID.ValueString(), err))
+			return
+		case !in:
+			diags.AddAttributeError(path.Root("api_id"), "Key belongs to another API",
+				fmt.Sprintf("Key %s exists but is not in API %s; import it with the id of the API that holds it.", key.KeyID, state.APIID.ValueString()))
+			return
+		}
+	}
+	state.PermanentDelete = types.BoolValue(false)
+	state.Ratelimits = types.SetNull(ratelimitType)
+	state.Roles = types.SetNull(types.StringType)
+	state.Permissions = types.SetNull(types.StringType)
+	state.Credits = types.ObjectNull(creditsAttrTypes)
+	state.Meta = tfvalue.JSONNull()
+	if prefix, ok := prefixFromStart(key.Start); ok {
+		state.Prefix = types.StringValue(prefix)
+	} else {
+		state.Prefix = types.StringNull()
+	}
+	if key.Credits != nil && key.Credits.Remaining != nil {
+		state.Credits = creditsObject(ctx, &creditsModel{Remaining: types.Int64Value(*key.Credits.Remaining)}, diags)
+	}
+}
+
+func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !r.svc.Require(&resp.Diagnostics, "apikey_unkey_key") {
+		return
+	}
+	var plan, state keyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plannedPlaintext := plan.Plaintext
+	r.update(&plan, &state, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// The stored plaintext carries over; store_plaintext turned off plans it null.
+	if plannedPlaintext.IsNull() {
+		plan.Plaintext = types.StringNull()
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
+}
+
+// update sends the difference between state and plan and reads the key back into plan.
+func (r *keyResource) update(plan, state *keyModel, diags *diag.Diagnostics) {
+	ctx := context.Background()
+	req, changed := updateRequest(ctx, plan, state, diags)
+	if diags.HasError() {
+		return
+	}
+	r.b().reader.wrote(req.KeyID)
+	if changed {
+		if err := r.b().Client.UpdateKey(ctx, req); err != nil {
+			diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s: %s", req.KeyID, err))
+			return
+		}
+	}
+	key, err := r.b().Client.GetKey(ctx, req.KeyID, false)
+	if err != nil {
+		diags.AddError("Error reading key after update", fmt.Sprintf("Could not read key %s: %s", req.KeyID, err))
+		return
+	}
+	// The plan's computed-once values come from state; everything else from the server.
+	plan.Plaintext = state.Plaintext
+	r.apply(ctx, plan, key, diags)
+}
+
+func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !r.svc.Require(&resp.Diagnostics, "apikey_unkey_key") {
+		return
+	}
+	var state keyModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+	if isUnconfirmed(id) {
+		if err := r.settleUnconfirmed(ctx, &state); err != nil {
+			resp.Diagnostics.AddError("Error settling an unconfirmed create", err.Error())
+		}
+		return
+	}
+	r.b().reader.wrote(id)
+	if until, ok := keylife.GraceExpiry(&state.Model, state.ExpiresAt, r.b().now()); ok {
+		ms := until.UnixMilli()
+		err := r.b().Client.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: id, Expires: unkey.Value(ms)})
+		if err != nil && !keyGone(err) {
+			resp.Diagnostics.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s to expire at %s for its grace period: %s", id, until.Format(time.RFC3339), err))
+			return
+		}
+		tflog.Info(ctx, "key left to expire after its grace period", map[string]any{"key_id": id, "expires_at": until.Format(time.RFC3339)})
+		return
+	}
+	err := r.b().Client.DeleteKey(ctx, id, state.PermanentDelete.ValueBool())
+	if err != nil && !keyGone(err) {
+		resp.Diagnostics.AddError("Error deleting key", fmt.Sprintf("Could not delete key %s: %s", id, err))
+	}
+}
+
+// ImportState accepts a key id, "<api_id>/<key_id>", or an identity.
+func (r *keyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	var apiID, keyID string
+	if req.ID == "" {
+		var ident keyIdentityModel
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &ident)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		apiID, keyID = ident.APIID.ValueString(), ident.ID.ValueString()
+	} else {
+		var found bool
+		apiID, keyID, found = strings.Cut(req.ID, "/")
+		if !found {
+			apiID, keyID = "", req.ID
+		}
+	}
+	if strings.TrimSpace(keyID) == "" || strings.Contains(keyID, "/") || (strings.Contains(req.ID, "/") && apiID == "") {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("Expected a key id such as key_123, or <api_id>/<key_id>; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), keyID)...)
+	if apiID != "" {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("api_id"), apiID)...)
+	}
+}
+
+// keyGone reports Unkey's own evidence that a key does not exist.
+func keyGone(err error) bool { return unkey.IsNotFound(err) }

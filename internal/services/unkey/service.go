@@ -1,0 +1,58 @@
+// Package unkey is the Terraform side of the Unkey backend: the key resource, its data sources,
+// ephemeral resource and the setup resources keys refer to. It speaks to Unkey only through
+// internal/client/unkey and knows nothing about HTTP.
+package unkey
+
+import (
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/services/backend"
+)
+
+// ServiceName is the name the provider registers this service under, and the prefix of its
+// type names (apikey_unkey_...).
+const ServiceName = "unkey"
+
+// Backend is this service's configured state, shared by all its resources in one provider
+// process.
+type Backend struct {
+	Client *unkey.Client
+	// createAttempts bounds creates whose responses were lost (see key_reconcile.go).
+	createAttempts int
+	reader         *unkeyReader
+	roles          roleCache
+	now            func() time.Time
+}
+
+// NewBackend wraps a configured client. createAttempts is how many creates may be tried when
+// their responses are lost.
+func NewBackend(client *unkey.Client, now func() time.Time, createAttempts int) *Backend {
+	return &Backend{Client: client, createAttempts: max(createAttempts, 1), reader: newUnkeyReader(client, now), now: now}
+}
+
+type service = backend.Service[*Backend]
+
+func lookup(providerData any) (service, diag.Diagnostics) {
+	return backend.Lookup[*Backend](providerData, ServiceName)
+}
+
+// Resources lists the service's resources for the provider.
+func Resources() []func() resource.Resource {
+	return []func() resource.Resource{NewKeyResource}
+}
+
+// DataSources lists the service's data sources for the provider.
+func DataSources() []func() datasource.DataSource {
+	return []func() datasource.DataSource{NewKeyDataSource, NewKeysDataSource}
+}
+
+// EphemeralResources lists the service's ephemeral resources for the provider.
+func EphemeralResources() []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{NewKeyEphemeralResource}
+}
