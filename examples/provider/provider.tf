@@ -1,11 +1,15 @@
-# The token is read from the environment (APIKEY_TOKEN, then UNKEY_ROOT_KEY or
-# MIXPEEK_API_KEY), so no secret appears in configuration or version control.
+# Credentials come from the environment (UNKEY_ROOT_KEY, MIXPEEK_API_KEY), so no secret appears
+# in configuration or version control. Configure one backend or both; a resource of a backend
+# that is not configured fails at plan and says what to set.
 provider "apikey" {
-  backend = "unkey" # or "mixpeek"; defaults to "unkey"
+  unkey = {
+    # root_key = var.unkey_root_key  # or UNKEY_ROOT_KEY
+    # endpoint = "http://127.0.0.1:8787"  # the local backend server; or UNKEY_ENDPOINT
+  }
 
-  # Optional: another endpoint, such as the local backend server started with
-  # `make devserver`. Defaults to the backend's public URL.
-  # endpoint = "http://127.0.0.1:8787"
+  mixpeek = {
+    # api_key = var.mixpeek_api_key  # or MIXPEEK_API_KEY
+  }
 
   request_timeout = "30s"
 }

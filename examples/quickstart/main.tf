@@ -6,8 +6,7 @@ terraform {
   }
 }
 
-# Configured through the environment: APIKEY_BACKEND, APIKEY_ENDPOINT and
-# APIKEY_TOKEN (see README.md).
+# Configured through the environment: UNKEY_ENDPOINT and UNKEY_ROOT_KEY (see README.md).
 provider "apikey" {}
 
 variable "api_id" {
@@ -15,26 +14,23 @@ variable "api_id" {
   type        = string
 }
 
-resource "apikey_key" "demo" {
-  name = "quickstart"
-
-  unkey = {
-    api_id = var.api_id
-    prefix = "demo"
-  }
+resource "apikey_unkey_key" "demo" {
+  api_id = var.api_id
+  name   = "quickstart"
+  prefix = "demo"
 }
 
 output "key_id" {
-  value = apikey_key.demo.id
+  value = apikey_unkey_key.demo.id
 }
 
 output "key_start" {
   description = "The first characters of the key, safe to show in logs and dashboards."
-  value       = apikey_key.demo.start
+  value       = apikey_unkey_key.demo.start
 }
 
 output "plaintext" {
   description = "The key itself. It is returned once, at creation."
-  value       = apikey_key.demo.plaintext
+  value       = apikey_unkey_key.demo.plaintext
   sensitive   = true
 }

@@ -13,21 +13,34 @@ import (
 
 func TestProviderConfig(t *testing.T) {
 	s := &Server{Endpoint: "http://127.0.0.1:8787", RootKey: `unkey_"quoted"`}
-	for _, backend := range []string{"unkey", "mixpeek"} {
-		got := s.ProviderConfig(backend)
-		for _, want := range []string{
-			`provider "apikey" {`,
-			`backend  = "` + backend + `"`,
-			`endpoint = "http://127.0.0.1:8787"`,
-			`token    = "unkey_\"quoted\""`,
-		} {
-			if !strings.Contains(got, want) {
-				t.Errorf("ProviderConfig(%q) = %s\nmissing %s", backend, got, want)
+	cases := map[string]struct {
+		got  string
+		want []string
+		not  []string
+	}{
+		"both": {
+			got:  s.ProviderConfig("max_retries = 1"),
+			want: []string{`provider "apikey" {`, `unkey = {`, `mixpeek = {`, `root_key = "unkey_\"quoted\""`, `api_key  = "unkey_\"quoted\""`, `endpoint = "http://127.0.0.1:8787"`, "max_retries = 1"},
+		},
+		"unkey only":   {got: s.ProviderConfigOnly("unkey"), want: []string{`unkey = {`, `root_key = "unkey_\"quoted\""`}, not: []string{"mixpeek"}},
+		"mixpeek only": {got: s.ProviderConfigOnly("mixpeek"), want: []string{`mixpeek = {`, `api_key = "unkey_\"quoted\""`}, not: []string{"unkey ="}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, want := range c.want {
+				if !strings.Contains(c.got, want) {
+					t.Errorf("config = %s\nmissing %s", c.got, want)
+				}
 			}
-		}
-		if strings.Count(got, "{") != strings.Count(got, "}") {
-			t.Errorf("ProviderConfig(%q) has unbalanced braces: %s", backend, got)
-		}
+			for _, not := range c.not {
+				if strings.Contains(c.got, not) {
+					t.Errorf("config = %s\nhas %s", c.got, not)
+				}
+			}
+			if strings.Count(c.got, "{") != strings.Count(c.got, "}") {
+				t.Errorf("unbalanced braces: %s", c.got)
+			}
+		})
 	}
 }
 

@@ -160,7 +160,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestCountErrors(t *testing.T) {
-	out := "apikey_key.bench[0]: Creating...\n╷\n│ Error: creating key\n│ \n│ HTTP 429\n╵\n╷\n│ Error: creating key\n╵\nError: plain\n"
+	out := "apikey_unkey_key.bench[0]: Creating...\n╷\n│ Error: creating key\n│ \n│ HTTP 429\n╵\n╷\n│ Error: creating key\n╵\nError: plain\n"
 	if got := countErrors([]byte(out)); got != 3 {
 		t.Errorf("countErrors = %d, want 3", got)
 	}

@@ -37,7 +37,7 @@ type Machine struct {
 // PhaseResult is one phase of one scenario: medians across runs.
 type PhaseResult struct {
 	Phase     string
-	Wall      time.Duration // apikey_key scenario, CLI command wall time
+	Wall      time.Duration // apikey_unkey_key scenario, CLI command wall time
 	FloorWall time.Duration // terraform_data scenario, same phase
 	CPU       time.Duration // provider process user+system time
 	PeakRSS   int64         // provider process peak RSS, bytes
@@ -248,7 +248,7 @@ func (r *Report) Markdown() string {
 
 	w("## Plan/apply scenarios\n\n")
 	w("Each phase is one CLI command in a fresh working directory per N, against a fresh local server.\n")
-	w("`apikey` is N `apikey_key` resources (Unkey backend); `floor` is the same phases with N\n")
+	w("`apikey` is N `apikey_unkey_key` resources (Unkey backend); `floor` is the same phases with N\n")
 	w("`terraform_data` resources, which measures the CLI's own cost. The provider runs as its own\n")
 	w("process in debug mode (`-debug`, attached through `TF_REATTACH_PROVIDERS`), a fresh one per\n")
 	w("phase, so its CPU time and peak RSS are that phase's alone. Requests are those the local\n")

@@ -71,10 +71,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	var verifySamples []VerifyResult
 	for run := 1; run <= opts.Runs; run++ {
 		for _, n := range opts.Sizes {
-			b.logf("run %d/%d: N=%d, apikey_key", run, opts.Runs, n)
+			b.logf("run %d/%d: N=%d, apikey_unkey_key", run, opts.Runs, n)
 			s, err := b.keyScenario(ctx, run, n)
 			if err != nil {
-				return nil, fmt.Errorf("run %d, N=%d, apikey_key: %w", run, n, err)
+				return nil, fmt.Errorf("run %d, N=%d, apikey_unkey_key: %w", run, n, err)
 			}
 			b.logf("run %d/%d: N=%d, terraform_data floor", run, opts.Runs, n)
 			if err := b.floorScenario(ctx, run, n, &s); err != nil {
@@ -203,9 +203,8 @@ func (b *bencher) newServer(ctx context.Context, dir string, ratePerMinute int) 
 // not inherit the CLI's, so the backend settings go here.
 func (b *bencher) providerEnv(s *server) []string {
 	return append(os.Environ(),
-		"APIKEY_BACKEND=unkey",
-		"APIKEY_ENDPOINT="+s.endpoint,
-		"APIKEY_TOKEN="+s.dev.RootKey(),
+		"UNKEY_ENDPOINT="+s.endpoint,
+		"UNKEY_ROOT_KEY="+s.dev.RootKey(),
 		"CHECKPOINT_DISABLE=1",
 	)
 }
@@ -323,12 +322,10 @@ variable "api_id" {
   type = string
 }
 
-resource "apikey_key" "bench" {
-  count = %d
-  name  = "bench-${count.index}"
-  unkey = {
-    api_id = var.api_id
-  }
+resource "apikey_unkey_key" "bench" {
+  count  = %d
+  api_id = var.api_id
+  name   = "bench-${count.index}"
 }
 `
 
@@ -483,7 +480,7 @@ func (b *bencher) stateCount(ctx context.Context, dir string) (int, error) {
 	n := 0
 	sc := bufio.NewScanner(bytes.NewReader(res.Output))
 	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "apikey_key.") {
+		if strings.HasPrefix(sc.Text(), "apikey_unkey_key.") {
 			n++
 		}
 	}

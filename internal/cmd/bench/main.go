@@ -1,6 +1,6 @@
 // Command bench measures the provider end to end and writes BENCHMARKS.md:
 //
-//   - N apikey_key resources (N = 100 and 1000) through init, apply, a
+//   - N apikey_unkey_key resources (N = 100 and 1000) through init, apply, a
 //     refresh-only-changes plan and destroy, with the provider in its own
 //     debug-mode process so its CPU time and peak RSS can be read, and the
 //     local server's request counts; beside them the same phases with N

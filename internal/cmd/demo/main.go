@@ -108,9 +108,8 @@ func run(ctx context.Context) error {
 	}
 	// The root key travels in the environment only, never on a command line.
 	tf := cli{bin: bin, dir: workDir, env: tfcli.Env(config,
-		"APIKEY_BACKEND=unkey",
-		"APIKEY_ENDPOINT="+endpoint,
-		"APIKEY_TOKEN="+srv.RootKey(),
+		"UNKEY_ENDPOINT="+endpoint,
+		"UNKEY_ROOT_KEY="+srv.RootKey(),
 		"TF_VAR_api_id="+apiID,
 	)}
 
