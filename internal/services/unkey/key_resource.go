@@ -150,7 +150,8 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 // expiryAddedOutOfBand reports a key whose configuration sets no expiry (expires_at and
 // expire_after unset) but whose state has one.
 func expiryAddedOutOfBand(ctx context.Context, req resource.ModifyPlanRequest, diags *diag.Diagnostics) bool {
-	var cfgExpires, cfgAfter, stateExpires types.String
+	var cfgExpires, stateExpires timetypes.RFC3339
+	var cfgAfter types.String
 	diags.Append(req.Config.GetAttribute(ctx, path.Root("expires_at"), &cfgExpires)...)
 	diags.Append(req.Config.GetAttribute(ctx, path.Root("expire_after"), &cfgAfter)...)
 	diags.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &stateExpires)...)
