@@ -56,7 +56,7 @@ func (c *Client) send(ctx context.Context, method, op string, idempotent bool, b
 		return nil, fmt.Errorf("unkey: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, decodeError(op, resp.StatusCode, resp.Header, resp.Body)
+		return nil, decodeError(op, resp.Endpoint, resp.StatusCode, resp.Header, resp.Body)
 	}
 	return resp, nil
 }
