@@ -32,7 +32,7 @@ type envelope[T any] struct {
 
 type pagination struct {
 	Cursor  string `json:"cursor"`
-	HasMore bool   `json:"hasMore"`
+	HasMore *bool  `json:"hasMore"`
 }
 
 // decodeEnvelope parses a success body and insists on a data member, so a truncated or foreign

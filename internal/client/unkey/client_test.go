@@ -300,7 +300,7 @@ func TestDecodeResponses(t *testing.T) {
 	if r, err := c.GetRole(ctx, "admin"); err != nil || !reflect.DeepEqual(*r, wantRoles[0]) {
 		t.Fatalf("getRole = %+v, %v", r, err)
 	}
-	f.ok("permissions.listRoles", `{"meta":{"requestId":"r"},"data":`+roles+`}`)
+	f.ok("permissions.listRoles", `{"meta":{"requestId":"r"},"data":`+roles+`,"pagination":{"hasMore":false}}`)
 	if got, err := c.ListRoles(ctx); err != nil || !reflect.DeepEqual(got, wantRoles) {
 		t.Fatalf("listRoles = %+v, %v", got, err)
 	}
