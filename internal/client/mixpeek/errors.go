@@ -40,9 +40,9 @@ type Error struct {
 	// Method and Endpoint (scheme://host[:port]/path, no query or credentials) name the request.
 	Method   string
 	Endpoint string
-	// Mixpeek is true when the body was Mixpeek's ErrorResponse envelope
+	// FromMixpeek is true when the body was Mixpeek's ErrorResponse envelope
 	// {"success":false,"status":N,"error":{"message","type"}} with N equal to HTTPStatus.
-	Mixpeek bool
+	FromMixpeek bool
 	// Type is error.type of the envelope (e.g. NotFoundError); empty for FastAPI's 422 shape.
 	Type    string
 	Message string
@@ -83,7 +83,7 @@ func (e *Error) Error() string {
 			b.WriteString(" (" + v.Type + ")")
 		}
 	}
-	if e.HTTPStatus == http.StatusNotFound && !e.Mixpeek {
+	if e.HTTPStatus == http.StatusNotFound && !e.FromMixpeek {
 		where := "the endpoint"
 		if e.Endpoint != "" {
 			where = e.Method + " " + e.Endpoint
@@ -138,7 +138,7 @@ func decodeError(status int, body []byte) *Error {
 				Success *bool `json:"success"`
 				Status  *int  `json:"status"`
 			}
-			e.Mixpeek = json.Unmarshal(body, &env) == nil && env.Success != nil && !*env.Success &&
+			e.FromMixpeek = json.Unmarshal(body, &env) == nil && env.Success != nil && !*env.Success &&
 				env.Status != nil && *env.Status == status && e.Type != "" && e.Message != ""
 			return e
 		}

@@ -23,11 +23,11 @@ type Error struct {
 	Errors     []ValidationError // request validation failures (400)
 	// Endpoint is the request URL as scheme://host[:port]/path (no query, no credentials).
 	Endpoint string
-	// Unkey is true when the body is Unkey's documented error envelope: a meta.requestId, and an
+	// FromUnkey is true when the body is Unkey's documented error envelope: a meta.requestId, and an
 	// error object whose title, detail, status and type are present, status equal to HTTPStatus
 	// and type under TypePrefix. Only such a body is evidence of what the backend meant; a proxy,
 	// a wrong base URL or a plain "404 page not found" never is.
-	Unkey bool
+	FromUnkey bool
 }
 
 // TypePrefix starts every Unkey error type URI.
@@ -54,7 +54,7 @@ var notFoundKinds = map[string]bool{
 // Code is the type URI without TypePrefix (e.g. "unkey/data/key_not_found"), or "" when the body
 // was not an Unkey error envelope.
 func (e *Error) Code() string {
-	if !e.Unkey {
+	if !e.FromUnkey {
 		return ""
 	}
 	return strings.TrimPrefix(e.Type, TypePrefix)
@@ -131,7 +131,7 @@ func (e *Error) hint() string {
 	if e.HTTPStatus == http.StatusNotFound {
 		kind, ok := e.notFoundKind()
 		switch {
-		case !e.Unkey:
+		case !e.FromUnkey:
 			return where + " answered 404 without an Unkey error body, so the endpoint URL is probably wrong (or a proxy answered)"
 		case !ok:
 			return where + " answered 404 with error type " + e.Code() + ", which names no Unkey object: the endpoint URL is probably wrong"
@@ -143,7 +143,7 @@ func (e *Error) hint() string {
 }
 
 // NotFoundKind reports the kind of object (KindKey, KindAPI, ...) that err says does not exist.
-// It is true only for an Unkey error envelope (see Error.Unkey) with HTTP 404 and type
+// It is true only for an Unkey error envelope (see Error.FromUnkey) with HTTP 404 and type
 // https://unkey.com/docs/errors/unkey/data/<kind>_not_found for a known kind. Any other 404 (plain
 // text, HTML, JSON of another shape or type) is not evidence that anything is gone.
 func NotFoundKind(err error) (kind string, ok bool) {
@@ -249,7 +249,7 @@ func decodeError(op, endpoint string, status int, header http.Header, body []byt
 			if eb.Meta != nil {
 				e.RequestID = eb.Meta.RequestID
 			}
-			e.Unkey = eb.Error != nil && eb.Meta != nil && eb.Meta.RequestID != "" &&
+			e.FromUnkey = eb.Error != nil && eb.Meta != nil && eb.Meta.RequestID != "" &&
 				p.Title != nil && *p.Title != "" && p.Detail != nil && p.Type != nil &&
 				strings.HasPrefix(*p.Type, TypePrefix) && len(*p.Type) > len(TypePrefix) &&
 				statusIs(p.Status, status)

@@ -95,7 +95,7 @@ func FuzzNotFoundKind(f *testing.F) {
 			}
 			return
 		}
-		if status != http.StatusNotFound || !e.Unkey || !notFoundKinds[kind] {
+		if status != http.StatusNotFound || !e.FromUnkey || !notFoundKinds[kind] {
 			t.Fatalf("not-found verdict %q without the evidence: %+v", kind, e)
 		}
 		// Decode independently: the envelope must carry exactly this type and status.
