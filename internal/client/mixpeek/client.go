@@ -4,10 +4,12 @@ package mixpeek
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 )
@@ -21,14 +23,53 @@ type Client struct {
 // New wraps a configured transport.
 func New(hc *transport.Client) *Client { return &Client{hc: hc} }
 
-// keysPath returns /v1/organizations/users/{user_email}/api-keys[/{seg}...], escaping every
-// segment: emails contain '@' and '+', names may contain spaces.
-func keysPath(userEmail string, segs ...string) string {
+// keysPath returns /v1/organizations/users/{user_email}/api-keys[/{name}[/rotate]], escaping
+// every segment (emails contain '@' and '+', names may contain spaces). A value that a server or
+// proxy could read as another path (".", "..", one containing '/' or '\', also when
+// percent-decoded once) is refused before anything is sent.
+func keysPath(userEmail string, name ...string) (string, error) {
+	if err := ValidatePathSegment(userEmail); err != nil {
+		return "", fmt.Errorf("mixpeek: user email %q: %w", userEmail, err)
+	}
 	p := "/v1/organizations/users/" + url.PathEscape(userEmail) + "/api-keys"
-	for _, s := range segs {
+	for _, s := range name {
+		if err := ValidatePathSegment(s); err != nil {
+			return "", fmt.Errorf("mixpeek: key name %q: %w", s, err)
+		}
 		p += "/" + url.PathEscape(s)
 	}
-	return p
+	return p, nil
+}
+
+// ErrUnsafePathSegment is wrapped by the error for a user email or key name that cannot be sent
+// as a URL path segment.
+var ErrUnsafePathSegment = errors.New("cannot be used in a URL path")
+
+// ValidatePathSegment reports whether s can address a user or key in a URL path: not empty, not
+// "." or "..", and without '/' or '\', also after one round of percent-decoding (a proxy that
+// decodes %2F would otherwise route the request elsewhere). Names with spaces, '+', '@', '%' and
+// other characters are fine; they are escaped.
+func ValidatePathSegment(s string) error {
+	check := func(v string) error {
+		switch {
+		case v == "":
+			return fmt.Errorf("%w: it is empty", ErrUnsafePathSegment)
+		case v == "." || v == "..":
+			return fmt.Errorf("%w: %q is a relative path segment", ErrUnsafePathSegment, v)
+		case strings.ContainsAny(v, `/\`):
+			return fmt.Errorf("%w: it contains a slash or backslash", ErrUnsafePathSegment)
+		}
+		return nil
+	}
+	if err := check(s); err != nil {
+		return err
+	}
+	if dec, err := url.PathUnescape(s); err == nil && dec != s {
+		if err := check(dec); err != nil {
+			return fmt.Errorf("once percent-decoded: %w", err)
+		}
+	}
+	return nil
 }
 
 // do sends req and returns the body of a 2xx response, or *Error for any other status.
@@ -39,7 +80,9 @@ func (c *Client) do(ctx context.Context, req transport.Request) ([]byte, error) 
 		return nil, fmt.Errorf("mixpeek: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, decodeError(resp.StatusCode, resp.Body)
+		e := decodeError(resp.StatusCode, resp.Body)
+		e.Method, e.Endpoint = req.Method, resp.Endpoint
+		return nil, e
 	}
 	return resp.Body, nil
 }
@@ -48,7 +91,11 @@ func (c *Client) do(ctx context.Context, req transport.Request) ([]byte, error) 
 // carries the plaintext, which is never returned again. Not retried: a retry could mint a second
 // key.
 func (c *Client) CreateKey(ctx context.Context, userEmail string, req CreateKeyRequest) (*CreatedKey, error) {
-	body, err := c.do(ctx, transport.Request{Method: http.MethodPost, Path: keysPath(userEmail), Body: req})
+	path, err := keysPath(userEmail)
+	if err != nil {
+		return nil, err
+	}
+	body, err := c.do(ctx, transport.Request{Method: http.MethodPost, Path: path, Body: req})
 	if err != nil {
 		return nil, err
 	}
@@ -57,16 +104,45 @@ func (c *Client) CreateKey(ctx context.Context, userEmail string, req CreateKeyR
 
 // ListKeys lists the user's keys; revoked (and possibly expired) keys only with includeRevoked.
 func (c *Client) ListKeys(ctx context.Context, userEmail string, includeRevoked bool) ([]Key, error) {
+	l, err := c.list(ctx, userEmail, includeRevoked)
+	if err != nil {
+		return nil, err
+	}
+	return l.keys, nil
+}
+
+func (c *Client) list(ctx context.Context, userEmail string, includeRevoked bool) (*listing, error) {
+	path, err := keysPath(userEmail)
+	if err != nil {
+		return nil, err
+	}
 	body, err := c.do(ctx, transport.Request{
 		Method:     http.MethodGet,
-		Path:       keysPath(userEmail),
+		Path:       path,
 		Query:      url.Values{"include_revoked": {strconv.FormatBool(includeRevoked)}},
 		Idempotent: true,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return decodeList(body)
+	return decodeListing(body)
+}
+
+// completeListing lists every key of the user, revoked ones included, and insists that the
+// answer can prove absence: a list member that is null, or a total that disagrees with the items
+// (a partial page), is an error rather than an empty or short list.
+func (c *Client) completeListing(ctx context.Context, userEmail string) ([]Key, error) {
+	l, err := c.list(ctx, userEmail, true)
+	if err != nil {
+		return nil, err
+	}
+	if l.null {
+		return nil, errors.New("mixpeek: the key listing has a null list; it cannot show whether a key exists")
+	}
+	if l.total != nil && *l.total != int64(len(l.keys)) {
+		return nil, fmt.Errorf("mixpeek: the key listing holds %d keys but reports a total of %d; it may be partial", len(l.keys), *l.total)
+	}
+	return l.keys, nil
 }
 
 // UpdateKey patches the key currently named keyName. After a rename, later calls must use the new
@@ -75,7 +151,11 @@ func (c *Client) ListKeys(ctx context.Context, userEmail string, includeRevoked 
 func (c *Client) UpdateKey(ctx context.Context, userEmail, keyName string, req UpdateKeyRequest) (*Key, error) {
 	newName, renamed := req.Name.Get()
 	idempotent := !renamed || newName == keyName
-	body, err := c.do(ctx, transport.Request{Method: http.MethodPatch, Path: keysPath(userEmail, keyName), Body: req, Idempotent: idempotent})
+	path, err := keysPath(userEmail, keyName)
+	if err != nil {
+		return nil, err
+	}
+	body, err := c.do(ctx, transport.Request{Method: http.MethodPatch, Path: path, Body: req, Idempotent: idempotent})
 	if err != nil {
 		return nil, err
 	}
@@ -83,17 +163,60 @@ func (c *Client) UpdateKey(ctx context.Context, userEmail, keyName string, req U
 }
 
 // RevokeKey revokes (DELETE) the key named keyName. Revocation is irreversible; the record stays
-// visible with include_revoked=true.
+// visible with include_revoked=true. A 404 here does not prove the key is revoked (the name may
+// have changed, or the path is wrong): use RevokeKeyConfirmed or ConfirmGone.
 func (c *Client) RevokeKey(ctx context.Context, userEmail, keyName string) error {
-	_, err := c.do(ctx, transport.Request{Method: http.MethodDelete, Path: keysPath(userEmail, keyName), Idempotent: true})
+	path, err := keysPath(userEmail, keyName)
+	if err != nil {
+		return err
+	}
+	_, err = c.do(ctx, transport.Request{Method: http.MethodDelete, Path: path, Idempotent: true})
 	return err
+}
+
+// RevokeKeyConfirmed revokes the key named keyName whose key_id is keyID. When the DELETE answers
+// 404 it lists the user's keys: a key that is not listed, or listed as revoked or expired, counts
+// as revoked and the result is nil; otherwise the 404 is returned, with the listing's verdict.
+func (c *Client) RevokeKeyConfirmed(ctx context.Context, userEmail, keyName, keyID string) error {
+	err := c.RevokeKey(ctx, userEmail, keyName)
+	if StatusCode(err) != http.StatusNotFound {
+		return err
+	}
+	gone, cerr := c.ConfirmGone(ctx, userEmail, keyID)
+	switch {
+	case cerr != nil:
+		return fmt.Errorf("%w; confirming with the key listing failed: %w", err, cerr)
+	case gone:
+		return nil
+	default:
+		return fmt.Errorf("%w; the key listing still shows key_id %q as usable, so the name or endpoint is wrong", err, keyID)
+	}
+}
+
+// ConfirmGone lists the user's keys (revoked included) and reports whether key keyID can no
+// longer be used: it is not listed, or its status is revoked or expired. Any listing failure,
+// a 404 for the user included, is an error: it proves nothing about the key.
+func (c *Client) ConfirmGone(ctx context.Context, userEmail, keyID string) (bool, error) {
+	k, err := c.FindKey(ctx, userEmail, keyID)
+	switch {
+	case IsKeyNotListed(err):
+		return true, nil
+	case err != nil:
+		return false, err
+	default:
+		return k.Status == StatusRevoked || k.Status == StatusExpired, nil
+	}
 }
 
 // RotateKey revokes the key named keyName and returns its replacement with the new plaintext.
 // Whether key_id survives rotation is undocumented, so callers must re-read identity from the
 // result. Not retried: a replay would rotate again and lose the secret of the first rotation.
 func (c *Client) RotateKey(ctx context.Context, userEmail, keyName string) (*CreatedKey, error) {
-	body, err := c.do(ctx, transport.Request{Method: http.MethodPost, Path: keysPath(userEmail, keyName, "rotate")})
+	path, err := keysPath(userEmail, keyName)
+	if err != nil {
+		return nil, err
+	}
+	body, err := c.do(ctx, transport.Request{Method: http.MethodPost, Path: path + "/rotate"})
 	if err != nil {
 		return nil, err
 	}
@@ -101,9 +224,11 @@ func (c *Client) RotateKey(ctx context.Context, userEmail, keyName string) (*Cre
 }
 
 // FindKey returns the user's key with the given key_id, searching revoked keys too (there is no
-// get-one endpoint). A missing key yields an error for which IsNotFound is true.
+// get-one endpoint). Only when the listing succeeded, is complete and lacks the key is the error
+// ErrKeyNotListed (IsKeyNotListed): that is the evidence that the key is gone. A failed listing,
+// a 404 for the user or path included, is returned as it is.
 func (c *Client) FindKey(ctx context.Context, userEmail, keyID string) (*Key, error) {
-	keys, err := c.ListKeys(ctx, userEmail, true)
+	keys, err := c.completeListing(ctx, userEmail)
 	if err != nil {
 		return nil, err
 	}
@@ -112,14 +237,14 @@ func (c *Client) FindKey(ctx context.Context, userEmail, keyID string) (*Key, er
 			return &keys[i], nil
 		}
 	}
-	return nil, fmt.Errorf("%w: no key with key_id %q for user %q", ErrNotFound, keyID, userEmail)
+	return nil, fmt.Errorf("%w: no key with key_id %q for user %q", ErrKeyNotListed, keyID, userEmail)
 }
 
 // FindKeyByName returns the user's key named name, preferring an active key over revoked or
 // expired ones with the same name (names may be reused after revocation). It serves import by
-// name and legacy keys without key_id.
+// name and legacy keys without key_id. A name missing from a complete listing is ErrKeyNotListed.
 func (c *Client) FindKeyByName(ctx context.Context, userEmail, name string) (*Key, error) {
-	keys, err := c.ListKeys(ctx, userEmail, true)
+	keys, err := c.completeListing(ctx, userEmail)
 	if err != nil {
 		return nil, err
 	}
@@ -138,5 +263,5 @@ func (c *Client) FindKeyByName(ctx context.Context, userEmail, name string) (*Ke
 	if found != nil {
 		return found, nil
 	}
-	return nil, fmt.Errorf("%w: no key named %q for user %q", ErrNotFound, name, userEmail)
+	return nil, fmt.Errorf("%w: no key named %q for user %q", ErrKeyNotListed, name, userEmail)
 }

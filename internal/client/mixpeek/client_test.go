@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,7 +215,7 @@ func TestPathEscaping(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	email, name := "first+tag@example.com", "my key/v2"
+	email, name := "first+tag@example.com", "my key?#%v2"
 	if _, err := c.UpdateKey(ctx, email, name, UpdateKeyRequest{}); err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +229,7 @@ func TestPathEscaping(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "/v1/organizations/users/first+tag@example.com/api-keys"
-	want := []string{base + "/my%20key%2Fv2", base + "/my%20key%2Fv2", base + "/my%20key%2Fv2/rotate", base}
+	want := []string{base + "/my%20key%3F%23%25v2", base + "/my%20key%3F%23%25v2", base + "/my%20key%3F%23%25v2/rotate", base}
 	wantMethods := []string{"PATCH", "DELETE", "POST", "POST"}
 	for i := range want {
 		if i >= len(gotPaths) || gotPaths[i] != want[i] || gotMethods[i] != wantMethods[i] {
@@ -435,19 +436,181 @@ func TestFindKey(t *testing.T) {
 		t.Fatalf("FindKey = %+v, %v", k, err)
 	}
 	_, err = c.FindKey(ctx, "u@example.com", "key_9")
-	if !IsNotFound(err) {
-		t.Fatalf("missing key: IsNotFound false for %v", err)
+	if !IsKeyNotListed(err) || !IsNotFound(err) {
+		t.Fatalf("missing key: IsKeyNotListed/IsNotFound false for %v", err)
 	}
+	// A 404 for the user proves nothing about the key.
 	_, err = c.FindKey(ctx, "gone@example.com", "key_1")
-	if !IsNotFound(err) {
-		t.Fatalf("missing user: IsNotFound false for %v", err)
+	if IsKeyNotListed(err) || StatusCode(err) != 404 {
+		t.Fatalf("missing user: %v; want the 404, not ErrKeyNotListed", err)
 	}
 	k, err = c.FindKeyByName(ctx, "u@example.com", "a")
 	if err != nil || k.KeyID != "key_2" {
 		t.Fatalf("FindKeyByName should prefer the active key: %+v %v", k, err)
 	}
-	if _, err = c.FindKeyByName(ctx, "u@example.com", "zzz"); !IsNotFound(err) {
+	if _, err = c.FindKeyByName(ctx, "u@example.com", "zzz"); !IsKeyNotListed(err) {
 		t.Fatalf("FindKeyByName missing: %v", err)
+	}
+}
+
+// Only a successful, complete listing without the key says it is gone.
+func TestFindKeyEvidence(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		status     int
+		body       string
+		contentTyp string
+		found      bool // key_1 is returned
+		notListed  bool // IsKeyNotListed
+	}{
+		{name: "listed", status: 200, body: `{"results":[{"key_id":"key_1","name":"a"}],"total":1}`, found: true},
+		{name: "list without the key", status: 200, body: `{"results":[{"key_id":"key_2","name":"b"}],"total":1}`, notListed: true},
+		{name: "empty list", status: 200, body: `{"results":[],"total":0}`, notListed: true},
+		{name: "bare array without the key", status: 200, body: `[{"key_id":"key_2"}]`, notListed: true},
+		{name: "list 404 NotFoundError (unknown user)", status: 404, body: `{"success":false,"status":404,"error":{"message":"User not found","type":"NotFoundError"}}`},
+		{name: "list 404 plain text (wrong path)", status: 404, contentTyp: "text/plain", body: "404 page not found"},
+		{name: "list 200 HTML", status: 200, contentTyp: "text/html", body: "<html>login</html>"},
+		{name: "list 200 unknown object", status: 200, body: `{"items":[]}`},
+		{name: "null list", status: 200, body: `{"results":null}`},
+		{name: "partial list", status: 200, body: `{"results":[{"key_id":"key_2"}],"total":5}`},
+		{name: "list 500", status: 500, body: `{"success":false,"status":500,"error":{"message":"x","type":"InternalServerError"}}`},
+		{name: "list 401", status: 401, body: `{"detail":"Not authenticated"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				ct := tc.contentTyp
+				if ct == "" {
+					ct = "application/json"
+				}
+				w.Header().Set("Content-Type", ct)
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			})
+			k, err := c.FindKey(context.Background(), "u@example.com", "key_1")
+			if (k != nil) != tc.found || (err == nil) != tc.found || IsKeyNotListed(err) != tc.notListed {
+				t.Fatalf("FindKey = %+v, %v; want found=%v notListed=%v", k, err, tc.found, tc.notListed)
+			}
+			gone, err := c.ConfirmGone(context.Background(), "u@example.com", "key_1")
+			if gone != tc.notListed || (err != nil) != (!tc.found && !tc.notListed) {
+				t.Fatalf("ConfirmGone = %v, %v", gone, err)
+			}
+		})
+	}
+}
+
+func TestConfirmGoneByStatus(t *testing.T) {
+	c := newTestClient(t, respond(200, `{"results":[{"key_id":"key_a","status":"active"},{"key_id":"key_r","status":"revoked"},{"key_id":"key_e","status":"expired"},{"key_id":"key_n"}]}`))
+	for id, want := range map[string]bool{"key_a": false, "key_r": true, "key_e": true, "key_n": false, "key_missing": true} {
+		if gone, err := c.ConfirmGone(context.Background(), "u@example.com", id); err != nil || gone != want {
+			t.Errorf("ConfirmGone(%s) = %v, %v; want %v", id, gone, err, want)
+		}
+	}
+}
+
+// A 404 on DELETE by name is confirmed against the listing before it counts as revoked.
+func TestRevokeKeyConfirmed(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		deleteStatus int
+		list         string
+		listStatus   int
+		wantErr      bool
+		wantText     string
+	}{
+		{name: "revoked", deleteStatus: 200, listStatus: 200, list: `[]`},
+		{name: "404 and listed as revoked", deleteStatus: 404, listStatus: 200, list: `[{"key_id":"key_1","status":"revoked"}]`},
+		{name: "404 and not listed", deleteStatus: 404, listStatus: 200, list: `{"results":[],"total":0}`},
+		{name: "404 but still active", deleteStatus: 404, listStatus: 200, list: `[{"key_id":"key_1","name":"renamed","status":"active"}]`, wantErr: true, wantText: "still shows key_id"},
+		{name: "404 and listing fails", deleteStatus: 404, listStatus: 404, list: `404 page not found`, wantErr: true, wantText: "confirming with the key listing failed"},
+		{name: "403", deleteStatus: 403, listStatus: 200, list: `[]`, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var lists int
+			c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet {
+					lists++
+					w.WriteHeader(tc.listStatus)
+					_, _ = io.WriteString(w, tc.list)
+					return
+				}
+				w.WriteHeader(tc.deleteStatus)
+				_, _ = io.WriteString(w, `{"success":false,"status":`+strconv.Itoa(tc.deleteStatus)+`,"error":{"message":"m","type":"NotFoundError"}}`)
+			})
+			err := c.RevokeKeyConfirmed(context.Background(), "u@example.com", "k", "key_1")
+			if (err != nil) != tc.wantErr || (tc.wantText != "" && !strings.Contains(err.Error(), tc.wantText)) {
+				t.Fatalf("err = %v", err)
+			}
+			if wantLists := map[bool]int{true: 1, false: 0}[tc.deleteStatus == 404]; lists != wantLists {
+				t.Fatalf("%d listings, want %d", lists, wantLists)
+			}
+		})
+	}
+}
+
+// Names and emails that a server or proxy could resolve to another path are refused unsent.
+func TestUnsafePathSegmentsNeverSent(t *testing.T) {
+	var hits int
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		_, _ = io.WriteString(w, `[]`)
+	})
+	ctx := context.Background()
+	for _, bad := range []string{"", ".", "..", "a/b", "/", `a\b`, "a%2Fb", "a%2fb", "%2e", "%2E%2E", "a%5Cb"} {
+		if _, err := c.UpdateKey(ctx, "u@example.com", bad, UpdateKeyRequest{}); !errors.Is(err, ErrUnsafePathSegment) {
+			t.Errorf("UpdateKey(%q): %v", bad, err)
+		}
+		if err := c.RevokeKey(ctx, "u@example.com", bad); !errors.Is(err, ErrUnsafePathSegment) {
+			t.Errorf("RevokeKey(%q): %v", bad, err)
+		}
+		if _, err := c.RotateKey(ctx, "u@example.com", bad); !errors.Is(err, ErrUnsafePathSegment) {
+			t.Errorf("RotateKey(%q): %v", bad, err)
+		}
+		if _, err := c.ListKeys(ctx, bad, true); !errors.Is(err, ErrUnsafePathSegment) {
+			t.Errorf("ListKeys(email %q): %v", bad, err)
+		}
+		if _, err := c.CreateKey(ctx, bad, CreateKeyRequest{Name: "n"}); !errors.Is(err, ErrUnsafePathSegment) {
+			t.Errorf("CreateKey(email %q): %v", bad, err)
+		}
+	}
+	if hits != 0 {
+		t.Fatalf("%d requests sent", hits)
+	}
+	for _, good := range []string{"my key", "a.b", "...", "50% off", "a+b@example.com", "ключ"} {
+		if err := ValidatePathSegment(good); err != nil {
+			t.Errorf("ValidatePathSegment(%q) = %v", good, err)
+		}
+	}
+}
+
+func TestAuthPredicatesAndHints(t *testing.T) {
+	for _, tc := range []struct {
+		name                    string
+		status                  int
+		body                    string
+		unauthorized, forbidden bool
+		hint                    bool
+	}{
+		{"401", 401, `{"success":false,"status":401,"error":{"message":"Invalid API key","type":"UnauthorizedError"}}`, true, false, false},
+		{"403 forbidden", 403, `{"success":false,"status":403,"error":{"message":"no","type":"ForbiddenError"}}`, false, true, false},
+		{"403 quota", 403, `{"success":false,"status":403,"error":{"message":"quota","type":"QuotaExceededError"}}`, false, false, false},
+		{"404 envelope", 404, `{"success":false,"status":404,"error":{"message":"User not found","type":"NotFoundError"}}`, false, false, false},
+		{"404 plain", 404, `404 page not found`, false, false, true},
+		{"404 envelope with another status", 404, `{"success":false,"status":200,"error":{"message":"m","type":"NotFoundError"}}`, false, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestClient(t, respond(tc.status, tc.body))
+			_, err := c.ListKeys(context.Background(), "u@example.com", true)
+			if IsUnauthorized(err) != tc.unauthorized || IsForbidden(err) != tc.forbidden {
+				t.Errorf("IsUnauthorized = %v, IsForbidden = %v", IsUnauthorized(err), IsForbidden(err))
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "endpoint URL is probably wrong") != tc.hint {
+				t.Errorf("hint in %q: want %v", msg, tc.hint)
+			}
+			if tc.hint && !strings.Contains(msg, "GET http://127.0.0.1:") || strings.Contains(msg, "include_revoked") || strings.Contains(msg, "test-root-token") {
+				t.Errorf("message %q should name the endpoint without query or token", msg)
+			}
+		})
 	}
 }
 

@@ -13,20 +13,45 @@ import (
 // The org-key list envelope is undocumented (a free-form object), so several shapes are tolerated.
 var listKeys = []string{"results", "api_keys", "keys", "data"}
 
+// listing is a decoded list response. null is set when the list member was JSON null; total is
+// the response's "total" when it has a numeric one.
+type listing struct {
+	keys  []Key
+	null  bool
+	total *int64
+}
+
 // decodeList parses the list response: a top-level array, or an object with the array under one
 // of listKeys. Anything else is an error that names the object's members but never echoes values.
 func decodeList(body []byte) ([]Key, error) {
+	l, err := decodeListing(body)
+	if err != nil {
+		return nil, err
+	}
+	return l.keys, nil
+}
+
+func decodeListing(body []byte) (*listing, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, errors.New("mixpeek: list response shape not recognized: empty body")
 	}
 	switch trimmed[0] {
 	case '[':
-		return decodeKeyArray(trimmed)
+		keys, err := decodeKeyArray(trimmed)
+		if err != nil {
+			return nil, err
+		}
+		return &listing{keys: keys}, nil
 	case '{':
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(trimmed, &obj); err != nil {
 			return nil, fmt.Errorf("mixpeek: list response is not valid JSON: %s", sanitizeJSONError(err))
+		}
+		var total *int64
+		var n int64
+		if raw, ok := obj["total"]; ok && json.Unmarshal(raw, &n) == nil {
+			total = &n
 		}
 		for _, k := range listKeys {
 			raw, ok := obj[k]
@@ -35,10 +60,14 @@ func decodeList(body []byte) ([]Key, error) {
 			}
 			raw = bytes.TrimSpace(raw)
 			if bytes.Equal(raw, []byte("null")) {
-				return []Key{}, nil
+				return &listing{keys: []Key{}, null: true, total: total}, nil
 			}
 			if len(raw) > 0 && raw[0] == '[' {
-				return decodeKeyArray(raw)
+				keys, err := decodeKeyArray(raw)
+				if err != nil {
+					return nil, err
+				}
+				return &listing{keys: keys, total: total}, nil
 			}
 		}
 		names := make([]string, 0, len(obj))

@@ -17,9 +17,32 @@ import (
 // an HTTP 404 *Error.
 var ErrNotFound = errors.New("mixpeek: not found")
 
+// ErrKeyNotListed is wrapped by FindKey and FindKeyByName when a complete listing of the user's
+// keys succeeded and the key is not in it: the one answer that proves a key is gone. errors.Is
+// also matches ErrNotFound for it, for older callers.
+var ErrKeyNotListed error = &aliasError{msg: "mixpeek: the key is not in the user's key listing", alias: ErrNotFound}
+
+// aliasError is a sentinel that also matches another sentinel.
+type aliasError struct {
+	msg   string
+	alias error
+}
+
+func (e *aliasError) Error() string        { return e.msg }
+func (e *aliasError) Is(target error) bool { return target == e.alias }
+
+// IsKeyNotListed reports that a successful, complete listing did not contain the key.
+func IsKeyNotListed(err error) bool { return errors.Is(err, ErrKeyNotListed) }
+
 // Error is a non-2xx response from the Mixpeek API.
 type Error struct {
 	HTTPStatus int
+	// Method and Endpoint (scheme://host[:port]/path, no query or credentials) name the request.
+	Method   string
+	Endpoint string
+	// FromMixpeek is true when the body was Mixpeek's ErrorResponse envelope
+	// {"success":false,"status":N,"error":{"message","type"}} with N equal to HTTPStatus.
+	FromMixpeek bool
 	// Type is error.type of the envelope (e.g. NotFoundError); empty for FastAPI's 422 shape.
 	Type    string
 	Message string
@@ -60,17 +83,38 @@ func (e *Error) Error() string {
 			b.WriteString(" (" + v.Type + ")")
 		}
 	}
+	if e.HTTPStatus == http.StatusNotFound && !e.FromMixpeek {
+		where := "the endpoint"
+		if e.Endpoint != "" {
+			where = e.Method + " " + e.Endpoint
+		}
+		b.WriteString("; " + where + " answered 404 without a Mixpeek error body, so the endpoint URL is probably wrong (or a proxy answered)")
+	}
 	return b.String()
 }
 
-// IsNotFound reports whether err means the user or key does not exist: an HTTP 404 from the API
-// or ErrNotFound from a lookup.
+// IsNotFound reports an HTTP 404 from the API or ErrNotFound from a lookup.
+//
+// Deprecated: a 404 names no object (a missing user, a renamed key and a wrong path all answer
+// 404), so it is no evidence that a key is gone. Use FindKey with IsKeyNotListed, ConfirmGone or
+// RevokeKeyConfirmed.
 func IsNotFound(err error) bool {
 	if errors.Is(err, ErrNotFound) {
 		return true
 	}
 	var e *Error
 	return errors.As(err, &e) && e.HTTPStatus == http.StatusNotFound
+}
+
+// IsUnauthorized reports that the token was not accepted (HTTP 401).
+func IsUnauthorized(err error) bool { return StatusCode(err) == http.StatusUnauthorized }
+
+// IsForbidden reports an HTTP 403 about the caller's rights (ForbiddenError and the like). The
+// plan quota (QuotaExceededError) and disabled features (NotEnabledError) are 403s too, but not
+// about the token, so they do not count; the protected admin-key answers ForbiddenError.
+func IsForbidden(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.HTTPStatus == http.StatusForbidden && e.Type != "QuotaExceededError" && e.Type != "NotEnabledError"
 }
 
 // StatusCode returns the HTTP status of an *Error in err's chain, or 0.
@@ -90,6 +134,12 @@ func decodeError(status int, body []byte) *Error {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(body, &top) == nil && top != nil {
 		if raw, ok := top["error"]; ok && decodeEnvelopeError(raw, e) {
+			var env struct {
+				Success *bool `json:"success"`
+				Status  *int  `json:"status"`
+			}
+			e.FromMixpeek = json.Unmarshal(body, &env) == nil && env.Success != nil && !*env.Success &&
+				env.Status != nil && *env.Status == status && e.Type != "" && e.Message != ""
 			return e
 		}
 		if raw, ok := top["detail"]; ok && decodeFastAPIDetail(raw, e) {

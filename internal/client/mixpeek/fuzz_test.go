@@ -1,6 +1,8 @@
 package mixpeek
 
 import (
+	"net/url"
+	"path"
 	"strings"
 	"testing"
 )
@@ -59,6 +61,36 @@ func FuzzDecodeError(f *testing.F) {
 		}
 		if len(e.Message) > 400 {
 			t.Fatalf("message too long: %d", len(e.Message))
+		}
+	})
+}
+
+// FuzzValidatePathSegment checks that an accepted user email or key name always addresses the
+// path it was meant for: the escaped segment survives path cleaning and decodes (once or twice)
+// to no other segments.
+func FuzzValidatePathSegment(f *testing.F) {
+	for _, s := range []string{"my key", ".", "..", "a/b", "a%2Fb", "%252F", "%2e%2e", `a\b`, "a@b.com", "...", "%", "%zz", "\x00", "ключ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := keysPath("u@example.com", s)
+		if err != nil {
+			return
+		}
+		if cleaned := path.Clean(p); cleaned != p {
+			t.Fatalf("%q: path %q cleans to %q", s, p, cleaned)
+		}
+		seg := strings.TrimPrefix(p, "/v1/organizations/users/u@example.com/api-keys/")
+		if strings.Contains(seg, "/") {
+			t.Fatalf("%q: escaped segment %q has a slash", s, seg)
+		}
+		once, err := url.PathUnescape(seg)
+		if err != nil || once != s {
+			t.Fatalf("%q: segment %q decodes to %q (%v)", s, seg, once, err)
+		}
+		twice, err := url.PathUnescape(once)
+		if err == nil && (strings.ContainsAny(twice, `/\`) || twice == "." || twice == "..") {
+			t.Fatalf("%q accepted but a double-decoding proxy reads %q", s, twice)
 		}
 	})
 }

@@ -61,6 +61,11 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
+	// Endpoint is the URL the request went to, as scheme://host[:port]/path: no query, no
+	// credentials, so it is safe to put in error messages.
+	Endpoint string
+	// Attempts is how many times the request was sent.
+	Attempts int
 }
 
 // ErrOutcomeUnknown is wrapped by Do's error when a non-idempotent request may have reached the
@@ -86,6 +91,7 @@ const (
 // Client sends requests to one base URL. It is safe for concurrent use.
 type Client struct {
 	baseURL    string
+	shownBase  string // baseURL without credentials, for messages
 	token      string
 	userAgent  string
 	maxRetries int
@@ -95,6 +101,9 @@ type Client struct {
 	logger     Logger
 	http       *http.Client
 	pacer      pacer
+
+	// sleep waits between attempts; tests replace it to observe waits without taking them.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New validates cfg and builds a Client.
@@ -122,7 +131,11 @@ func New(cfg Config) (*Client, error) {
 		waitMin:    orDefault(cfg.RetryWaitMin, defaultRetryWaitMin),
 		waitMax:    orDefault(cfg.RetryWaitMax, defaultRetryWaitMax),
 		logger:     cfg.Logger,
+		sleep:      sleepContext,
 	}
+	shown := *u
+	shown.User = nil
+	c.shownBase = strings.TrimRight(shown.String(), "/")
 	if c.waitMin > c.waitMax {
 		return nil, fmt.Errorf("transport: RetryWaitMin (%s) exceeds RetryWaitMax (%s)", c.waitMin, c.waitMax)
 	}
@@ -149,8 +162,9 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // Do sends req, retrying as the package rules allow, and returns the final response for any HTTP
-// status. The error is non-nil only for transport failures, an exhausted time budget or ctx; for
-// non-idempotent requests that may have been processed it wraps ErrOutcomeUnknown.
+// status. The error is non-nil for transport failures (*RequestError, which wraps
+// ErrOutcomeUnknown for non-idempotent requests that may have been processed), for a server
+// asking to wait longer than the time budget allows (*RetryAfterError), and for ctx.
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	body, err := encodeBody(req.Body)
 	if err != nil {
@@ -160,10 +174,16 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.maxElapsed)
 	defer cancel()
 
-	a := &call{client: c, ctx: ctx, req: req}
-	if d := c.pacer.reserve(time.Now()); d > 0 {
+	a := &call{client: c, ctx: ctx, req: req, endpoint: c.endpoint(req.Path)}
+	now := time.Now()
+	// An earlier response may have told the server's clients to hold off for longer than this
+	// request can wait: fail now rather than send against that instruction or sleep in vain.
+	if hard := c.pacer.blockedFor(now); hard > 0 && hard > a.remaining(now) {
+		return nil, a.retryAfterError(hard, now, nil)
+	}
+	if d := c.pacer.reserve(now); d > 0 {
 		a.debug("waiting for the rate-limit window to reset", map[string]any{"method": req.Method, "path": req.Path, "wait_ms": d.Milliseconds()})
-		if err := a.sleep(d); err != nil {
+		if err := c.sleep(ctx, d); err != nil {
 			return nil, a.wrap(err)
 		}
 	}
@@ -214,9 +234,34 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		return nil, a.wrap(fmt.Errorf("reading response body: %w", err))
 	}
 	if len(data) > maxResponseBytes {
-		return nil, fmt.Errorf("%s %s: response body exceeds %d bytes", req.Method, req.Path, maxResponseBytes)
+		return nil, fmt.Errorf("%s %s: response body exceeds %d bytes", req.Method, a.endpoint, maxResponseBytes)
 	}
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data}, nil
+	out := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Endpoint: a.endpoint, Attempts: a.attempts}
+	if a.tooLong != nil {
+		a.tooLong.Response = out
+		return nil, a.tooLong
+	}
+	return out, nil
+}
+
+// sleepContext waits for d or until ctx ends.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// endpoint is the request URL as shown in messages: no query, no credentials.
+func (c *Client) endpoint(path string) string {
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	return c.shownBase + path
 }
 
 func encodeBody(b any) ([]byte, error) {
@@ -249,43 +294,64 @@ func (c *Client) url(path string, query url.Values) string {
 // call holds the state of one Do across its attempts; retryablehttp invokes the hooks sequentially
 // on Do's goroutine, only wrote is touched by the transport's writer goroutine.
 type call struct {
-	client  *Client
-	ctx     context.Context
-	req     Request
-	attempt int       // 1-based number of the current attempt
-	started time.Time // start of the current attempt
-	wrote   atomic.Bool
-	unknown bool // the last attempt failed after the request was (possibly) delivered
+	client   *Client
+	ctx      context.Context
+	req      Request
+	endpoint string
+	attempt  int       // 1-based number of the current attempt
+	attempts int       // attempts actually started (one after a cancelled wait is not counted)
+	started  time.Time // start of the current attempt
+	wrote    atomic.Bool
+	unknown  bool // the last attempt failed after the request was (possibly) delivered
 
-	nextWait time.Duration // decided by checkRetry, returned by backoff
+	nextWait time.Duration // decided by checkRetry, waited for in backoff
 	reason   string
+	tooLong  *RetryAfterError // set when the server asked for a wait beyond the budget
 }
 
 func (a *call) beforeAttempt(_ retryablehttp.Logger, _ *http.Request, retry int) {
 	a.attempt = retry + 1
+	if a.ctx.Err() == nil {
+		a.attempts++
+	}
 	a.started = time.Now()
 	a.wrote.Store(false)
 	a.unknown = false
 }
 
-// wrap adds the request line and, where the outcome is uncertain, ErrOutcomeUnknown.
+// wrap turns a failure without a usable response into *RequestError.
 func (a *call) wrap(err error) error {
-	if a.unknown {
-		return fmt.Errorf("%s %s: %w: %w", a.req.Method, a.req.Path, ErrOutcomeUnknown, err)
+	return &RequestError{
+		Method:         a.req.Method,
+		Endpoint:       a.endpoint,
+		Attempts:       a.attempts,
+		OutcomeUnknown: a.unknown,
+		Err:            err,
 	}
-	return fmt.Errorf("%s %s: %w", a.req.Method, a.req.Path, err)
 }
 
-// sleep waits for d or until the context ends.
-func (a *call) sleep(d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-a.ctx.Done():
-		return a.ctx.Err()
-	case <-t.C:
-		return nil
+// remaining is what is left of the time budget (MaxElapsed or the caller's deadline).
+func (a *call) remaining(now time.Time) time.Duration {
+	deadline, ok := a.ctx.Deadline()
+	if !ok {
+		return a.client.maxElapsed
 	}
+	return max(deadline.Sub(now), 0)
+}
+
+func (a *call) retryAfterError(wait time.Duration, now time.Time, resp *http.Response) *RetryAfterError {
+	e := &RetryAfterError{
+		Method:    a.req.Method,
+		Endpoint:  a.endpoint,
+		Wait:      wait,
+		Remaining: a.remaining(now),
+		Budget:    a.client.maxElapsed,
+		Attempts:  a.attempts,
+	}
+	if resp != nil {
+		e.StatusCode = resp.StatusCode
+	}
+	return e
 }
 
 func (a *call) debug(msg string, fields map[string]any) {
@@ -346,14 +412,24 @@ func (a *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		return false, nil
 	}
 
-	retry, reason, wait := a.classify(resp, err)
+	retry, reason, wait, asked := a.classify(resp, err, now)
 	if err != nil && !retry {
 		a.unknown = !a.req.Idempotent && a.wrote.Load()
 	}
 	if !retry || a.attempt > a.client.maxRetries {
 		return false, nil
 	}
-	wait = max(min(wait, a.client.waitMax), a.client.pacer.delay(now))
+	// What the server demands (Retry-After, or a used-up window) is not capped: retrying sooner
+	// goes against its instruction. When it does not fit the budget, say so at once.
+	hard := max(asked, a.client.pacer.blockedFor(now))
+	if left := a.remaining(now); hard > left {
+		a.debug("not retrying: the server asked to wait longer than the time budget allows", map[string]any{
+			"method": a.req.Method, "path": a.req.Path, "reason": reason, "wait_ms": hard.Milliseconds(), "remaining_ms": left.Milliseconds(),
+		})
+		a.tooLong = a.retryAfterError(hard, now, resp)
+		return false, nil
+	}
+	wait = max(min(wait, a.client.waitMax), hard, a.client.pacer.delay(now))
 	if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
 		a.debug("not retrying: the wait would exceed the time budget", map[string]any{
 			"method": a.req.Method, "path": a.req.Path, "reason": reason, "wait_ms": wait.Milliseconds(),
@@ -364,38 +440,44 @@ func (a *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	return true, nil
 }
 
-// classify applies the retry rules to one attempt's outcome and proposes a wait.
-func (a *call) classify(resp *http.Response, err error) (retry bool, reason string, wait time.Duration) {
+// classify applies the retry rules to one attempt's outcome and proposes a wait; asked is the
+// wait the server demanded (Retry-After or RateLimit-Reset on a 429), 0 when it named none.
+func (a *call) classify(resp *http.Response, err error, now time.Time) (retry bool, reason string, wait, asked time.Duration) {
 	backoff := jitteredBackoff(a.client.waitMin, a.client.waitMax, a.attempt)
 	if err != nil {
 		if !retryableTransportError(err) {
-			return false, "", 0
+			return false, "", 0, 0
 		}
 		// A create that never left the client cannot have been processed; anything later might have been.
 		if !a.req.Idempotent && a.wrote.Load() {
-			return false, "", 0
+			return false, "", 0, 0
 		}
-		return true, "connection error", backoff
+		return true, "connection error", backoff, 0
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		// The server rejected the request before processing it, so this is safe even for creates.
-		if d, ok := retryAfter(resp.Header, time.Now()); ok {
-			return true, "rate limited (429)", d
+		if d, ok := retryAfter(resp.Header, now); ok {
+			return true, "rate limited (429)", d, d
 		}
-		return true, "rate limited (429)", backoff
+		return true, "rate limited (429)", backoff, 0
 	case !a.req.Idempotent:
-		return false, "", 0
+		return false, "", 0, 0
 	case resp.StatusCode == http.StatusRequestTimeout:
-		return true, "request timeout (408)", backoff
+		return true, "request timeout (408)", backoff, 0
 	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
-		return true, fmt.Sprintf("server error (%d)", resp.StatusCode), backoff
+		if d, ok := retryAfter(resp.Header, now); ok && resp.Header.Get("Retry-After") != "" {
+			// A 503 with Retry-After is an instruction too.
+			return true, fmt.Sprintf("server error (%d)", resp.StatusCode), max(d, backoff), d
+		}
+		return true, fmt.Sprintf("server error (%d)", resp.StatusCode), backoff, 0
 	default:
-		return false, "", 0
+		return false, "", 0, 0
 	}
 }
 
-// backoff is retryablehttp's Backoff; it is only called right after checkRetry chose to retry.
+// backoff is retryablehttp's Backoff; it is only called right after checkRetry chose to retry. It
+// waits itself (through Client.sleep) and returns 0, so every wait goes through one function.
 func (a *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
 	a.warn("retrying HTTP request", map[string]any{
 		"method":  a.req.Method,
@@ -404,5 +486,8 @@ func (a *call) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duratio
 		"reason":  a.reason,
 		"wait_ms": a.nextWait.Milliseconds(),
 	})
-	return a.nextWait
+	// A cancelled wait ends the call: the next attempt fails on the context at once and
+	// checkRetry stops there.
+	_ = a.client.sleep(a.ctx, a.nextWait)
+	return 0
 }

@@ -159,24 +159,111 @@ func TestRetries429HonouringRetryAfter(t *testing.T) {
 	}
 }
 
-// A hint longer than the time budget returns the 429 at once instead of waiting in vain.
-func TestRetryAfterBeyondBudgetReturnsAtOnce(t *testing.T) {
-	for name, value := range map[string]string{
-		"seconds": "30",
-		"date":    time.Now().Add(time.Hour).UTC().Format(http.TimeFormat),
+// sleepRecorder replaces Client.sleep: it records each wait and returns at once.
+type sleepRecorder struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (r *sleepRecorder) sleep(ctx context.Context, d time.Duration) error {
+	r.mu.Lock()
+	r.waits = append(r.waits, d)
+	r.mu.Unlock()
+	return ctx.Err()
+}
+
+func (r *sleepRecorder) total() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var t time.Duration
+	for _, d := range r.waits {
+		t += d
+	}
+	return t
+}
+
+func withRecorder(c *Client) *sleepRecorder {
+	r := &sleepRecorder{}
+	c.sleep = r.sleep
+	return r
+}
+
+// A wait the server demands beyond the time budget fails at once, naming the wait and the
+// budget, instead of waiting part of it and retrying against the server's instruction.
+func TestRetryAfterBeyondBudgetFailsAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		status   int
+		header   [2]string
+		wantWait time.Duration
+		wantText string
+	}{
+		{"429 retry-after seconds", 429, [2]string{"Retry-After", "600"}, 600 * time.Second, "asked to wait 10m0s"},
+		{"429 retry-after date", 429, [2]string{"Retry-After", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}, time.Hour, "asked to wait "},
+		{"429 ratelimit-reset", 429, [2]string{"RateLimit-Reset", "300"}, 300 * time.Second, "asked to wait 5m0s"},
+		{"503 retry-after", 503, [2]string{"Retry-After", "600"}, 600 * time.Second, "asked to wait 10m0s"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			s := &scripted{statuses: []int{429, 200}, headers: func(_ int, h http.Header) { h.Set("Retry-After", value) }}
-			c := newTestClient(t, serve(t, s).URL, func(c *Config) { c.MaxElapsed = 2 * time.Second })
-			start := time.Now()
+		t.Run(tc.name, func(t *testing.T) {
+			s := &scripted{statuses: []int{tc.status, 200}, headers: func(_ int, h http.Header) { h.Set(tc.header[0], tc.header[1]) }}
+			c := newTestClient(t, serve(t, s).URL, func(c *Config) { c.MaxElapsed = 2 * time.Minute })
+			rec := withRecorder(c)
 			resp, err := c.Do(t.Context(), post(true))
-			if err != nil {
-				t.Fatal(err)
+			var ra *RetryAfterError
+			if !errors.As(err, &ra) {
+				t.Fatalf("resp %v, err = %v; want *RetryAfterError", resp, err)
 			}
-			if resp.StatusCode != 429 || s.hits.Load() != 1 || time.Since(start) > time.Second {
-				t.Fatalf("status %d after %d hits in %s", resp.StatusCode, s.hits.Load(), time.Since(start))
+			if s.hits.Load() != 1 || rec.total() != 0 {
+				t.Fatalf("%d requests, slept %s; want 1 request and no wait", s.hits.Load(), rec.total())
+			}
+			if ra.StatusCode != tc.status || ra.Budget != 2*time.Minute || ra.Wait < tc.wantWait-2*time.Second || ra.Wait > tc.wantWait ||
+				ra.Attempts != 1 || ra.Response == nil || ra.Response.StatusCode != tc.status {
+				t.Fatalf("error fields %+v", ra)
+			}
+			msg := err.Error()
+			for _, want := range []string{tc.wantText, "2m0s time budget", "/v2/keys.getKey", "HTTP " + fmt.Sprint(tc.status)} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not contain %q", msg, want)
+				}
 			}
 		})
+	}
+}
+
+// A demanded wait that fits the budget is waited in full, even beyond RetryWaitMax and the
+// pacing cap: retrying earlier would only collect another 429.
+func TestRetryAfterWithinBudgetWaitedInFull(t *testing.T) {
+	s := &scripted{statuses: []int{429, 200}, headers: func(hit int, h http.Header) {
+		if hit == 1 {
+			h.Set("Retry-After", "90")
+		}
+	}}
+	c := newTestClient(t, serve(t, s).URL, func(c *Config) { c.MaxElapsed = 2 * time.Minute })
+	rec := withRecorder(c)
+	resp, err := c.Do(t.Context(), post(true))
+	if err != nil || resp.StatusCode != 200 || s.hits.Load() != 2 || resp.Attempts != 2 {
+		t.Fatalf("resp %+v err %v after %d hits", resp, err, s.hits.Load())
+	}
+	if got := rec.total(); got < 89*time.Second || got > 90*time.Second {
+		t.Fatalf("waited %s (%v), want the 90 s asked for", got, rec.waits)
+	}
+}
+
+// Once a response demanded a wait longer than the budget, the next request is not sent at all.
+func TestRetryAfterFromEarlierResponseBlocksNextRequest(t *testing.T) {
+	s := &scripted{statuses: []int{429, 200}, headers: func(_ int, h http.Header) { h.Set("Retry-After", "600") }}
+	c := newTestClient(t, serve(t, s).URL, func(c *Config) { c.MaxRetries = 0 })
+	rec := withRecorder(c)
+	resp, err := c.Do(t.Context(), post(true))
+	if err != nil || resp.StatusCode != 429 {
+		t.Fatalf("first call: resp %v err %v; want the 429 (no retries configured)", resp, err)
+	}
+	_, err = c.Do(t.Context(), post(true))
+	var ra *RetryAfterError
+	if !errors.As(err, &ra) || ra.StatusCode != 0 || ra.Attempts != 0 || !strings.Contains(err.Error(), "not sent") {
+		t.Fatalf("second call: err = %v; want a RetryAfterError without sending", err)
+	}
+	if s.hits.Load() != 1 || rec.total() != 0 {
+		t.Fatalf("%d requests, slept %s", s.hits.Load(), rec.total())
 	}
 }
 
@@ -375,19 +462,51 @@ func TestCancelDuringWaitReturnsPromptly(t *testing.T) {
 	}
 }
 
-func TestWaitBeyondBudgetReturnsResponse(t *testing.T) {
-	s := &scripted{statuses: []int{429}, headers: func(_ int, h http.Header) { h.Set("Retry-After", "5") }}
+// A backoff (not demanded by the server) that does not fit the budget returns the last response.
+func TestBackoffBeyondBudgetReturnsResponse(t *testing.T) {
+	s := &scripted{statuses: []int{503}}
 	c := newTestClient(t, serve(t, s).URL, func(c *Config) {
-		c.RetryWaitMax = 10 * time.Second
+		c.RetryWaitMin, c.RetryWaitMax = 5*time.Second, 10*time.Second
 		c.MaxElapsed = 500 * time.Millisecond
 	})
-	start := time.Now()
+	rec := withRecorder(c)
 	resp, err := c.Do(t.Context(), post(true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != 429 || s.hits.Load() != 1 || time.Since(start) > 2*time.Second {
-		t.Fatalf("status %d after %d hits in %s", resp.StatusCode, s.hits.Load(), time.Since(start))
+	if resp.StatusCode != 503 || s.hits.Load() != 1 || rec.total() != 0 {
+		t.Fatalf("status %d after %d hits, slept %s", resp.StatusCode, s.hits.Load(), rec.total())
+	}
+}
+
+// An unreachable server is reported with the endpoint (no query, no credentials, no token) and
+// the number of attempts.
+func TestUnreachableEndpointError(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+
+	c := newTestClient(t, "http://someone:hunter2@"+addr+"/base", func(c *Config) { c.MaxRetries = 2 })
+	rec := withRecorder(c)
+	_, err = c.Do(t.Context(), Request{Method: http.MethodGet, Path: "/v1/things", Query: url.Values{"q": {"QUERY_MARKER"}}, Idempotent: true})
+	var re *RequestError
+	if !errors.As(err, &re) || re.Attempts != 3 || re.Endpoint != "http://"+addr+"/base/v1/things" {
+		t.Fatalf("err = %#v", err)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) || len(rec.waits) != 2 {
+		t.Fatalf("err = %v, waits %v", err, rec.waits)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "GET http://"+addr+"/base/v1/things: no response after 3 attempts: ") {
+		t.Errorf("message %q", msg)
+	}
+	for _, secret := range []string{"hunter2", "someone", "QUERY_MARKER", testToken} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("message %q contains %q", msg, secret)
+		}
 	}
 }
 

@@ -92,6 +92,9 @@ type pacer struct {
 	mu       sync.Mutex
 	next     time.Time     // earliest start of the next request
 	interval time.Duration // spacing between consecutive starts; 0 when the window has room
+	// blocked is the end of a wait the server demanded (a 429's Retry-After, or a window reported
+	// used up). Unlike the spacing it is an instruction, so it is never shortened.
+	blocked time.Time
 }
 
 // observe updates the schedule from a response.
@@ -100,7 +103,7 @@ func (p *pacer) observe(resp *http.Response, now time.Time) {
 	defer p.mu.Unlock()
 	if resp.StatusCode == http.StatusTooManyRequests {
 		if d, ok := retryAfter(resp.Header, now); ok {
-			p.push(now.Add(d))
+			p.block(now.Add(d))
 		}
 		return
 	}
@@ -114,7 +117,7 @@ func (p *pacer) observe(resp *http.Response, now time.Time) {
 	}
 	switch {
 	case remaining <= 0:
-		p.push(now.Add(reset))
+		p.block(now.Add(reset))
 		p.interval = 0
 	case remaining < paceLowWater:
 		p.interval = reset / time.Duration(remaining+1)
@@ -127,6 +130,20 @@ func (p *pacer) push(t time.Time) {
 	if t.After(p.next) {
 		p.next = t
 	}
+}
+
+func (p *pacer) block(t time.Time) {
+	p.push(t)
+	if t.After(p.blocked) {
+		p.blocked = t
+	}
+}
+
+// blockedFor is how much longer the server's last demand to wait lasts, uncapped.
+func (p *pacer) blockedFor(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(p.blocked.Sub(now), 0)
 }
 
 // reserve returns how long a request starting now must wait, and books its slot.

@@ -32,7 +32,7 @@ type envelope[T any] struct {
 
 type pagination struct {
 	Cursor  string `json:"cursor"`
-	HasMore bool   `json:"hasMore"`
+	HasMore *bool  `json:"hasMore"`
 }
 
 // decodeEnvelope parses a success body and insists on a data member, so a truncated or foreign
@@ -56,7 +56,7 @@ func (c *Client) send(ctx context.Context, method, op string, idempotent bool, b
 		return nil, fmt.Errorf("unkey: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, decodeError(op, resp.StatusCode, resp.Header, resp.Body)
+		return nil, decodeError(op, resp.Endpoint, resp.StatusCode, resp.Header, resp.Body)
 	}
 	return resp, nil
 }

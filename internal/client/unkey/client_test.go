@@ -300,7 +300,7 @@ func TestDecodeResponses(t *testing.T) {
 	if r, err := c.GetRole(ctx, "admin"); err != nil || !reflect.DeepEqual(*r, wantRoles[0]) {
 		t.Fatalf("getRole = %+v, %v", r, err)
 	}
-	f.ok("permissions.listRoles", `{"meta":{"requestId":"r"},"data":`+roles+`}`)
+	f.ok("permissions.listRoles", `{"meta":{"requestId":"r"},"data":`+roles+`,"pagination":{"hasMore":false}}`)
 	if got, err := c.ListRoles(ctx); err != nil || !reflect.DeepEqual(got, wantRoles) {
 		t.Fatalf("listRoles = %+v, %v", got, err)
 	}
@@ -384,7 +384,7 @@ func TestErrorDecoding(t *testing.T) {
 			name:  "400 with validation errors",
 			reply: reply{status: 400, body: `{"meta":{"requestId":"req_400"},"error":{"title":"Bad Request","detail":"POST request body for '/v2/keys.createKey' failed to validate schema","status":400,"type":"https://unkey.com/docs/errors/unkey/application/invalid_input","errors":[{"location":"body.byteLength","message":"must be >= 16","fix":"use 16 or more"},{"location":"body.prefix","message":"does not match pattern"}]}}`},
 			want: &Error{Operation: "keys.createKey", HTTPStatus: 400, Title: "Bad Request", Detail: "POST request body for '/v2/keys.createKey' failed to validate schema",
-				Type: "https://unkey.com/docs/errors/unkey/application/invalid_input", RequestID: "req_400",
+				Type: "https://unkey.com/docs/errors/unkey/application/invalid_input", RequestID: "req_400", FromUnkey: true,
 				Errors: []ValidationError{{Location: "body.byteLength", Message: "must be >= 16", Fix: "use 16 or more"}, {Location: "body.prefix", Message: "does not match pattern"}}},
 			text: []string{"HTTP 400 Bad Request", "failed to validate schema", "body.byteLength: must be >= 16 (fix: use 16 or more); body.prefix: does not match pattern", "req_400"},
 		},
@@ -392,21 +392,21 @@ func TestErrorDecoding(t *testing.T) {
 			name:  "404",
 			reply: reply{status: 404, body: `{"meta":{"requestId":"req_404"},"error":{"title":"Not Found","detail":"The specified key was not found.","status":404,"type":"https://unkey.com/docs/errors/unkey/data/key_not_found"}}`},
 			want: &Error{Operation: "keys.createKey", HTTPStatus: 404, Title: "Not Found", Detail: "The specified key was not found.",
-				Type: "https://unkey.com/docs/errors/unkey/data/key_not_found", RequestID: "req_404"},
+				Type: "https://unkey.com/docs/errors/unkey/data/key_not_found", RequestID: "req_404", FromUnkey: true},
 			text: []string{"unkey keys.createKey: HTTP 404 Not Found: The specified key was not found. (request id req_404)"},
 		},
 		{
 			name:  "412",
 			reply: reply{status: 412, body: `{"meta":{"requestId":"req_412"},"error":{"title":"Precondition Failed","detail":"This API does not support key encryption.","status":412,"type":"https://unkey.com/docs/errors/unkey/application/precondition_failed"}}`},
 			want: &Error{Operation: "keys.createKey", HTTPStatus: 412, Title: "Precondition Failed", Detail: "This API does not support key encryption.",
-				Type: "https://unkey.com/docs/errors/unkey/application/precondition_failed", RequestID: "req_412"},
+				Type: "https://unkey.com/docs/errors/unkey/application/precondition_failed", RequestID: "req_412", FromUnkey: true},
 			text: []string{"412 Precondition Failed", "key encryption", "req_412"},
 		},
 		{
 			name:  "problem+json envelope",
 			reply: reply{status: 403, contentType: "application/problem+json", body: `{"meta":{"requestId":"req_403"},"error":{"title":"Insufficient Permissions","detail":"missing api.*.create_key","status":403,"type":"https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions"}}`},
 			want: &Error{Operation: "keys.createKey", HTTPStatus: 403, Title: "Insufficient Permissions", Detail: "missing api.*.create_key",
-				Type: "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions", RequestID: "req_403"},
+				Type: "https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions", RequestID: "req_403", FromUnkey: true},
 		},
 		{
 			name:  "bare problem+json",
@@ -432,8 +432,13 @@ func TestErrorDecoding(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v (%T), want *Error", err, err)
 			}
+			if !strings.HasPrefix(apiErr.Endpoint, "http://127.0.0.1:") || !strings.HasSuffix(apiErr.Endpoint, "/v2/keys.createKey") {
+				t.Errorf("endpoint = %q", apiErr.Endpoint)
+			}
 			if tc.want != nil {
-				mustEqual(t, "error", apiErr, tc.want)
+				got := *apiErr
+				got.Endpoint = ""
+				mustEqual(t, "error", &got, tc.want)
 			}
 			msg := err.Error()
 			for _, s := range tc.text {
@@ -458,8 +463,11 @@ func TestIsStatusOnOtherErrors(t *testing.T) {
 	if IsNotFound(nil) || IsNotFound(errors.New("404")) || IsStatus(context.Canceled, 0) {
 		t.Fatal("non-API errors must not match")
 	}
-	wrapped := errors.Join(errors.New("context"), &Error{HTTPStatus: 404})
-	if !IsNotFound(wrapped) {
+	if IsNotFound(errors.Join(errors.New("context"), &Error{HTTPStatus: 404})) {
+		t.Fatal("a 404 without an Unkey envelope must not match")
+	}
+	wrapped := errors.Join(errors.New("context"), &Error{HTTPStatus: 404, FromUnkey: true, Type: TypePrefix + "unkey/data/key_not_found"})
+	if !IsNotFound(wrapped) || !IsKeyNotFound(wrapped) {
 		t.Fatal("a wrapped *Error must match")
 	}
 }

@@ -2,7 +2,7 @@ package unkey
 
 import (
 	"context"
-	"fmt"
+	"iter"
 )
 
 // CreateKey creates a key and returns its id and plaintext. It is not idempotent: after an
@@ -118,46 +118,58 @@ func (c *Client) ListKeys(ctx context.Context, req ListKeysRequest) (*KeyPage, e
 	if err != nil {
 		return nil, err
 	}
-	page := &KeyPage{Keys: *env.Data}
-	if env.Pagination != nil {
-		page.Cursor, page.HasMore = env.Pagination.Cursor, env.Pagination.HasMore
+	page, err := pageOf(op, env)
+	if err != nil {
+		return nil, err
 	}
-	return page, nil
+	return &KeyPage{Keys: page.Items, Cursor: page.Cursor, HasMore: page.HasMore}, nil
 }
 
-// ListAllKeys returns every key of an API, following the cursor across pages. externalID, when
-// not empty, keeps only the keys of that identity.
-func (c *Client) ListAllKeys(ctx context.Context, apiID, externalID string) ([]Key, error) {
-	return collectPages("apis.listKeys", func(cursor string) ([]Key, string, bool, error) {
-		page, err := c.ListKeys(ctx, ListKeysRequest{APIID: apiID, Limit: ListKeysMaxLimit, Cursor: cursor, ExternalID: externalID})
-		if err != nil {
-			return nil, "", false, err
+// KeyPages yields the pages of an API's keys from req.Cursor on, with req's filters and page size
+// (0 = ListKeysMaxLimit); break to stop early.
+func (c *Client) KeyPages(ctx context.Context, req ListKeysRequest) iter.Seq2[*KeyPage, error] {
+	if req.Limit == 0 {
+		req.Limit = ListKeysMaxLimit
+	}
+	return func(yield func(*KeyPage, error) bool) {
+		seq := pages("apis.listKeys", req.Cursor, func(cursor string) (*Page[Key], error) {
+			r := req
+			r.Cursor = cursor
+			p, err := c.ListKeys(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			return &Page[Key]{Items: p.Keys, Cursor: p.Cursor, HasMore: p.HasMore}, nil
+		})
+		for p, err := range seq {
+			var kp *KeyPage
+			if p != nil {
+				kp = &KeyPage{Keys: p.Items, Cursor: p.Cursor, HasMore: p.HasMore}
+			}
+			if !yield(kp, err) {
+				return
+			}
 		}
-		return page.Keys, page.Cursor, page.HasMore, nil
-	})
+	}
 }
 
-// collectPages drains a cursor-paginated listing. A server that says there is more but repeats
-// a cursor (or sends none) would loop forever, so that is an error.
-func collectPages[T any](op string, fetch func(cursor string) ([]T, string, bool, error)) ([]T, error) {
-	var all []T
-	seen := map[string]bool{}
-	cursor := ""
-	for {
-		items, next, hasMore, err := fetch(cursor)
+// AllKeys returns every key that req selects, following the cursor across pages.
+func (c *Client) AllKeys(ctx context.Context, req ListKeysRequest) ([]Key, error) {
+	all := []Key{}
+	for page, err := range c.KeyPages(ctx, req) {
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, items...)
-		if !hasMore {
-			return all, nil
-		}
-		if next == "" || seen[next] {
-			return nil, fmt.Errorf("unkey %s: the server reported more results without a new cursor", op)
-		}
-		seen[next] = true
-		cursor = next
+		all = append(all, page.Keys...)
 	}
+	return all, nil
+}
+
+// ListAllKeys returns every key of an API, following the cursor across pages. externalID, when
+// not empty, keeps only the keys of that identity. WithPageSize sets the page size.
+func (c *Client) ListAllKeys(ctx context.Context, apiID, externalID string, opts ...ListOption) ([]Key, error) {
+	lr := listRequest(opts)
+	return c.AllKeys(ctx, ListKeysRequest{APIID: apiID, Limit: lr.Limit, ExternalID: externalID})
 }
 
 // AddPermissions adds direct permissions to a key (unknown slugs are created when the root key

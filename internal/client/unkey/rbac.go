@@ -1,6 +1,9 @@
 package unkey
 
-import "context"
+import (
+	"context"
+	"iter"
+)
 
 // CreatePermission creates a permission and returns its id. A duplicate slug is a 409.
 func (c *Client) CreatePermission(ctx context.Context, name, slug, description string) (string, error) {
@@ -27,11 +30,23 @@ func (c *Client) GetPermission(ctx context.Context, permission string) (*Permiss
 	return env.Data, nil
 }
 
-// ListPermissions returns every permission of the workspace, following the cursor.
-func (c *Client) ListPermissions(ctx context.Context) ([]Permission, error) {
-	const op = "permissions.listPermissions"
-	return collectPages(op, func(cursor string) ([]Permission, string, bool, error) {
-		return listPage[Permission](ctx, c, op, cursor)
+// ListPermissions returns every permission of the workspace, following the cursor. Options set
+// the page size and a search filter.
+func (c *Client) ListPermissions(ctx context.Context, opts ...ListOption) ([]Permission, error) {
+	return collect(c.PermissionPages(ctx, listRequest(opts)))
+}
+
+// ListPermissionsPage returns one page of permissions.
+func (c *Client) ListPermissionsPage(ctx context.Context, req ListRequest) (*Page[Permission], error) {
+	return listPage[Permission](ctx, c, "permissions.listPermissions", req)
+}
+
+// PermissionPages yields the pages of permissions from req.Cursor on; break to stop early.
+func (c *Client) PermissionPages(ctx context.Context, req ListRequest) iter.Seq2[*Page[Permission], error] {
+	return pages("permissions.listPermissions", req.Cursor, func(cursor string) (*Page[Permission], error) {
+		r := req
+		r.Cursor = cursor
+		return c.ListPermissionsPage(ctx, r)
 	})
 }
 
@@ -70,12 +85,38 @@ func (c *Client) GetRole(ctx context.Context, role string) (*Role, error) {
 	return env.Data, nil
 }
 
-// ListRoles returns every role of the workspace, following the cursor.
-func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
-	const op = "permissions.listRoles"
-	return collectPages(op, func(cursor string) ([]Role, string, bool, error) {
-		return listPage[Role](ctx, c, op, cursor)
+// ListRoles returns every role of the workspace with its permissions, following the cursor.
+// Options set the page size and a search filter.
+func (c *Client) ListRoles(ctx context.Context, opts ...ListOption) ([]Role, error) {
+	return collect(c.RolePages(ctx, listRequest(opts)))
+}
+
+// ListRolesPage returns one page of roles.
+func (c *Client) ListRolesPage(ctx context.Context, req ListRequest) (*Page[Role], error) {
+	return listPage[Role](ctx, c, "permissions.listRoles", req)
+}
+
+// RolePages yields the pages of roles from req.Cursor on; break to stop early.
+func (c *Client) RolePages(ctx context.Context, req ListRequest) iter.Seq2[*Page[Role], error] {
+	return pages("permissions.listRoles", req.Cursor, func(cursor string) (*Page[Role], error) {
+		r := req
+		r.Cursor = cursor
+		return c.ListRolesPage(ctx, r)
 	})
+}
+
+// SetRolePermissions replaces the permissions of a role (its id, or a name matching
+// ^[a-zA-Z0-9_-]+$) with the given slugs; an empty list removes them all, and missing slugs are
+// created when the root key may. It returns the role's permissions afterwards.
+func (c *Client) SetRolePermissions(ctx context.Context, role string, permissions []string) ([]Permission, error) {
+	env, err := call[[]Permission](ctx, c, "permissions.setRolePermissions", true, struct {
+		RoleID      string   `json:"roleId"`
+		Permissions []string `json:"permissions"`
+	}{role, nonNil(permissions)})
+	if err != nil {
+		return nil, err
+	}
+	return *env.Data, nil
 }
 
 // DeleteRole deletes a role (by id or name); keys lose the permissions it granted.
@@ -86,21 +127,3 @@ func (c *Client) DeleteRole(ctx context.Context, role string) error {
 type roleRef struct {
 	Role string `json:"role"`
 }
-
-// listPage fetches one full page of a cursor-paginated permissions listing.
-func listPage[T any](ctx context.Context, c *Client, op, cursor string) ([]T, string, bool, error) {
-	env, err := call[[]T](ctx, c, op, true, struct {
-		Limit  int    `json:"limit"`
-		Cursor string `json:"cursor,omitempty"`
-	}{listPageLimit, cursor})
-	if err != nil {
-		return nil, "", false, err
-	}
-	if env.Pagination == nil {
-		return *env.Data, "", false, nil
-	}
-	return *env.Data, env.Pagination.Cursor, env.Pagination.HasMore, nil
-}
-
-// listPageLimit is the largest page permissions.listPermissions and listRoles accept.
-const listPageLimit = 100

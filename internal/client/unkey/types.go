@@ -141,6 +141,8 @@ type ListKeysRequest struct {
 	Cursor     string `json:"cursor,omitempty"`
 	ExternalID string `json:"externalId,omitempty"`
 	Decrypt    bool   `json:"decrypt,omitempty"`
+	// RevalidateKeysCache asks the server to bypass its key cache (just-created keys).
+	RevalidateKeysCache bool `json:"revalidateKeysCache,omitempty"`
 }
 
 // KeyPage is one page of apis.listKeys; pass Cursor back to get the next one while HasMore.
