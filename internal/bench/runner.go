@@ -17,10 +17,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 )
 
 // Options selects what Run measures.

@@ -126,7 +126,7 @@ func (p *apikeyProvider) Configure(ctx context.Context, req provider.ConfigureRe
 			resp.Diagnostics.AddAttributeError(path.Root(b.name).AtName("endpoint"), "Invalid endpoint", err.Error())
 			continue
 		}
-		data.Register(b.name, b.configure(hc, p.now, s.maxRetries+1))
+		data.Register(b.name, b.configure(hc, p.now, s.maxRetries+1, bs.credentialFrom))
 		tflog.Debug(ctx, "configured backend", map[string]any{"backend": b.name, "endpoint": bs.endpoint, "credential_from": bs.credentialFrom})
 	}
 	resp.ResourceData = data

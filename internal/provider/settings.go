@@ -41,7 +41,7 @@ type backendDef struct {
 	// apiRoot is the path every request of the backend starts with, which must not be part of
 	// the endpoint.
 	apiRoot   string
-	configure func(hc *transport.Client, now func() time.Time, createAttempts int) any
+	configure func(hc *transport.Client, now func() time.Time, createAttempts int, credentialFrom string) any
 }
 
 var backends = []backendDef{
@@ -50,8 +50,10 @@ var backends = []backendDef{
 		credentialAttr: "root_key", credentialDesc: "An Unkey root key",
 		credentialEnv: "UNKEY_ROOT_KEY", endpointEnv: "UNKEY_ENDPOINT", //nolint:gosec // names of variables, not credentials
 		defaultEndpoint: unkeyclient.DefaultEndpoint, apiRoot: "/v2",
-		configure: func(hc *transport.Client, now func() time.Time, attempts int) any {
-			return unkey.NewBackend(unkeyclient.New(hc), now, attempts)
+		configure: func(hc *transport.Client, now func() time.Time, attempts int, from string) any {
+			b := unkey.NewBackend(unkeyclient.New(hc), now, attempts)
+			b.SetCredentialSource(from)
+			return b
 		},
 	},
 	{
@@ -59,8 +61,10 @@ var backends = []backendDef{
 		credentialAttr: "api_key", credentialDesc: "A Mixpeek organization API key",
 		credentialEnv: "MIXPEEK_API_KEY", endpointEnv: "MIXPEEK_ENDPOINT", //nolint:gosec // names of variables, not credentials
 		defaultEndpoint: mixpeekclient.DefaultEndpoint, apiRoot: "/v1",
-		configure: func(hc *transport.Client, now func() time.Time, attempts int) any {
-			return mixpeek.NewBackend(mixpeekclient.New(hc), now, attempts)
+		configure: func(hc *transport.Client, now func() time.Time, attempts int, from string) any {
+			b := mixpeek.NewBackend(mixpeekclient.New(hc), now, attempts)
+			b.SetCredentialSource(from)
+			return b
 		},
 	},
 }

@@ -28,10 +28,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
-	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 )
 
 func main() {

@@ -94,3 +94,18 @@ func Lookup[T any](providerData any, service string) (Service[T], diag.Diagnosti
 	}
 	return s, diags
 }
+
+// CredentialHint completes an authentication error with where the credential came from (an
+// attribute path or an environment variable, never the value), so the message names the setting
+// to fix. Other errors are returned as they are.
+func CredentialHint(err error, unauthorized, forbidden func(error) bool, from string) error {
+	switch {
+	case err == nil || from == "":
+		return err
+	case unauthorized(err):
+		return fmt.Errorf("%w (the credential from %s was rejected: check that it is current and belongs to this endpoint)", err, from)
+	case forbidden(err):
+		return fmt.Errorf("%w (the credential from %s lacks a permission this operation needs)", err, from)
+	}
+	return err
+}

@@ -192,7 +192,7 @@ func ValidateExpiry(p Policy, planned, prior timetypes.RFC3339, now time.Time, d
 	if planned.IsNull() || planned.IsUnknown() {
 		return
 	}
-	if eq, _ := planned.StringSemanticEquals(context.Background(), prior); eq {
+	if !prior.IsNull() && !prior.IsUnknown() && tfvalue.SameInstant(planned.ValueString(), prior.ValueString()) {
 		return
 	}
 	t, d := planned.ValueRFC3339Time()

@@ -139,7 +139,7 @@ func (d *keyDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s of %s: %s", cfg.ID.ValueString(), email, err))
+		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s of %s: %s", cfg.ID.ValueString(), email, d.svc.Value.explain(err)))
 		return
 	}
 	out := keyData(ctx, key, email, &resp.Diagnostics)
@@ -196,7 +196,7 @@ func (d *keysDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	email := cfg.UserEmail.ValueString()
 	keys, err := d.svc.Value.Client.ListKeys(ctx, email, cfg.IncludeRevoked.ValueBool())
 	if err != nil {
-		resp.Diagnostics.AddError("Error listing keys", fmt.Sprintf("Could not list the keys of %s: %s", email, err))
+		resp.Diagnostics.AddError("Error listing keys", fmt.Sprintf("Could not list the keys of %s: %s", email, d.svc.Value.explain(err)))
 		return
 	}
 	prefix := cfg.NamePrefix.ValueString()

@@ -148,7 +148,7 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 	created, err := r.b().createOwned(ctx, email, creq)
 	if err != nil {
-		resp.Diagnostics.AddError("Error creating key", fmt.Sprintf("Could not create key %q for %s: %s", creq.Name, email, err))
+		resp.Diagnostics.AddError("Error creating key", fmt.Sprintf("Could not create key %q for %s: %s", creq.Name, email, r.b().explain(err)))
 		return
 	}
 	if err := mixpeek.VerifyCreated(created); err != nil {
@@ -206,7 +206,7 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 			fmt.Sprintf("Mixpeek lists no key %s for %s. It is removed from state and the next plan creates a new key.", state.ID.ValueString(), email))
 		gone = true
 	case err != nil:
-		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s of %s: %s. State is left unchanged.", state.ID.ValueString(), email, err))
+		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s of %s: %s. State is left unchanged.", state.ID.ValueString(), email, r.b().explain(err)))
 		return
 	case key.Status == mixpeek.StatusRevoked:
 		resp.Diagnostics.AddWarning("Key was revoked",
@@ -260,7 +260,7 @@ func (r *keyResource) update(ctx context.Context, plan, state *keyModel, diags *
 	if !changed {
 		key, err := r.b().Client.FindKey(ctx, email, state.ID.ValueString())
 		if err != nil {
-			diags.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s", state.ID.ValueString(), err))
+			diags.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s", state.ID.ValueString(), r.b().explain(err)))
 			return
 		}
 		applyKey(ctx, plan, key, diags)
@@ -269,7 +269,7 @@ func (r *keyResource) update(ctx context.Context, plan, state *keyModel, diags *
 	// The path names the key by its current name; a rename takes effect with this call.
 	key, err := r.b().Client.UpdateKey(ctx, email, state.Name.ValueString(), req)
 	if err != nil {
-		diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s (%q) of %s: %s", state.ID.ValueString(), state.Name.ValueString(), email, err))
+		diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s (%q) of %s: %s", state.ID.ValueString(), state.Name.ValueString(), email, r.b().explain(err)))
 		return
 	}
 	applyKey(ctx, plan, key, diags)
@@ -291,24 +291,21 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 	if until, ok := keylife.GraceExpiry(&state.Model, state.ExpiresAt, r.b().now()); ok {
 		_, err := r.b().Client.UpdateKey(ctx, email, name, mixpeek.UpdateKeyRequest{ExpiresAt: mixpeek.Value(until.Format(time.RFC3339))})
 		if err != nil && !r.confirmedGone(ctx, email, id) {
-			resp.Diagnostics.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s (%q) to expire at %s for its grace period: %s", id, name, until.Format(time.RFC3339), err))
+			resp.Diagnostics.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s (%q) to expire at %s for its grace period: %s", id, name, until.Format(time.RFC3339), r.b().explain(err)))
 		}
 		return
 	}
-	err := r.b().Client.RevokeKey(ctx, email, name)
-	if err != nil && !r.confirmedGone(ctx, email, id) {
-		resp.Diagnostics.AddError("Error revoking key", fmt.Sprintf("Could not revoke key %s (%q) of %s: %s", id, name, email, err))
+	err := r.b().Client.RevokeKeyConfirmed(ctx, email, name, id)
+	if err != nil {
+		resp.Diagnostics.AddError("Error revoking key", fmt.Sprintf("Could not revoke key %s (%q) of %s: %s", id, name, email, r.b().explain(err)))
 	}
 }
 
-// confirmedGone reports whether a failed revoke left nothing to revoke: the user's listing
-// (with revoked keys) has the key revoked or does not have it at all.
+// confirmedGone reports whether a failed request left nothing to act on: the user's listing has
+// the key revoked or expired, or does not have it at all.
 func (r *keyResource) confirmedGone(ctx context.Context, email, id string) bool {
-	key, err := r.b().Client.FindKey(ctx, email, id)
-	if keyGone(err) {
-		return true
-	}
-	return err == nil && key.Status == mixpeek.StatusRevoked
+	gone, err := r.b().Client.ConfirmGone(ctx, email, id)
+	return err == nil && gone
 }
 
 // ImportState accepts "<user_email>/<key_id>" or an identity.

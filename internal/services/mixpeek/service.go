@@ -3,7 +3,6 @@
 package mixpeek
 
 import (
-	"errors"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -24,6 +23,8 @@ type Backend struct {
 	Client         *mixpeek.Client
 	createAttempts int
 	now            func() time.Time
+	// credentialFrom names where the credential came from, for error messages.
+	credentialFrom string
 }
 
 // NewBackend wraps a configured client. createAttempts is how many creates may be tried when
@@ -36,6 +37,15 @@ type service = backend.Service[*Backend]
 
 func lookup(providerData any) (service, diag.Diagnostics) {
 	return backend.Lookup[*Backend](providerData, ServiceName)
+}
+
+// SetCredentialSource records where the credential came from (an attribute path or an
+// environment variable), so authentication errors can name it.
+func (b *Backend) SetCredentialSource(from string) { b.credentialFrom = from }
+
+// explain adds the credential's source to an authentication error.
+func (b *Backend) explain(err error) error {
+	return backend.CredentialHint(err, mixpeek.IsUnauthorized, mixpeek.IsForbidden, b.credentialFrom)
 }
 
 // Resources lists the service's resources for the provider.
@@ -53,4 +63,4 @@ func EphemeralResources() []func() ephemeral.EphemeralResource { return nil }
 
 // keyGone reports Mixpeek's evidence that a key does not exist: the user's listing succeeded
 // and does not contain it.
-func keyGone(err error) bool { return errors.Is(err, mixpeek.ErrNotFound) }
+func keyGone(err error) bool { return mixpeek.IsKeyNotListed(err) }

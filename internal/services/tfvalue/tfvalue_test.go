@@ -88,10 +88,10 @@ func TestTimes(t *testing.T) {
 		t.Errorf("KeepSpelling of another instant = %s", got.ValueString())
 	}
 	for in, want := range map[string]string{
-		"2030-01-01T05:00:00+05:00":  "2030-01-01T00:00:00Z",
-		"2030-01-01T00:00:00.5":      "2030-01-01T00:00:00.5Z",
-		"2030-01-01 00:00:00+00:00":  "2030-01-01T00:00:00Z",
-		"not a time":                 "not a time",
+		"2030-01-01T05:00:00+05:00": "2030-01-01T00:00:00Z",
+		"2030-01-01T00:00:00.5":     "2030-01-01T00:00:00.5Z",
+		"2030-01-01 00:00:00+00:00": "2030-01-01T00:00:00Z",
+		"not a time":                "not a time",
 	} {
 		s := in
 		if got := NormalizedTime(&s).ValueString(); got != want {
@@ -174,7 +174,9 @@ func TestValidators(t *testing.T) {
 	}
 }
 
-func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0)) }
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0))
+}
 
 func indexOf(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {

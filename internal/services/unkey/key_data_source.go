@@ -180,7 +180,7 @@ func (d *keyDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s", cfg.ID.ValueString(), err))
+		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s", cfg.ID.ValueString(), d.svc.Value.explain(err)))
 		return
 	}
 	out := keyData(ctx, key, cfg.APIID, d.svc.Now(), &resp.Diagnostics)
@@ -243,7 +243,7 @@ func (d *keysDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	keys, err := d.svc.Value.Client.ListAllKeys(ctx, cfg.APIID.ValueString(), cfg.ExternalID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Error listing keys", fmt.Sprintf("Could not list the keys of API %s: %s", cfg.APIID.ValueString(), err))
+		resp.Diagnostics.AddError("Error listing keys", fmt.Sprintf("Could not list the keys of API %s: %s", cfg.APIID.ValueString(), d.svc.Value.explain(err)))
 		return
 	}
 	prefix := cfg.NamePrefix.ValueString()

@@ -77,7 +77,7 @@ func (e *keyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenReque
 			fmt.Sprintf("The API of key %s does not store encrypted keys, so no key in it can be revealed. Enable key encryption for the API, then create keys with recoverable = true.", id))
 		return
 	case err != nil:
-		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s", id, err))
+		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s", id, e.svc.Value.explain(err)))
 		return
 	case key.Plaintext == nil:
 		resp.Diagnostics.AddAttributeError(path.Root("id"), "Key is not recoverable",

@@ -148,7 +148,7 @@ func (r *keyResource) removeAttempt(ctx context.Context, apiID, externalID, mark
 			continue
 		}
 		tflog.Warn(ctx, "deleting the key made by a create whose response was lost", map[string]any{"key_id": k.KeyID})
-		if err := r.b().Client.DeleteKey(ctx, k.KeyID, true); err != nil && !unkey.IsNotFound(err) {
+		if err := r.b().Client.DeleteKey(ctx, k.KeyID, true); err != nil && !keyGone(err) {
 			return err
 		}
 		r.b().reader.wrote(k.KeyID)

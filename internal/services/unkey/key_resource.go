@@ -238,7 +238,7 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 		return
 	}
 	if err != nil {
-		diags.AddError("Error creating key", fmt.Sprintf("Could not create a key in API %s: %s", req.APIID, err))
+		diags.AddError("Error creating key", fmt.Sprintf("Could not create a key in API %s: %s", req.APIID, r.b().explain(err)))
 		return
 	}
 	tflog.Debug(ctx, "created unkey key", map[string]any{"key_id": created.KeyID})
@@ -268,7 +268,7 @@ func (r *keyResource) apply(ctx context.Context, m *keyModel, k *unkey.Key, diag
 	applyKey(ctx, m, k, r.b().now(), diags)
 	fromRoles, err := r.b().rolePermissions(ctx, k.Roles)
 	if err != nil {
-		diags.AddError("Error reading roles", fmt.Sprintf("Could not read the roles of key %s to separate its direct permissions from its roles' permissions: %s", k.KeyID, err))
+		diags.AddError("Error reading roles", fmt.Sprintf("Could not read the roles of key %s to separate its direct permissions from its roles' permissions: %s", k.KeyID, r.b().explain(err)))
 		return
 	}
 	// A configured permission that a role also grants stays direct.
@@ -344,7 +344,7 @@ func (r *keyResource) read(ctx context.Context, state *keyModel, diags *diag.Dia
 		return true
 	}
 	if err != nil {
-		diags.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s. State is left unchanged.", state.ID.ValueString(), err))
+		diags.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s. State is left unchanged.", state.ID.ValueString(), r.b().explain(err)))
 		return false
 	}
 	if imported {
@@ -365,7 +365,7 @@ func (r *keyResource) completeImport(ctx context.Context, state *keyModel, key *
 		in, err := r.b().keyInAPI(ctx, state.APIID.ValueString(), key.KeyID)
 		switch {
 		case err != nil:
-			diags.AddError("Error checking the key's API", fmt.Sprintf("Could not confirm that key %s belongs to API %s: %s", key.KeyID, state.APIID.ValueString(), err))
+			diags.AddError("Error checking the key's API", fmt.Sprintf("Could not confirm that key %s belongs to API %s: %s", key.KeyID, state.APIID.ValueString(), r.b().explain(err)))
 			return
 		case !in:
 			diags.AddAttributeError(path.Root("api_id"), "Key belongs to another API",
@@ -422,13 +422,13 @@ func (r *keyResource) update(plan, state *keyModel, diags *diag.Diagnostics) {
 	r.b().reader.wrote(req.KeyID)
 	if changed {
 		if err := r.b().Client.UpdateKey(ctx, req); err != nil {
-			diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s: %s", req.KeyID, err))
+			diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s: %s", req.KeyID, r.b().explain(err)))
 			return
 		}
 	}
 	key, err := r.b().Client.GetKey(ctx, req.KeyID, false)
 	if err != nil {
-		diags.AddError("Error reading key after update", fmt.Sprintf("Could not read key %s: %s", req.KeyID, err))
+		diags.AddError("Error reading key after update", fmt.Sprintf("Could not read key %s: %s", req.KeyID, r.b().explain(err)))
 		return
 	}
 	// The plan's computed-once values come from state; everything else from the server.
@@ -457,7 +457,7 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		ms := until.UnixMilli()
 		err := r.b().Client.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: id, Expires: unkey.Value(ms)})
 		if err != nil && !keyGone(err) {
-			resp.Diagnostics.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s to expire at %s for its grace period: %s", id, until.Format(time.RFC3339), err))
+			resp.Diagnostics.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s to expire at %s for its grace period: %s", id, until.Format(time.RFC3339), r.b().explain(err)))
 			return
 		}
 		tflog.Info(ctx, "key left to expire after its grace period", map[string]any{"key_id": id, "expires_at": until.Format(time.RFC3339)})
@@ -465,7 +465,7 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 	}
 	err := r.b().Client.DeleteKey(ctx, id, state.PermanentDelete.ValueBool())
 	if err != nil && !keyGone(err) {
-		resp.Diagnostics.AddError("Error deleting key", fmt.Sprintf("Could not delete key %s: %s", id, err))
+		resp.Diagnostics.AddError("Error deleting key", fmt.Sprintf("Could not delete key %s: %s", id, r.b().explain(err)))
 	}
 }
 
@@ -497,4 +497,4 @@ func (r *keyResource) ImportState(ctx context.Context, req resource.ImportStateR
 }
 
 // keyGone reports Unkey's own evidence that a key does not exist.
-func keyGone(err error) bool { return unkey.IsNotFound(err) }
+func keyGone(err error) bool { return unkey.IsKeyNotFound(err) }

@@ -28,6 +28,8 @@ type Backend struct {
 	reader         *unkeyReader
 	roles          roleCache
 	now            func() time.Time
+	// credentialFrom names where the credential came from, for error messages.
+	credentialFrom string
 }
 
 // NewBackend wraps a configured client. createAttempts is how many creates may be tried when
@@ -40,6 +42,15 @@ type service = backend.Service[*Backend]
 
 func lookup(providerData any) (service, diag.Diagnostics) {
 	return backend.Lookup[*Backend](providerData, ServiceName)
+}
+
+// SetCredentialSource records where the credential came from (an attribute path or an
+// environment variable), so authentication errors can name it.
+func (b *Backend) SetCredentialSource(from string) { b.credentialFrom = from }
+
+// explain adds the credential's source to an authentication error.
+func (b *Backend) explain(err error) error {
+	return backend.CredentialHint(err, unkey.IsUnauthorized, unkey.IsForbidden, b.credentialFrom)
 }
 
 // Resources lists the service's resources for the provider.
