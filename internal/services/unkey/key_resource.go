@@ -2,6 +2,7 @@ package unkey
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -228,6 +229,10 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 	if diags.HasError() {
 		return
 	}
+	if err := r.b().checkAPI(ctx, req.APIID); err != nil {
+		diags.AddAttributeError(path.Root("api_id"), "API not found", err.Error())
+		return
+	}
 	created, err := r.createOnce(ctx, req, userMeta)
 	var unconfirmed *errUnconfirmedCreate
 	if errors.As(err, &unconfirmed) {
@@ -245,6 +250,7 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 	r.b().reader.wrote(created.KeyID)
 	plan.ID = types.StringValue(created.KeyID)
 	keylife.StoreSecret(ctx, &plan.Model, created.Key, diags)
+	r.removeMarker(ctx, created.KeyID, userMeta, diags)
 
 	// Only an identity or roles make the server's view differ from the request in ways the
 	// provider cannot derive; otherwise the create is the only request, which matters when a
@@ -260,6 +266,20 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 		return
 	}
 	r.apply(ctx, plan, createdKeyView(req, userMeta, created, now), diags)
+}
+
+// removeMarker settles a create: the key's meta becomes what the configuration says, without
+// the creation marker. A failure only warns; the key works, and the marker is never shown in
+// state and goes with the next change of meta.
+func (r *keyResource) removeMarker(ctx context.Context, keyID string, userMeta json.RawMessage, diags *diag.Diagnostics) {
+	meta := unkey.Null[json.RawMessage]()
+	if len(userMeta) > 0 {
+		meta = unkey.Value(userMeta)
+	}
+	if err := r.b().Client.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: keyID, Meta: meta}); err != nil {
+		diags.AddAttributeWarning(path.Root("meta"), "Creation marker not removed",
+			fmt.Sprintf("Key %s was created, but removing the provider's creation marker (%s) from its meta failed: %s. The key works; the marker is removed with the next change of meta.", keyID, createMarkerKey, r.b().explain(err)))
+	}
 }
 
 // apply is applyKey with the direct permissions separated from the role-derived ones.
