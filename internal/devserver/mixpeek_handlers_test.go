@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 )
 
 // Tests in this file never print a key's plaintext: failures name key ids only.

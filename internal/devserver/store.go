@@ -13,8 +13,6 @@ import (
 	"math/big"
 	"net/url"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
-
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -166,7 +164,7 @@ func newID(prefix string) string {
 	return prefix + "_" + randomBase58(16)
 }
 
-// base58 encodes b with unkey.Base58Alphabet, keeping leading zero bytes as '1' like Bitcoin.
+// base58 encodes b with base58Alphabet, keeping leading zero bytes as '1' like Bitcoin.
 func base58(b []byte) string {
 	n := new(big.Int).SetBytes(b)
 	radix := big.NewInt(58)
@@ -174,13 +172,13 @@ func base58(b []byte) string {
 	var out []byte
 	for n.Sign() > 0 {
 		n.DivMod(n, radix, mod)
-		out = append(out, unkey.Base58Alphabet[mod.Int64()])
+		out = append(out, base58Alphabet[mod.Int64()])
 	}
 	for _, c := range b {
 		if c != 0 {
 			break
 		}
-		out = append(out, unkey.Base58Alphabet[0])
+		out = append(out, base58Alphabet[0])
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]

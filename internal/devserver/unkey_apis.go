@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // apiRow is a live (not deleted) API.
@@ -30,8 +28,8 @@ func loadAPI(ctx context.Context, q querier, apiID string) (apiRow, error) {
 
 // CreateAPI creates an API like apis.createApi does.
 func (s *Server) CreateAPI(ctx context.Context, name string) (string, error) {
-	if n := utf8.RuneCountInString(name); n < unkey.APINameMinLength || n > unkey.APINameMaxLength {
-		return "", fmt.Errorf("api name must be %d..%d characters", unkey.APINameMinLength, unkey.APINameMaxLength)
+	if n := utf8.RuneCountInString(name); n < ukAPINameMinLength || n > ukAPINameMaxLength {
+		return "", fmt.Errorf("api name must be %d..%d characters", ukAPINameMinLength, ukAPINameMaxLength)
 	}
 	id := newID("api")
 	_, err := s.db.ExecContext(ctx, `INSERT INTO apis(id, name, keyspace_id, store_encrypted_keys, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -74,7 +72,7 @@ type createAPIRequest struct {
 }
 
 func (r *createAPIRequest) validate(v *validator) {
-	v.reqStr("body.name", r.Name, unkey.APINameMinLength, unkey.APINameMaxLength, nil)
+	v.reqStr("body.name", r.Name, ukAPINameMinLength, ukAPINameMaxLength, nil)
 }
 
 func (s *Server) handleCreateAPI(ctx context.Context, req *createAPIRequest) (any, error) {
@@ -92,7 +90,7 @@ type apiIDRequest struct {
 
 func (r *apiIDRequest) validate(v *validator) {
 	// The response schema's apiId is 8..255; the request repeats that bound.
-	v.reqStr("body.apiId", r.APIID, 8, unkey.APIIDMaxLength, unkey.IdentifierPattern)
+	v.reqStr("body.apiId", r.APIID, ukAPIIDRefMinLength, ukAPIIDMaxLength, ukIdentifierPattern)
 }
 
 func (s *Server) handleGetAPI(ctx context.Context, req *apiIDRequest) (any, error) {
@@ -126,7 +124,7 @@ type listKeysRequest struct {
 func (r *listKeysRequest) validate(v *validator) {
 	v.reqStr("body.apiId", r.APIID, 1, -1, nil)
 	if r.Limit != nil {
-		v.intRange("body.limit", *r.Limit, 1, unkey.ListKeysMaxLimit)
+		v.intRange("body.limit", *r.Limit, 1, ukListLimitMax)
 	}
 	v.optStr("body.externalId", r.ExternalID, 1, -1, nil)
 }
@@ -142,7 +140,7 @@ func (s *Server) handleListKeys(ctx context.Context, req *listKeysRequest) (any,
 	if decrypt && !a.storeEncryptedKeys {
 		return nil, errEncryptionNotEnabled()
 	}
-	limit := int64(unkey.ListKeysDefault)
+	limit := int64(ukListLimitDefault)
 	if req.Limit != nil {
 		limit = *req.Limit
 	}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 func errIdentityNotFound() *apiError {
@@ -49,7 +47,7 @@ type createIdentityRequest struct {
 }
 
 func (r *createIdentityRequest) validate(v *validator) {
-	v.reqStr("body.externalId", r.ExternalID, unkey.ExternalIDMinLength, unkey.ExternalIDMaxLength, unkey.ExternalIDPattern)
+	v.reqStr("body.externalId", r.ExternalID, ukExternalIDMinLength, ukExternalIDMaxLength, ukExternalIDPattern)
 	v.meta("body.meta", r.Meta)
 	v.ratelimits("body.ratelimits", r.Ratelimits)
 }

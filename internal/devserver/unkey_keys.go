@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // keyRow is a live key of a live API, as stored.
@@ -143,9 +141,9 @@ func creditsOut(k keyRow) *keyCredits {
 	}
 	c := &keyCredits{Remaining: &k.remaining.Int64}
 	if k.refillAmount.Valid {
-		c.Refill = &creditsRefill{Interval: unkey.RefillDaily, Amount: k.refillAmount.Int64}
+		c.Refill = &creditsRefill{Interval: ukRefillDaily, Amount: k.refillAmount.Int64}
 		if k.refillDay.Valid {
-			c.Refill.Interval = unkey.RefillMonthly
+			c.Refill.Interval = ukRefillMonthly
 			c.Refill.RefillDay = k.refillDay.Int64
 		}
 	}
@@ -288,22 +286,22 @@ type createKeyRequest struct {
 }
 
 func (r *createKeyRequest) validate(v *validator) {
-	v.reqStr("body.apiId", r.APIID, unkey.APIIDMinLength, unkey.APIIDMaxLength, unkey.IdentifierPattern)
-	v.optStr("body.prefix", r.Prefix, unkey.PrefixMinLength, unkey.PrefixMaxLength, unkey.IdentifierPattern)
-	v.optStr("body.name", r.Name, unkey.NameMinLength, unkey.NameMaxLength, nil)
+	v.reqStr("body.apiId", r.APIID, ukAPIIDMinLength, ukAPIIDMaxLength, ukIdentifierPattern)
+	v.optStr("body.prefix", r.Prefix, ukPrefixMinLength, ukPrefixMaxLength, ukIdentifierPattern)
+	v.optStr("body.name", r.Name, ukNameMinLength, ukNameMaxLength, nil)
 	if r.ByteLength != nil {
-		v.intRange("body.byteLength", *r.ByteLength, unkey.ByteLengthMin, unkey.ByteLengthMax)
+		v.intRange("body.byteLength", *r.ByteLength, ukByteLengthMin, ukByteLengthMax)
 	}
-	v.optStr("body.externalId", r.ExternalID, unkey.ExternalIDMinLength, unkey.ExternalIDMaxLength, unkey.ExternalIDPattern)
+	v.optStr("body.externalId", r.ExternalID, ukExternalIDMinLength, ukExternalIDMaxLength, ukExternalIDPattern)
 	v.meta("body.meta", r.Meta)
-	v.roleNames("body.roles", r.Roles, 0, unkey.RolesMaxItems)
-	v.slugs("body.permissions", r.Permissions, 0, unkey.PermissionsMaxItems)
+	v.roleNames("body.roles", r.Roles, 0, ukRolesMaxItems)
+	v.slugs("body.permissions", r.Permissions, 0, ukPermissionsMaxItems)
 	if r.Expires != nil {
-		v.intRange("body.expires", *r.Expires, 0, unkey.ExpiresMaxMillis)
+		v.intRange("body.expires", *r.Expires, 0, ukExpiresMaxMillis)
 	}
 	if r.Credits != nil {
 		if v.required("body.credits.remaining", r.Credits.Remaining.Set) && !r.Credits.Remaining.Null {
-			v.intRange("body.credits.remaining", r.Credits.Remaining.Value, unkey.CreditsRemainingMin, 1<<63-1)
+			v.intRange("body.credits.remaining", r.Credits.Remaining.Value, ukCreditsRemainingMin, 1<<63-1)
 		}
 		if r.Credits.Refill != nil {
 			v.refill("body.credits.refill", r.Credits.Refill)
@@ -358,7 +356,7 @@ func encodeMeta(m map[string]json.RawMessage) (*string, error) {
 // rejected on update (strictDaily) and silently dropped on create.
 func refillColumns(loc string, r *refillRequest, strictDaily bool) (amount, day *int64, err error) {
 	switch *r.Interval {
-	case unkey.RefillMonthly:
+	case ukRefillMonthly:
 		if r.RefillDay == nil {
 			return nil, nil, badField(loc+".refillDay", "refillDay is required when interval is monthly")
 		}
@@ -398,7 +396,7 @@ func (s *Server) handleCreateKey(ctx context.Context, req *createKeyRequest) (an
 	if req.Prefix != nil {
 		prefix = *req.Prefix
 	}
-	byteLength := unkey.ByteLengthDefault
+	byteLength := ukByteLengthDefault
 	if req.ByteLength != nil {
 		byteLength = int(*req.ByteLength)
 	}
@@ -461,7 +459,7 @@ type whoamiRequest struct {
 }
 
 func (r *whoamiRequest) validate(v *validator) {
-	v.reqStr("body.key", r.Key, 1, unkey.VerifyKeyMaxLength, nil)
+	v.reqStr("body.key", r.Key, 1, ukVerifyKeyMaxLength, nil)
 }
 
 func (s *Server) handleWhoami(ctx context.Context, req *whoamiRequest) (any, error) {
@@ -497,26 +495,26 @@ type updateKeyRequest struct {
 func (r *updateKeyRequest) validate(v *validator) {
 	v.keyID("body.keyId", r.KeyID)
 	if r.Name.Set && !r.Name.Null {
-		v.str("body.name", r.Name.Value, unkey.NameMinLength, unkey.NameMaxLength, nil)
+		v.str("body.name", r.Name.Value, ukNameMinLength, ukNameMaxLength, nil)
 	}
 	if r.ExternalID.Set && !r.ExternalID.Null {
-		v.str("body.externalId", r.ExternalID.Value, unkey.ExternalIDMinLength, unkey.ExternalIDMaxLength, unkey.ExternalIDPattern)
+		v.str("body.externalId", r.ExternalID.Value, ukExternalIDMinLength, ukExternalIDMaxLength, ukExternalIDPattern)
 	}
 	v.meta("body.meta", r.Meta.Value)
 	if r.Expires.Set && !r.Expires.Null {
-		v.intRange("body.expires", r.Expires.Value, 0, unkey.ExpiresMaxMillis)
+		v.intRange("body.expires", r.Expires.Value, 0, ukExpiresMaxMillis)
 	}
 	if c := r.Credits.Value; r.Credits.Set && !r.Credits.Null {
 		if c.Remaining.Set && !c.Remaining.Null {
-			v.intRange("body.credits.remaining", c.Remaining.Value, unkey.CreditsRemainingMin, 1<<63-1)
+			v.intRange("body.credits.remaining", c.Remaining.Value, ukCreditsRemainingMin, 1<<63-1)
 		}
 		if c.Refill.Set && !c.Refill.Null {
 			v.refill("body.credits.refill", &c.Refill.Value)
 		}
 	}
 	v.ratelimits("body.ratelimits", r.Ratelimits)
-	v.roleNames("body.roles", r.Roles, 0, unkey.RolesMaxItems)
-	v.slugs("body.permissions", r.Permissions, 0, unkey.PermissionsMaxItems)
+	v.roleNames("body.roles", r.Roles, 0, ukRolesMaxItems)
+	v.slugs("body.permissions", r.Permissions, 0, ukPermissionsMaxItems)
 }
 
 // handleUpdateKey applies a partial update: omitted fields stay, null clears, a value sets.
@@ -669,7 +667,7 @@ type rerollKeyRequest struct {
 func (r *rerollKeyRequest) validate(v *validator) {
 	v.keyID("body.keyId", r.KeyID)
 	if v.required("body.expiration", r.Expiration != nil) {
-		v.intRange("body.expiration", *r.Expiration, 0, unkey.RerollExpirationMaxMillis)
+		v.intRange("body.expiration", *r.Expiration, 0, ukExpiresMaxMillis)
 	}
 }
 
@@ -702,7 +700,7 @@ func (s *Server) handleRerollKey(ctx context.Context, req *rerollKeyRequest) (an
 			refillAmount: nullInt64Ptr(k.refillAmount),
 			refillDay:    nullInt64Ptr(k.refillDay),
 		}
-		if newKeyID, key, err = s.insertKey(ctx, tx, ks, prefix, unkey.ByteLengthDefault, recoverable); err != nil {
+		if newKeyID, key, err = s.insertKey(ctx, tx, ks, prefix, ukByteLengthDefault, recoverable); err != nil {
 			return err
 		}
 		for _, stmt := range []string{
@@ -759,12 +757,12 @@ type updateCreditsRequest struct {
 }
 
 func (r *updateCreditsRequest) validate(v *validator) {
-	v.reqStr("body.keyId", r.KeyID, unkey.KeyIDMinLength, -1, nil)
+	v.reqStr("body.keyId", r.KeyID, ukKeyIDMinLength, -1, nil)
 	if r.Value.Set && !r.Value.Null {
 		v.intRange("body.value", r.Value.Value, 0, 1<<63-1)
 	}
 	if v.required("body.operation", r.Operation != nil) {
-		v.enum("body.operation", *r.Operation, unkey.UpdateCreditsOperations)
+		v.enum("body.operation", *r.Operation, ukUpdateCreditsOperations)
 	}
 }
 

@@ -3,8 +3,6 @@ package devserver
 import (
 	"context"
 	"database/sql"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 type permissionData struct {
@@ -182,7 +180,7 @@ func (r *keyPermissionsRequest) validate(v *validator) {
 type addPermissionsRequest struct{ keyPermissionsRequest }
 
 func (r *addPermissionsRequest) validate(v *validator) {
-	r.minItems, r.maxItems = 1, unkey.PermissionsMaxItems
+	r.minItems, r.maxItems = 1, ukPermissionsMaxItems
 	r.keyPermissionsRequest.validate(v)
 }
 
@@ -196,7 +194,7 @@ func (r *setPermissionsRequest) validate(v *validator) {
 type removePermissionsRequest struct{ keyPermissionsRequest }
 
 func (r *removePermissionsRequest) validate(v *validator) {
-	r.minItems, r.maxItems = 1, unkey.PermissionsMaxItems
+	r.minItems, r.maxItems = 1, ukPermissionsMaxItems
 	r.keyPermissionsRequest.validate(v)
 }
 
@@ -270,7 +268,7 @@ type keyRolesRequest struct {
 func (r *keyRolesRequest) validate(v *validator) {
 	v.keyID("body.keyId", r.KeyID)
 	if v.required("body.roles", r.Roles != nil) {
-		v.roleNames("body.roles", r.Roles, r.minItems, unkey.RolesMaxItems)
+		v.roleNames("body.roles", r.Roles, r.minItems, ukRolesMaxItems)
 	}
 }
 
@@ -327,9 +325,9 @@ type createPermissionRequest struct {
 }
 
 func (r *createPermissionRequest) validate(v *validator) {
-	v.reqStr("body.name", r.Name, 1, 512, nil)
-	v.reqStr("body.slug", r.Slug, unkey.PermissionMinLength, unkey.PermissionMaxLength, unkey.PermissionPattern)
-	v.optStr("body.description", r.Description, 0, 512, nil)
+	v.reqStr("body.name", r.Name, ukPermissionNameMinLength, ukPermissionNameMaxLength, nil)
+	v.reqStr("body.slug", r.Slug, ukSlugMinLength, ukSlugMaxLength, ukSlugPattern)
+	v.optStr("body.description", r.Description, 0, ukDescriptionMaxLength, nil)
 }
 
 func (s *Server) handleCreatePermission(ctx context.Context, req *createPermissionRequest) (any, error) {
@@ -354,7 +352,7 @@ type permissionRefRequest struct {
 }
 
 func (r *permissionRefRequest) validate(v *validator) {
-	v.reqStr("body.permission", r.Permission, unkey.PermissionMinLength, unkey.PermissionMaxLength, unkey.PermissionPattern)
+	v.reqStr("body.permission", r.Permission, ukSlugMinLength, ukSlugMaxLength, ukSlugPattern)
 }
 
 func (s *Server) handleGetPermission(ctx context.Context, req *permissionRefRequest) (any, error) {
@@ -393,17 +391,17 @@ type listRequest struct {
 }
 
 func (r *listRequest) validate(v *validator) {
-	v.optStr("body.cursor", r.Cursor, 0, 1024, nil)
+	v.optStr("body.cursor", r.Cursor, 0, ukCursorMaxLength, nil)
 	if r.Limit != nil {
-		v.intRange("body.limit", *r.Limit, 1, unkey.ListKeysMaxLimit)
+		v.intRange("body.limit", *r.Limit, 1, ukListLimitMax)
 	}
-	v.optStr("body.search", r.Search, 0, 256, nil)
+	v.optStr("body.search", r.Search, 0, ukSearchMaxLength, nil)
 }
 
 // page returns the SQL filter/limit arguments: rows with id >= cursor whose searched columns
 // contain search (case-insensitively), one more than the page size to detect hasMore.
 func (r *listRequest) page() (cursor, search string, limit int64) {
-	limit = unkey.ListKeysDefault
+	limit = ukListLimitDefault
 	if r.Limit != nil {
 		limit = *r.Limit
 	}
@@ -444,8 +442,8 @@ type createRoleRequest struct {
 }
 
 func (r *createRoleRequest) validate(v *validator) {
-	v.reqStr("body.name", r.Name, unkey.RoleNameMinLength, unkey.RoleNameMaxLength, nil)
-	v.optStr("body.description", r.Description, 0, 512, nil)
+	v.reqStr("body.name", r.Name, ukRoleNameMinLength, ukRoleNameMaxLength, nil)
+	v.optStr("body.description", r.Description, 0, ukDescriptionMaxLength, nil)
 	v.slugs("body.permissions", r.Permissions, 0, -1)
 }
 
@@ -486,7 +484,7 @@ type roleRefRequest struct {
 }
 
 func (r *roleRefRequest) validate(v *validator) {
-	v.reqStr("body.role", r.Role, unkey.RoleNameMinLength, unkey.RoleNameMaxLength, nil)
+	v.reqStr("body.role", r.Role, ukRoleNameMinLength, ukRoleNameMaxLength, nil)
 }
 
 func (s *Server) handleGetRole(ctx context.Context, req *roleRefRequest) (any, error) {
