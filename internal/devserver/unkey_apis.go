@@ -101,13 +101,25 @@ func (s *Server) handleGetAPI(ctx context.Context, req *apiIDRequest) (any, erro
 	return map[string]string{"id": a.id, "name": a.name}, nil
 }
 
+// handleDeleteAPI soft-deletes the API; its keys stay but can never be read again, so their
+// ciphertexts are dropped.
 func (s *Server) handleDeleteAPI(ctx context.Context, req *apiIDRequest) (any, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE apis SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, s.nowMillis(), *req.APIID)
-	if err != nil {
+	if err := require(ctx, PermDeleteAPI); err != nil {
 		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, errAPINotFound()
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE apis SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, s.nowMillis(), *req.APIID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errAPINotFound()
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE keys SET encrypted = NULL WHERE api_id = ?`, *req.APIID)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return struct{}{}, nil
 }

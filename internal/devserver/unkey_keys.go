@@ -638,7 +638,8 @@ func (s *Server) handleDeleteKey(ctx context.Context, req *deleteKeyRequest) (an
 			return err
 		}
 		if req.Permanent == nil || !*req.Permanent {
-			_, err := tx.ExecContext(ctx, `UPDATE keys SET deleted_at = ? WHERE id = ?`, s.nowMillis(), k.id)
+			// The row stays (as in Unkey) but its ciphertext goes: nothing can read it any more.
+			_, err := tx.ExecContext(ctx, `UPDATE keys SET deleted_at = ?, encrypted = NULL WHERE id = ?`, s.nowMillis(), k.id)
 			return err
 		}
 		for _, stmt := range []string{
