@@ -160,9 +160,11 @@ func storedCiphertext(t *testing.T, db *sql.DB, keyID string) []byte {
 
 func TestDeleteDropsCiphertext(t *testing.T) {
 	for name, del := range map[string]func(h *harness, keyID string){
-		"soft delete":      func(h *harness, keyID string) { h.ok("keys.deleteKey", map[string]any{"keyId": keyID}, nil) },
-		"permanent delete": func(h *harness, keyID string) { h.ok("keys.deleteKey", map[string]any{"keyId": keyID, "permanent": true}, nil) },
-		"api deleted":      func(h *harness, _ string) { h.ok("apis.deleteApi", map[string]any{"apiId": h.apiID}, nil) },
+		"soft delete": func(h *harness, keyID string) { h.ok("keys.deleteKey", map[string]any{"keyId": keyID}, nil) },
+		"permanent delete": func(h *harness, keyID string) {
+			h.ok("keys.deleteKey", map[string]any{"keyId": keyID, "permanent": true}, nil)
+		},
+		"api deleted": func(h *harness, _ string) { h.ok("apis.deleteApi", map[string]any{"apiId": h.apiID}, nil) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "dev.db")

@@ -75,14 +75,14 @@ var rootKeyPermissions = map[string]string{
 	PermCreateAPI: "api.*.create_api", PermReadAPI: "api.*.read_api", PermDeleteAPI: "api.*.delete_api",
 	PermCreateKey: "api.*.create_key", PermReadKey: "api.*.read_key", PermUpdateKey: "api.*.update_key",
 	PermDeleteKey: "api.*.delete_key", PermEncryptKey: "api.*.encrypt_key", PermDecryptKey: "api.*.decrypt_key",
-	PermVerifyKey: "api.*.verify_key",
+	PermVerifyKey:        "api.*.verify_key",
 	PermCreatePermission: "rbac.*.create_permission", PermReadPermission: "rbac.*.read_permission",
 	PermDeletePermission: "rbac.*.delete_permission", PermCreateRole: "rbac.*.create_role",
 	PermReadRole: "rbac.*.read_role", PermDeleteRole: "rbac.*.delete_role",
 	PermAddPermissionToKey: "rbac.*.add_permission_to_key", PermRemovePermissionFromKey: "rbac.*.remove_permission_from_key",
 	PermAddRoleToKey: "rbac.*.add_role_to_key", PermAddPermissionToRole: "rbac.*.add_permission_to_role",
 	PermRemovePermissionRole: "rbac.*.remove_permission_from_role",
-	PermCreateIdentity: "identity.*.create_identity", PermReadIdentity: "identity.*.read_identity",
+	PermCreateIdentity:       "identity.*.create_identity", PermReadIdentity: "identity.*.read_identity",
 	PermUpdateIdentity: "identity.*.update_identity", PermDeleteIdentity: "identity.*.delete_identity",
 }
 
