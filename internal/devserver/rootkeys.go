@@ -203,3 +203,16 @@ func require(ctx context.Context, actions ...string) error {
 	return &apiError{status: http.StatusForbidden, code: "unkey/authorization/insufficient_permissions", title: "Insufficient Permissions",
 		detail: "The root key lacks a permission this operation needs; it needs all of: " + strings.Join(need, ", ")}
 }
+
+// requireOnKey is require for an operation on one key. The genuine service looks the key up
+// before it checks the root key's permissions for the key's API, so a missing key is a 404 even
+// for a root key that lacks the permission.
+func (s *Server) requireOnKey(ctx context.Context, keyID string, actions ...string) error {
+	if can(ctx, actions...) {
+		return nil
+	}
+	if _, err := loadKey(ctx, s.db, keyID); err != nil {
+		return err
+	}
+	return require(ctx, actions...)
+}

@@ -499,9 +499,13 @@ func (s *Server) registerUnkey(mux *http.ServeMux) {
 		"permissions.listRoles":        endpoint(s, s.handleListRoles),
 		"permissions.deleteRole":       endpoint(s, s.handleDeleteRole),
 
+		"permissions.setRolePermissions": endpoint(s, s.handleSetRolePermissions),
+
 		"identities.createIdentity": endpoint(s, s.handleCreateIdentity),
 		"identities.getIdentity":    endpoint(s, s.handleGetIdentity),
 		"identities.deleteIdentity": endpoint(s, s.handleDeleteIdentity),
+		"identities.updateIdentity": endpoint(s, s.handleUpdateIdentity),
+		"identities.listIdentities": endpoint(s, s.handleListIdentities),
 	}
 	for name, h := range routes {
 		mux.HandleFunc("POST /v2/"+name, h)

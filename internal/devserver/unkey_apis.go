@@ -76,6 +76,9 @@ func (r *createAPIRequest) validate(v *validator) {
 }
 
 func (s *Server) handleCreateAPI(ctx context.Context, req *createAPIRequest) (any, error) {
+	if err := require(ctx, PermCreateAPI); err != nil {
+		return nil, err
+	}
 	id, err := s.CreateAPI(ctx, *req.Name)
 	if err != nil {
 		return nil, err
@@ -94,6 +97,9 @@ func (r *apiIDRequest) validate(v *validator) {
 }
 
 func (s *Server) handleGetAPI(ctx context.Context, req *apiIDRequest) (any, error) {
+	if err := require(ctx, PermReadAPI); err != nil {
+		return nil, err
+	}
 	a, err := loadAPI(ctx, s.db, *req.APIID)
 	if err != nil {
 		return nil, err
@@ -144,13 +150,22 @@ func (r *listKeysRequest) validate(v *validator) {
 // handleListKeys pages by key id; the cursor is the first id of the next page (inclusive), as
 // Unkey does. revalidateKeysCache is accepted and ignored like upstream.
 func (s *Server) handleListKeys(ctx context.Context, req *listKeysRequest) (any, error) {
+	// Unkey masks missing read permissions as an unknown API.
+	if !can(ctx, PermReadKey, PermReadAPI) {
+		return nil, errAPINotFound()
+	}
 	a, err := loadAPI(ctx, s.db, *req.APIID)
 	if err != nil {
 		return nil, err
 	}
 	decrypt := req.Decrypt != nil && *req.Decrypt
-	if decrypt && !a.storeEncryptedKeys {
-		return nil, errEncryptionNotEnabled()
+	if decrypt {
+		if err := require(ctx, PermDecryptKey); err != nil {
+			return nil, err
+		}
+		if !a.storeEncryptedKeys {
+			return nil, errEncryptionNotEnabled()
+		}
 	}
 	limit := int64(ukListLimitDefault)
 	if req.Limit != nil {

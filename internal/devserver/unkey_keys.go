@@ -370,6 +370,11 @@ func refillColumns(loc string, r *refillRequest, strictDaily bool) (amount, day 
 }
 
 func (s *Server) handleCreateKey(ctx context.Context, req *createKeyRequest) (any, error) {
+	// Unkey masks a root key lacking create_key (or encrypt_key for a recoverable key) as an
+	// unknown API.
+	if !can(ctx, PermCreateKey) || (req.Recoverable != nil && *req.Recoverable && !can(ctx, PermEncryptKey)) {
+		return nil, errAPINotFound()
+	}
 	ks := keySettings{apiID: *req.APIID, name: req.Name, expires: req.Expires, enabled: true}
 	if req.Enabled != nil {
 		ks.enabled = *req.Enabled
@@ -424,7 +429,7 @@ func (s *Server) handleCreateKey(ctx context.Context, req *createKeyRequest) (an
 		if err := setKeyRoles(ctx, tx, keyID, req.Roles); err != nil {
 			return err
 		}
-		if err := s.setKeyPermissions(ctx, tx, keyID, req.Permissions); err != nil {
+		if err := s.setKeyPermissions(ctx, tx, keyID, req.Permissions, false); err != nil {
 			return err
 		}
 		return replaceRatelimits(ctx, tx, "key_id", keyID, req.Ratelimits)
@@ -443,13 +448,21 @@ type getKeyRequest struct {
 func (r *getKeyRequest) validate(v *validator) { v.keyID("body.keyId", r.KeyID) }
 
 func (s *Server) handleGetKey(ctx context.Context, req *getKeyRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermReadKey); err != nil {
+		return nil, err
+	}
 	k, err := loadKey(ctx, s.db, *req.KeyID)
 	if err != nil {
 		return nil, err
 	}
 	decrypt := req.Decrypt != nil && *req.Decrypt
-	if decrypt && !k.storeEncryptedKeys {
-		return nil, errEncryptionNotEnabled()
+	if decrypt {
+		if err := require(ctx, PermDecryptKey); err != nil {
+			return nil, err
+		}
+		if !k.storeEncryptedKeys {
+			return nil, errEncryptionNotEnabled()
+		}
 	}
 	return s.keyResponse(ctx, s.db, k, decrypt)
 }
@@ -463,6 +476,10 @@ func (r *whoamiRequest) validate(v *validator) {
 }
 
 func (s *Server) handleWhoami(ctx context.Context, req *whoamiRequest) (any, error) {
+	// Unkey masks a missing read_key as not found here.
+	if !can(ctx, PermReadKey) {
+		return nil, errKeyNotFound()
+	}
 	k, ok, err := loadKeyByPlaintext(ctx, s.db, *req.Key)
 	if err != nil {
 		return nil, err
@@ -520,6 +537,9 @@ func (r *updateKeyRequest) validate(v *validator) {
 // handleUpdateKey applies a partial update: omitted fields stay, null clears, a value sets.
 // Everything happens in one transaction, so an unknown role leaves the key untouched.
 func (s *Server) handleUpdateKey(ctx context.Context, req *updateKeyRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey); err != nil {
+		return nil, err
+	}
 	var sets []string
 	var args []any
 	set := func(column string, value any) {
@@ -606,7 +626,7 @@ func (s *Server) handleUpdateKey(ctx context.Context, req *updateKeyRequest) (an
 			if _, err := tx.ExecContext(ctx, `DELETE FROM keys_permissions WHERE key_id = ?`, k.id); err != nil {
 				return err
 			}
-			return s.setKeyPermissions(ctx, tx, k.id, req.Permissions)
+			return s.setKeyPermissions(ctx, tx, k.id, req.Permissions, false)
 		}
 		return nil
 	})
@@ -632,6 +652,9 @@ type deleteKeyRequest struct {
 func (r *deleteKeyRequest) validate(v *validator) { v.keyID("body.keyId", r.KeyID) }
 
 func (s *Server) handleDeleteKey(ctx context.Context, req *deleteKeyRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermDeleteKey); err != nil {
+		return nil, err
+	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		k, err := loadKey(ctx, tx, *req.KeyID)
 		if err != nil {
@@ -683,6 +706,14 @@ func (s *Server) handleRerollKey(ctx context.Context, req *rerollKeyRequest) (an
 			return err
 		}
 		recoverable := k.encrypted != nil
+		if recoverable {
+			err = require(ctx, PermCreateKey, PermEncryptKey)
+		} else {
+			err = require(ctx, PermCreateKey)
+		}
+		if err != nil {
+			return err
+		}
 		if recoverable && !k.storeEncryptedKeys {
 			return errEncryptionNotEnabled()
 		}
@@ -770,6 +801,9 @@ func (r *updateCreditsRequest) validate(v *validator) {
 // handleUpdateCredits implements set (null = unlimited, clearing refill), increment and
 // decrement (floored at 0).
 func (s *Server) handleUpdateCredits(ctx context.Context, req *updateCreditsRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey); err != nil {
+		return nil, err
+	}
 	op := *req.Operation
 	hasValue := req.Value.Set && !req.Value.Null
 	if op != "set" && !hasValue {

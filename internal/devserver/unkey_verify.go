@@ -90,6 +90,9 @@ type verifyKeyResponse struct {
 // handleVerifyKey checks, in Unkey's order, disabled → expired → permissions → credits → rate
 // limits. Outcomes are 200s; credits are only spent by a verification that passes everything.
 func (s *Server) handleVerifyKey(ctx context.Context, req *verifyKeyRequest) (any, error) {
+	if err := require(ctx, PermVerifyKey); err != nil {
+		return nil, err
+	}
 	out := verifyKeyResponse{Code: "NOT_FOUND"}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		k, ok, err := loadKeyByPlaintext(ctx, tx, *req.Key)
