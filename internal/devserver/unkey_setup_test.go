@@ -241,3 +241,43 @@ func TestListOperationsPage(t *testing.T) {
 		}
 	}
 }
+
+// apis.createApi makes an API that refuses recoverable keys, as the genuine service does, until
+// a testing aid opts it in.
+func TestCreatedAPIRefusesRecoverableKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		cfg    Config
+		optIn  bool
+		status int
+	}{
+		{"default", Config{}, false, 412},
+		{"SetAPIEncryption", Config{}, true, 200},
+		{"EncryptAllAPIs", Config{EncryptAllAPIs: true}, false, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, err := New(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { srv.Close() })
+			h := &harness{t: t, srv: srv, handler: srv.Handler()}
+			var api struct {
+				APIID string `json:"apiId"`
+			}
+			h.ok("apis.createApi", map[string]any{"name": "made-by-api"}, &api)
+			if tc.optIn {
+				if err := srv.SetAPIEncryption(api.APIID, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			body := map[string]any{"apiId": api.APIID, "recoverable": true}
+			if tc.status != 200 {
+				h.fail("keys.createKey", body, tc.status, "unkey/application/precondition_failed")
+				h.ok("keys.createKey", map[string]any{"apiId": api.APIID}, nil)
+				return
+			}
+			h.ok("keys.createKey", body, nil)
+		})
+	}
+}
