@@ -54,9 +54,6 @@ func (s *Server) registerMixpeek(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH "+base+"/{key_name}", s.mixpeekEndpoint(s.mpUpdateKey))
 	mux.HandleFunc("DELETE "+base+"/{key_name}", s.mixpeekEndpoint(s.mpRevokeKey))
 	mux.HandleFunc("POST "+base+"/{key_name}/rotate", s.mixpeekEndpoint(s.mpRotateKey))
-	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		s.mpWriteError(w, r, mpErr(http.StatusNotFound, "NotFoundError", "No route matches "+r.Method+" "+r.URL.Path))
-	})
 }
 
 // mpError is answered in Mixpeek's ErrorResponse envelope.

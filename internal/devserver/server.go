@@ -17,6 +17,8 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -179,6 +181,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) nowMillis() int64 { return s.now().UnixMilli() }
 
 // Handler returns the HTTP handler serving the Unkey routes, the Mixpeek routes and liveness.
+// Anything else is a plain-text 404 (a known path with the wrong method: 405).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.registerUnkey(mux)
@@ -201,8 +204,13 @@ func (s *Server) Handler() http.Handler {
 			out = buf
 		}
 		sw := &statusWriter{ResponseWriter: out, status: http.StatusOK}
-		if _, pattern := mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/v2/") {
-			s.writeError(sw, r, newID("req"), &apiError{status: http.StatusNotFound, code: "unkey/data/route_not_found", title: "Not Found", detail: "No route matches " + r.Method + " " + r.URL.Path + "."})
+		// Unknown paths get the mux's plain-text "404 page not found", as the genuine Unkey (a Go
+		// server) answers: no envelope, so a client cannot mistake a wrong path for a missing
+		// resource.
+		if clean, ok := dotSegmentsRemoved(r.URL.Path); ok {
+			// The mux redirects literal "." and ".." segments itself but routes escaped ones
+			// (%2E) as names; normalising servers and proxies treat both alike, so they do too.
+			http.Redirect(sw, r, clean, http.StatusTemporaryRedirect)
 		} else {
 			mux.ServeHTTP(sw, r)
 		}
@@ -220,6 +228,27 @@ func (s *Server) Handler() http.Handler {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration", time.Since(start), "requestId", sw.Header().Get("X-Request-Id"))
 	})
+}
+
+// dotSegmentsRemoved returns the path without "." and ".." segments (as path.Clean does,
+// keeping a trailing slash); ok is false when there were none. p is the decoded path, so escaped
+// dots count.
+func dotSegmentsRemoved(p string) (string, bool) {
+	found := false
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "." || seg == ".." {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return "", false
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return (&url.URL{Path: clean}).EscapedPath(), true
 }
 
 // Listen serves Handler on addr in a background goroutine and returns the base URL.

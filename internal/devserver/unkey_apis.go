@@ -26,6 +26,20 @@ func loadAPI(ctx context.Context, q querier, apiID string) (apiRow, error) {
 	return a, err
 }
 
+// loadAPIForCreate is loadAPI for keys.createKey, which on the genuine service looks the API up
+// without a deleted filter: a key created in a deleted API is created (200) and then reads as
+// not found, like every key of that API. deleted reports that case.
+func loadAPIForCreate(ctx context.Context, q querier, apiID string) (a apiRow, deleted bool, err error) {
+	a = apiRow{id: apiID}
+	var deletedAt sql.NullInt64
+	err = q.QueryRowContext(ctx, `SELECT name, store_encrypted_keys, deleted_at FROM apis WHERE id = ?`, apiID).
+		Scan(&a.name, &a.storeEncryptedKeys, &deletedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, false, errAPINotFound()
+	}
+	return a, deletedAt.Valid, err
+}
+
 // CreateAPI creates an API like apis.createApi does.
 func (s *Server) CreateAPI(ctx context.Context, name string) (string, error) {
 	if n := utf8.RuneCountInString(name); n < ukAPINameMinLength || n > ukAPINameMaxLength {

@@ -409,13 +409,15 @@ func (s *Server) handleCreateKey(ctx context.Context, req *createKeyRequest) (an
 
 	var keyID, key string
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
-		api, err := loadAPI(ctx, tx, ks.apiID)
+		api, apiDeleted, err := loadAPIForCreate(ctx, tx, ks.apiID)
 		if err != nil {
 			return err
 		}
 		if recoverable && !api.storeEncryptedKeys {
 			return errEncryptionNotEnabled()
 		}
+		// A key of a deleted API can never be read, so there is no point keeping its ciphertext.
+		recoverable = recoverable && !apiDeleted
 		if req.ExternalID != nil {
 			id, err := upsertIdentity(ctx, tx, *req.ExternalID, s.nowMillis())
 			if err != nil {
