@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 )
 
 // listAll walks a list operation page by page with limit and returns every item's id, checking
@@ -280,4 +281,34 @@ func TestCreatedAPIRefusesRecoverableKeys(t *testing.T) {
 			h.ok("keys.createKey", body, nil)
 		})
 	}
+}
+
+// During a reroll's overlap window both keys verify; after it only the new one does. The
+// window is the requested expiration rounded up to the next full minute of the server clock.
+func TestRerollOverlapWindow(t *testing.T) {
+	h := newHarness(t)
+	orig := h.createKey(map[string]any{"prefix": "sk"})
+	var next createdKey
+	h.ok("keys.rerollKey", map[string]any{"keyId": orig.KeyID, "expiration": 90_000}, &next)
+	end := (h.clock.Now().UnixMilli() + 90_000 + 59_999) / 60_000 * 60_000
+	for _, step := range []struct {
+		at       int64 // server time in Unix ms
+		old, new string
+	}{
+		{h.clock.Now().UnixMilli(), "VALID", "VALID"},
+		{end - 1, "VALID", "VALID"},
+		{end + 1, "EXPIRED", "VALID"},
+	} {
+		h.clock.Advance(time.Duration(step.at-h.clock.Now().UnixMilli()) * time.Millisecond)
+		if got := h.verify(map[string]any{"key": orig.Key}).Code; got != step.old {
+			t.Fatalf("original %s at %d (window ends %d): %s, want %s", orig.KeyID, step.at, end, got, step.old)
+		}
+		if got := h.verify(map[string]any{"key": next.Key}).Code; got != step.new {
+			t.Fatalf("rerolled %s at %d: %s, want %s", next.KeyID, step.at, got, step.new)
+		}
+	}
+	for _, exp := range []any{int64(4102444800001), -1, nil, "60000"} {
+		h.fail("keys.rerollKey", map[string]any{"keyId": next.KeyID, "expiration": exp}, 400, "unkey/application/invalid_input")
+	}
+	h.ok("keys.rerollKey", map[string]any{"keyId": next.KeyID, "expiration": int64(4102444800000)}, nil)
 }
