@@ -1,15 +1,14 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 	runtimedebug "runtime/debug"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-
 	"github.com/apikey-provider/terraform-provider-apikey/internal/provider"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/runstats"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/server"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -22,17 +21,20 @@ const softMemoryLimit = 96 << 20
 
 func main() {
 	var debug bool
-	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve")
+	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve (set TF_LOG in its environment to see its logs)")
 	flag.Parse()
+
+	if _, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv); err != nil {
+		log.Fatal(err)
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		runtimedebug.SetMemoryLimit(softMemoryLimit)
 	}
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address:         "registry.terraform.io/apikey-provider/apikey",
-		Debug:           debug,
-		ProtocolVersion: 6,
-	})
+	err := server.Serve(provider.New(version), "registry.terraform.io/apikey-provider/apikey", debug)
+	if serr := runstats.WriteIfRequested(os.Getenv); serr != nil {
+		log.Print(serr)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
