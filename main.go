@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"log"
 	"os"
 	runtimedebug "runtime/debug"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/provider"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/runstats"
@@ -13,6 +17,11 @@ import (
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+// disabled is set only by the benchmark's comparison builds (-ldflags "-X main.disabled=..."):
+// a comma-separated list of the process choices below to leave out ("quietlogs", "wrap",
+// "memlimit"), so that each one's effect is measured in one interleaved run.
+var disabled = ""
 
 // softMemoryLimit keeps the provider's heap small when a plan touches thousands of keys: the
 // framework allocates heavily per request, and without a limit the garbage collector lets the
@@ -23,15 +32,24 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve (set TF_LOG in its environment to see its logs)")
 	flag.Parse()
+	off := func(choice string) bool { return strings.Contains(","+disabled+",", ","+choice+",") }
 
-	if _, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv); err != nil {
-		log.Fatal(err)
+	if !off("quietlogs") {
+		if _, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv); err != nil {
+			log.Fatal(err)
+		}
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
+	if !off("memlimit") && os.Getenv("GOMEMLIMIT") == "" {
 		runtimedebug.SetMemoryLimit(softMemoryLimit)
 	}
 
-	err := server.Serve(provider.New(version), "registry.terraform.io/apikey-provider/apikey", debug)
+	const address = "registry.terraform.io/apikey-provider/apikey"
+	var err error
+	if off("wrap") {
+		err = providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{Address: address, Debug: debug, ProtocolVersion: 6})
+	} else {
+		err = server.Serve(provider.New(version), address, debug)
+	}
 	if serr := runstats.WriteIfRequested(os.Getenv); serr != nil {
 		log.Print(serr)
 	}
