@@ -32,6 +32,10 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers such as delve (set TF_LOG in its environment to see its logs)")
 	flag.Parse()
+	stopProfile, err := runstats.StartCPUProfileIfRequested(os.Getenv)
+	if err != nil {
+		log.Print(err)
+	}
 	off := func(choice string) bool { return strings.Contains(","+disabled+",", ","+choice+",") }
 
 	if !off("quietlogs") {
@@ -44,12 +48,12 @@ func main() {
 	}
 
 	const address = "registry.terraform.io/apikey-provider/apikey"
-	var err error
 	if off("wrap") {
 		err = providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{Address: address, Debug: debug, ProtocolVersion: 6})
 	} else {
 		err = server.Serve(provider.New(version), address, debug)
 	}
+	stopProfile()
 	if serr := runstats.WriteIfRequested(os.Getenv); serr != nil {
 		log.Print(serr)
 	}

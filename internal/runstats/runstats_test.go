@@ -63,3 +63,35 @@ func TestReadRejectsGarbage(t *testing.T) {
 		t.Fatal("want an error")
 	}
 }
+
+func TestStartCPUProfileIfRequested(t *testing.T) {
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "cpu")
+	for _, tt := range []struct {
+		name  string
+		value string
+		files int
+	}{{"unset", "", 0}, {"set", prefix, 1}} {
+		t.Run(tt.name, func(t *testing.T) {
+			stop, err := StartCPUProfileIfRequested(func(k string) string {
+				if k == EnvCPUProfile {
+					return tt.value
+				}
+				return ""
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop()
+			got, _ := filepath.Glob(prefix + ".*")
+			if len(got) != tt.files {
+				t.Fatalf("profiles %v, want %d", got, tt.files)
+			}
+			if tt.files == 1 {
+				if info, err := os.Stat(got[0]); err != nil || info.Size() == 0 {
+					t.Errorf("profile %s empty or missing: %v", got[0], err)
+				}
+			}
+		})
+	}
+}

@@ -30,7 +30,12 @@ func main() {
 	if _, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv); err != nil {
 		log.Fatal(err)
 	}
-	err := server.Serve(func() provider.Provider { return minimalProvider{} }, Address, debug)
+	stopProfile, err := runstats.StartCPUProfileIfRequested(os.Getenv)
+	if err != nil {
+		log.Print(err)
+	}
+	err = server.Serve(func() provider.Provider { return minimalProvider{} }, Address, debug)
+	stopProfile()
 	if serr := runstats.WriteIfRequested(os.Getenv); serr != nil {
 		log.Print(serr)
 	}
