@@ -20,13 +20,21 @@ var version = "dev"
 
 // disabled is set only by the benchmark's comparison builds (-ldflags "-X main.disabled=..."):
 // a comma-separated list of the process choices below to leave out ("quietlogs", "wrap",
-// "memlimit"), so that each one's effect is measured in one interleaved run.
+// "memlimit" for both collector settings), so that each one's effect is measured in one interleaved run.
 var disabled = ""
 
-// softMemoryLimit keeps the provider's heap small when a plan touches thousands of keys: the
-// framework allocates heavily per request, and without a limit the garbage collector lets the
-// heap grow to several times the live data. GOMEMLIMIT overrides it.
-const softMemoryLimit = 96 << 20
+// The collector's settings. The provider's live heap is small (a few MB at 1000 keys once
+// finished requests are not retained, see internal/server) while the framework allocates tens of
+// KB per request, so with the default GOGC=100 the heap goal is a few MB and the collector runs
+// about once per key. A soft limit of 40 MiB with GOGC=400 lets the heap grow to the limit
+// between collections (peak RSS stays under 60 MB); GOGC=400 still bounds the heap, at five
+// times the live data, if a user lifts the limit with GOMEMLIMIT=off. Measured at N=1000 against
+// GOGC=100 with a 96 MiB limit: 30-45% less provider CPU for refresh and apply. GOGC and
+// GOMEMLIMIT override each.
+const (
+	softMemoryLimit = 40 << 20
+	gcPercent       = 400
+)
 
 func main() {
 	var debug bool
@@ -43,8 +51,13 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	if !off("memlimit") && os.Getenv("GOMEMLIMIT") == "" {
-		runtimedebug.SetMemoryLimit(softMemoryLimit)
+	if !off("memlimit") {
+		if os.Getenv("GOGC") == "" {
+			runtimedebug.SetGCPercent(gcPercent)
+		}
+		if os.Getenv("GOMEMLIMIT") == "" {
+			runtimedebug.SetMemoryLimit(softMemoryLimit)
+		}
 	}
 
 	const address = "registry.terraform.io/apikey-provider/apikey"
