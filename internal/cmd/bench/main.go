@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -38,6 +39,8 @@ func main() {
 	clis := flag.String("cli", "", "comma-separated terraform/tofu binaries to measure (default: the one found plus the cached Terraform releases)")
 	providerEnv := flag.String("provider-env", "", "space-separated NAME=value pairs added to every provider process's environment (e.g. GOGC=200)")
 	noMixpeek := flag.Bool("no-mixpeek", false, "skip the apikey_mixpeek_key scenario")
+	jsonOut := flag.String("json", "", "also write the measurements as JSON to this file")
+	render := flag.String("render", "", "measure nothing: render the report from a file written by -json")
 	var variants []bench.Variant
 	flag.Func("variant", "name:disabled:ENV=v,ENV=v — also measure a build with process choices left out (quietlogs, wrap, memlimit) and variables added; repeatable", func(s string) error {
 		v, err := parseVariant(s)
@@ -89,10 +92,30 @@ func main() {
 	}
 
 	start := time.Now()
-	rep, err := bench.Run(ctx, opts)
+	var rep *bench.Report
+	var err error
+	if *render != "" {
+		rep = &bench.Report{}
+		var data []byte
+		if data, err = os.ReadFile(*render); err == nil {
+			err = json.Unmarshal(data, rep)
+		}
+	} else {
+		rep, err = bench.Run(ctx, opts)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "\nbench FAILED: %v\n", err)
 		os.Exit(1)
+	}
+	if *jsonOut != "" {
+		data, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			err = os.WriteFile(*jsonOut, data, 0o600)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+			os.Exit(1)
+		}
 	}
 	md := rep.Markdown()
 
