@@ -517,6 +517,8 @@ func (r *Report) Markdown() string {
 		w("\n")
 	}
 
+	w("%s\n", findings)
+
 	if len(r.Notes) > 0 {
 		w("## Notes\n\n")
 		for _, n := range r.Notes {
