@@ -274,3 +274,35 @@ func TestAttributesValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestAgeWarnings(t *testing.T) {
+	now := time.Date(2030, 3, 1, 0, 0, 0, 0, time.UTC)
+	created := types.StringValue("2030-01-01T00:00:00Z")
+	cases := []struct {
+		name       string
+		lastUsed   types.String
+		unused     time.Duration
+		older      time.Duration
+		wantAttrs  []string
+		wantDetail string
+	}{
+		{"used recently", types.StringValue("2030-02-28T00:00:00Z"), 720 * time.Hour, 0, nil, ""},
+		{"unused for long", types.StringValue("2030-01-02T00:00:00Z"), 720 * time.Hour, 0, []string{"warn_unused_after"}, "last used at 2030-01-02T00:00:00Z"},
+		{"never used", types.StringNull(), 720 * time.Hour, 0, []string{"warn_unused_after"}, "never been used since it was created"},
+		{"older than allowed", types.StringValue("2030-02-28T00:00:00Z"), 0, 1000 * time.Hour, []string{"warn_older_than"}, "warn_older_than (1000h0m0s)"},
+		{"young enough", types.StringNull(), 0, 2000 * time.Hour, nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := ageWarnings(now, `Key key_1 ("ci")`, created, c.lastUsed, c.unused, c.unused > 0, c.older, c.older > 0)
+			if len(got) != len(c.wantAttrs) {
+				t.Fatalf("warnings = %+v, want on %v", got, c.wantAttrs)
+			}
+			for i, w := range got {
+				if w.attr != c.wantAttrs[i] || !strings.Contains(w.detail, c.wantDetail) || !strings.Contains(w.detail, `key_1 ("ci")`) {
+					t.Errorf("warning %+v, want on %s mentioning %q and the key", w, c.wantAttrs[i], c.wantDetail)
+				}
+			}
+		})
+	}
+}

@@ -44,6 +44,8 @@ type Model struct {
 	ExpireAfter            types.String `tfsdk:"expire_after"`
 	RotateAfter            types.String `tfsdk:"rotate_after"`
 	RevokeGracePeriod      types.String `tfsdk:"revoke_grace_period"`
+	WarnUnusedAfter        types.String `tfsdk:"warn_unused_after"`
+	WarnOlderThan          types.String `tfsdk:"warn_older_than"`
 }
 
 // Key is what the lifecycle needs of a key resource's model.
@@ -115,6 +117,16 @@ func Attributes(plaintextSource string) map[string]schema.Attribute {
 		},
 		"rotate_after": schema.StringAttribute{
 			MarkdownDescription: "Age after which a plan replaces the key, as a Go duration such as `600h`; no time resource needed. Must be shorter than `expire_after` when both are set. Combine with `lifecycle { create_before_destroy = true }` and `revoke_grace_period` for rotation without downtime.",
+			Optional:            true,
+			Validators:          []validator.String{tfvalue.Duration(MinRotationDuration, MaxRotationDuration)},
+		},
+		"warn_unused_after": schema.StringAttribute{
+			MarkdownDescription: "Make every plan print a warning naming the key once it has not been used for this long (a Go duration such as `720h`; since its creation when it was never used), so unused keys can be found and removed. Provider-side only: it never causes a diff and never changes state.",
+			Optional:            true,
+			Validators:          []validator.String{tfvalue.Duration(MinRotationDuration, MaxRotationDuration)},
+		},
+		"warn_older_than": schema.StringAttribute{
+			MarkdownDescription: "Make every plan print a warning naming the key once it is older than this (a Go duration such as `2160h`), for keys that must be rotated by hand. Provider-side only: it never causes a diff and never changes state.",
 			Optional:            true,
 			Validators:          []validator.String{tfvalue.Duration(MinRotationDuration, MaxRotationDuration)},
 		},

@@ -88,6 +88,7 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		return
 	}
 	now := r.b().now()
+	keylife.PlanWarnings(ctx, now, req, resp)
 	// Nothing changes for most keys of a refresh; only the rotation clock can still replace them.
 	// Returning early keeps a plan of thousands of unchanged keys cheap. An expiry set outside
 	// Terraform on a key configured without one is not "unchanged": the framework proposes the
