@@ -21,6 +21,7 @@ type testKey struct {
 	ExpiresAt timetypes.RFC3339
 	Model
 	revealable bool
+	reroll     bool
 }
 
 func (k *testKey) Life() *Model               { return &k.Model }
@@ -28,6 +29,8 @@ func (k *testKey) Expiry() *timetypes.RFC3339 { return &k.ExpiresAt }
 func (k *testKey) Created() *types.String     { return &k.CreatedAt }
 func (k *testKey) KeyID() types.String        { return k.ID }
 func (k *testKey) Revealable() bool           { return k.revealable }
+func (k *testKey) Rerolls() bool              { return k.reroll }
+func (k *testKey) MarkReroll()                { k.ID = types.StringUnknown() }
 
 var testPolicy = Policy{ExpiryPrecision: time.Millisecond, MaxExpiry: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), RevealHint: "Or reveal it."}
 
@@ -125,6 +128,26 @@ func TestPlanUpdate(t *testing.T) {
 			t.Errorf("created_at = %s, requires replace %v", plan.CreatedAt, resp.RequiresReplace)
 		}
 		checkDiags(t, resp.Diagnostics, "", "rotate_after is 1h")
+	})
+	t.Run("rotation due rerolls in place", func(t *testing.T) {
+		cfg, plan, state := newKey(), newKey(), newKey()
+		plan.RotateAfter, plan.reroll = types.StringValue("1h"), true
+		resp := &resource.ModifyPlanResponse{}
+		Plan(testPolicy, created.Add(2*time.Hour), cfg, plan, state, resp)
+		if !plan.ID.IsUnknown() || len(resp.RequiresReplace) != 0 {
+			t.Errorf("id = %s, requires replace %v", plan.ID, resp.RequiresReplace)
+		}
+		checkDiags(t, resp.Diagnostics, "", "rerolls it in place")
+	})
+	t.Run("changed trigger rerolls in place", func(t *testing.T) {
+		cfg, plan, state := newKey(), newKey(), newKey()
+		plan.reroll = true
+		plan.RotationTriggers = types.MapValueMust(types.StringType, map[string]attr.Value{"n": types.StringValue("2")})
+		resp := &resource.ModifyPlanResponse{}
+		Plan(testPolicy, created, cfg, plan, state, resp)
+		if !plan.ID.IsUnknown() {
+			t.Errorf("id = %s, want unknown", plan.ID)
+		}
 	})
 	t.Run("rotation not due", func(t *testing.T) {
 		cfg, plan, state := newKey(), newKey(), newKey()
@@ -267,7 +290,7 @@ func TestAfterImport(t *testing.T) {
 }
 
 func TestAttributesValidate(t *testing.T) {
-	attrs := Attributes("`key`")
+	attrs := Attributes("`key`", true)
 	for _, name := range []string{"plaintext", "store_plaintext", "plaintext_age_recipients", "encrypted_plaintext", "rotation_triggers", "expire_after", "rotate_after", "revoke_grace_period"} {
 		if _, ok := attrs[name]; !ok {
 			t.Errorf("attribute %s missing", name)
