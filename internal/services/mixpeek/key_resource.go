@@ -163,8 +163,11 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	tflog.Debug(ctx, "created mixpeek key", map[string]any{"key_id": created.KeyID})
 	keylife.StoreSecret(ctx, &plan.Model, created.Plaintext, &resp.Diagnostics)
 	configuredDescription := plan.Description
+	// Planned unknown means the configuration leaves permissions unset: what Mixpeek chose is
+	// the default that "unset" means from now on.
+	permissionsUnset := plan.Permissions.IsUnknown()
 	applyKey(ctx, &plan, &created.Key, &resp.Diagnostics)
-	if plan.Permissions.IsUnknown() || !plan.Permissions.IsNull() {
+	if permissionsUnset {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDefaultPermissions, encodePermissions(created.Permissions))...)
 	}
 
