@@ -31,6 +31,10 @@ var (
 // created (or imported) without permissions in its configuration: what "unset" means for it.
 const privateDefaultPermissions = "default_permissions"
 
+// documentedDefaultPermissions is what Mixpeek's documentation gives a key created without
+// permissions ("full read/write/delete access"); the default actually recorded at create wins.
+var documentedDefaultPermissions = []string{"delete", "read", "write"}
+
 // NewKeyResource is the apikey_mixpeek_key resource.
 func NewKeyResource() resource.Resource { return &keyResource{} }
 
@@ -111,6 +115,10 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			plan.Permissions = types.SetUnknown(types.StringType)
 		} else if def := defaultPermissions(ctx, req.Private); def != nil {
 			plan.Permissions = tfvalue.StringSet(def)
+		} else {
+			// A key created with permissions that the configuration no longer sets: the
+			// documented default applies.
+			plan.Permissions = tfvalue.StringSet(documentedDefaultPermissions)
 		}
 	}
 	if state == nil {
