@@ -136,7 +136,7 @@ func keySchema() schema.Schema {
 			Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(mixpeek.DescriptionMaxLength)},
 		},
 		"permissions": schema.SetAttribute{
-			MarkdownDescription: fmt.Sprintf("Permissions of the key (`permissions`): %s. Unset means Mixpeek's default, `read`; a permission granted outside Terraform then shows as a change. Updates in place.", tfvalue.QuoteList(mixpeek.Permissions)),
+			MarkdownDescription: fmt.Sprintf("Permissions of the key (`permissions`): %s. Unset means Mixpeek's default: the permissions Mixpeek gave the key when it was created (or imported) without them, otherwise the documented `read`, `write` and `delete`; a change made outside Terraform then shows in the plan. Updates in place.", tfvalue.QuoteList(mixpeek.Permissions)),
 			ElementType:         types.StringType,
 			Optional:            true,
 			Computed:            true,
