@@ -218,13 +218,13 @@ type finder struct {
 // atLeast compares dotted versions numerically ("1.12.6" >= "1.12.0"); a pre-release suffix is
 // ignored.
 func atLeast(version, floor string) bool {
-	return compareVersions(version, floor) >= 0
+	return CompareVersions(version, floor) >= 0
 }
 
-// compareVersions returns -1, 0 or 1 as a is older than, equal to or newer
+// CompareVersions returns -1, 0 or 1 as version a is older than, equal to or newer
 // than b, comparing major, minor and patch numerically and ignoring a
 // pre-release suffix.
-func compareVersions(a, b string) int {
+func CompareVersions(a, b string) int {
 	parse := func(s string) [3]int {
 		var n [3]int
 		s, _, _ = strings.Cut(strings.TrimPrefix(s, "v"), "-")
