@@ -60,10 +60,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	clis := fs.String("cli", "terraform,tofu", "comma-separated CLIs to run the tests on: terraform, tofu")
 	timeout := fs.String("timeout", "30m", "go test -timeout for each CLI's run")
 	parallel := fs.Bool("parallel", false, "run the CLIs at the same time instead of one after the other")
+	// The flag package swallows "--", so the go test flags are split off first.
+	args, goTestFlags := splitArgs(args)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	patterns, goTestFlags := splitArgs(fs.Args())
+	patterns := fs.Args()
 	if len(patterns) == 0 {
 		patterns = []string{"./internal/..."}
 	}
@@ -142,7 +144,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// splitArgs separates package patterns from the go test flags after "--".
+// splitArgs separates the arguments before "--" from the go test flags after it.
 func splitArgs(args []string) (patterns, flags []string) {
 	if i := slices.Index(args, "--"); i >= 0 {
 		return args[:i], args[i+1:]
