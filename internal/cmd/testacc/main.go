@@ -110,7 +110,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if *parallel && len(runs) > 1 {
 			prefix = "[" + r.flavour.String() + "] "
 		}
-		fmt.Fprintf(out, "=== %s %s (%s): go test -json -timeout %s %s\n", r.flavour, r.version, r.bin, *timeout, strings.Join(pkgs, " "))
+		fmt.Fprintf(out, "=== %s %s (%s): go test -json -timeout %s %s\n", r.flavour, r.version, r.bin, *timeout, strings.Join(append(slices.Clone(goTestFlags), pkgs...), " "))
 		start := time.Now()
 		r.sum, r.err = goTest(ctx, r, *timeout, goTestFlags, pkgs, &prefixWriter{w: out, prefix: prefix})
 		r.elapsed = time.Since(start)
