@@ -40,8 +40,9 @@ func TestSummary(t *testing.T) {
 			wantLive: []string{
 				"a_test.go:5: the log line", "a_test.go:5: boom", "--- FAIL: TestFail",
 				"b/b_test.go:3:33: undefined: undefined", "FAIL fx/b 0s (did not build)",
+				"PASS a.TestPass (0.0s)\n", "SKIP a.TestSkip (0.0s)\n", "PASS a.TestSub (0.0s)\n",
 			},
-			notLive: []string{"=== RUN   TestPass", "TestSkip"},
+			notLive: []string{"=== RUN   TestPass", "a_test.go:4: list resources"},
 			wantReport: []string{
 				"OpenTofu 1.12.6: 2 passed, 1 failed, 1 skipped (1m30s)",
 				"  FAIL a.TestFail\n",
@@ -98,7 +99,7 @@ go: some message from the go command
 	if s.failed() {
 		t.Error("a passing run failed")
 	}
-	if want := "ok   m/p 600ms\ngo: some message from the go command\n"; live.String() != want {
+	if want := "PASS p.TestA (0.5s)\nok   m/p 600ms\ngo: some message from the go command\n"; live.String() != want {
 		t.Errorf("live output = %q, want %q", live.String(), want)
 	}
 	if want := "Terraform 1.15.9: 1 passed, 0 failed, 0 skipped (1s)\n"; report.String() != want {

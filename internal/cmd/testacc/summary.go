@@ -101,17 +101,21 @@ func (s *summary) handle(ev event) {
 			s.packageDone(ev)
 			return
 		}
-		s.testDone(key, ev.Action)
+		s.testDone(key, ev.Action, ev.Elapsed)
 	}
 }
 
-func (s *summary) testDone(key testKey, action string) {
+func (s *summary) testDone(key testKey, action string, elapsed float64) {
 	log := ""
 	if b := s.logs[key]; b != nil {
 		log = b.String()
 	}
 	delete(s.logs, key)
 	topLevel := !strings.Contains(key.test, "/")
+	if topLevel && action != "fail" {
+		// One line per finished test shows progress on a long run.
+		fmt.Fprintf(s.out, "%s %s (%.1fs)\n", strings.ToUpper(action), key, elapsed)
+	}
 	switch action {
 	case "fail":
 		fmt.Fprint(s.out, log)
