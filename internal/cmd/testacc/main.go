@@ -1,6 +1,7 @@
 // Command testacc runs the acceptance tests once per CLI (Terraform and
-// OpenTofu by default) and prints, per CLI, how many tests passed, failed and
-// were skipped, with the skip reasons grouped.
+// OpenTofu by default, at the same time unless -parallel=false) and prints,
+// per CLI, how many tests passed, failed and were skipped, with the skip
+// reasons grouped. With runs in parallel every line is prefixed with its CLI.
 //
 //	go run ./internal/cmd/testacc                          # every package whose tests use internal/acctest
 //	go run ./internal/cmd/testacc -cli tofu ./internal/provider/...
@@ -59,7 +60,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	clis := fs.String("cli", "terraform,tofu", "comma-separated CLIs to run the tests on: terraform, tofu")
 	timeout := fs.String("timeout", "30m", "go test -timeout for each CLI's run")
-	parallel := fs.Bool("parallel", false, "run the CLIs at the same time instead of one after the other")
+	// Measured on two cores, the runs overlap well: the tests mostly wait on
+	// CLI and provider processes, retries and timeouts.
+	parallel := fs.Bool("parallel", true, "run the CLIs at the same time; -parallel=false runs one after the other")
 	// The flag package swallows "--", so the go test flags are split off first.
 	args, goTestFlags := splitArgs(args)
 	if err := fs.Parse(args); err != nil {
@@ -110,9 +113,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if *parallel && len(runs) > 1 {
 			prefix = "[" + r.flavour.String() + "] "
 		}
-		fmt.Fprintf(out, "=== %s %s (%s): go test -json -timeout %s %s\n", r.flavour, r.version, r.bin, *timeout, strings.Join(append(slices.Clone(goTestFlags), pkgs...), " "))
+		w := &prefixWriter{w: out, prefix: prefix}
+		fmt.Fprintf(w, "=== %s %s (%s): go test -json -timeout %s %s\n", r.flavour, r.version, r.bin, *timeout, strings.Join(append(slices.Clone(goTestFlags), pkgs...), " "))
 		start := time.Now()
-		r.sum, r.err = goTest(ctx, r, *timeout, goTestFlags, pkgs, &prefixWriter{w: out, prefix: prefix})
+		r.sum, r.err = goTest(ctx, r, *timeout, goTestFlags, pkgs, w)
 		r.elapsed = time.Since(start)
 	}
 	if *parallel {
