@@ -135,7 +135,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	failed := false
 	for _, r := range runs {
 		r.sum.report(stdout, fmt.Sprintf("%s %s", r.flavour, r.version), r.elapsed)
-		if r.err != nil {
+		if r.err != nil && !r.sum.failed() {
+			// Nothing in the event stream explains the failure: say how go test ended.
 			fmt.Fprintf(stdout, "  go test: %v\n", r.err)
 		}
 		if r.err != nil || r.sum.failed() {
