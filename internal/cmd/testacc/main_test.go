@@ -164,3 +164,19 @@ func TestPrefixWriter(t *testing.T) {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }
+
+func TestRunRejectsBadArguments(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{args: []string{"-cli", "any"}, want: "name terraform or tofu"},
+		{args: []string{"-cli", "terraform,pulumi"}, want: `unknown CLI "pulumi"`},
+		{args: []string{"-bogus"}, want: "flag provided but not defined"},
+	} {
+		err := run(t.Context(), tt.args, &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("run(%q) error = %v, want one containing %q", tt.args, err, tt.want)
+		}
+	}
+}
