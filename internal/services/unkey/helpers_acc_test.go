@@ -1,8 +1,16 @@
 package unkey_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,6 +18,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
@@ -177,4 +187,143 @@ func checkSameKey(c *capturedKey) resource.TestCheckFunc {
 		}
 		return err
 	}
+}
+
+// serverPlaintext returns a recoverable key's plaintext as the server decrypts it.
+func serverPlaintext(srv *acctest.Server, id string) (string, error) {
+	k, err := srv.Unkey.GetKey(context.Background(), id, true)
+	if err != nil {
+		return "", fmt.Errorf("reading key %s with decrypt: %w", id, err)
+	}
+	if k.Plaintext == nil || *k.Plaintext == "" {
+		return "", fmt.Errorf("server returned no plaintext for key %s", id)
+	}
+	return *k.Plaintext, nil
+}
+
+// secretFree is a plan and state check asserting that a secret (fetched out of band, held in
+// *secret) occurs nowhere in the JSON rendering of the plan or of the state. That rendering
+// carries every attribute value in the clear, sensitive ones included, so a value written to the
+// plan or state file shows up in it. It fails when the secret was never captured, so it cannot
+// pass vacuously.
+type secretFree struct {
+	secret *string
+	what   string
+}
+
+func (c secretFree) scan(doc any, kind string) error {
+	if c.secret == nil || *c.secret == "" {
+		return fmt.Errorf("secretFree(%s): the secret to look for was never captured", c.what)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("marshalling the %s: %w", kind, err)
+	}
+	if len(b) < 100 {
+		return fmt.Errorf("the %s JSON is suspiciously short (%d bytes)", kind, len(b))
+	}
+	if strings.Contains(string(b), *c.secret) {
+		return fmt.Errorf("the plaintext of %s appears in the %s (value not shown)", c.what, kind)
+	}
+	return nil
+}
+
+func (c secretFree) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = c.scan(req.Plan, "plan")
+}
+
+func (c secretFree) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = c.scan(req.State, "state")
+}
+
+// scanLegacyState looks through every attribute of every resource of the shimmed state.
+func scanLegacyState(st *terraform.State, secret, what string) error {
+	for addr, rs := range st.RootModule().Resources {
+		for k, v := range rs.Primary.Attributes {
+			if strings.Contains(v, secret) {
+				return fmt.Errorf("the plaintext of %s is in state at %s.%s (value not shown)", what, addr, k)
+			}
+		}
+	}
+	return nil
+}
+
+// scanRawFiles searches the CLI's working directories (the harness makes them under the temporary
+// directory, named plugintest*) for secret: state files as written, and saved plans (zip
+// archives) entry by entry. Other tests' directories are searched too, which is harmless, and
+// files that vanish meanwhile are skipped. It fails unless it found a state file holding keyID,
+// so it cannot pass by looking in the wrong place.
+func scanRawFiles(secret, keyID string) error {
+	if secret == "" || keyID == "" {
+		return fmt.Errorf("no plaintext or key id captured to search for")
+	}
+	tmp := os.TempDir()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return err
+	}
+	states := 0
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "plugintest") || strings.HasPrefix(e.Name(), "plugintest-terraform") {
+			continue
+		}
+		err := filepath.WalkDir(filepath.Join(tmp, e.Name()), func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+					return nil
+				}
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+					return nil
+				}
+				return err
+			}
+			if strings.HasSuffix(path, ".tfstate") && bytes.Contains(data, []byte(keyID)) {
+				states++
+			}
+			if bytes.Contains(data, []byte(secret)) {
+				return fmt.Errorf("the plaintext is in %s", filepath.Base(path))
+			}
+			return scanZip(data, secret, filepath.Base(path))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if states == 0 {
+		return fmt.Errorf("no state file holding key %s found under the CLI's working directories; the search proves nothing", keyID)
+	}
+	return nil
+}
+
+// scanZip searches the entries of a saved plan (a zip archive); other files pass.
+func scanZip(data []byte, secret, name string) error {
+	if !bytes.HasPrefix(data, []byte("PK")) {
+		return nil
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil // not a zip after all
+	}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		entry, err := io.ReadAll(rc)
+		_ = rc.Close()
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(entry, []byte(secret)) {
+			return fmt.Errorf("the plaintext is in %s inside %s", f.Name, name)
+		}
+	}
+	return nil
 }
