@@ -96,6 +96,10 @@ resource "apikey_unkey_key" "test" {
 			},
 		},
 	})
+	// validate sees var.cond as unknown, so credits is unknown when the provider validates it.
+	if res := cliValidate(t, fromVariable); !res.Valid {
+		t.Errorf("validate rejected credits chosen by an unknown condition:\n%s", res.errors())
+	}
 }
 
 // Out-of-band grants and expiries on a key whose configuration leaves them unset are planned
