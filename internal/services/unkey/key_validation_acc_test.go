@@ -2,6 +2,7 @@ package unkey_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -92,6 +93,9 @@ func invalidKeyCases(apiID string) []invalidCase {
 // Every invalid configuration is rejected with its attribute named, by validate where the rule is
 // a schema rule and by the plan in every case, and no request reaches the server.
 func TestAccUnkeyKey_invalidConfigurations(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC")
+	}
 	t.Parallel()
 	srv := acctest.NewServer(t)
 	cases := invalidKeyCases(srv.APIID)

@@ -57,6 +57,9 @@ func (r cliValidateResult) errors() string {
 
 func cliValidate(t *testing.T, config string) cliValidateResult {
 	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("runs the CLI: set TF_ACC")
+	}
 	bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if bin == "" {
 		t.Fatal("TF_ACC_TERRAFORM_PATH is not set (acctest.Main sets it under TF_ACC)")
@@ -138,6 +141,9 @@ func providerAddress() string {
 
 // The validation helper sees an error the provider reports, and passes a valid configuration.
 func TestAccCLIValidate_selfCheck(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("runs the CLI: set TF_ACC")
+	}
 	t.Parallel()
 	srv := acctest.NewServer(t)
 	for _, tc := range []struct {
