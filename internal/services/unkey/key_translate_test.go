@@ -295,7 +295,9 @@ func TestApplyKey(t *testing.T) {
 		},
 		{
 			name: "identity", prior: base(nil),
-			key: server(func(k *unkey.Key) { k.Identity = &unkey.Identity{ID: "id_1", ExternalID: "acme", Meta: json.RawMessage(`{"plan":"pro"}`)} }),
+			key: server(func(k *unkey.Key) {
+				k.Identity = &unkey.Identity{ID: "id_1", ExternalID: "acme", Meta: json.RawMessage(`{"plan":"pro"}`)}
+			}),
 			check: func(t *testing.T, m keyModel) {
 				var id identityModel
 				noErrors(t, m.Identity.As(ctx, &id, objectAsOptions))
@@ -469,8 +471,10 @@ func TestUpdateRequest(t *testing.T) {
 			wantJSON: `{"keyId":"key_1","meta":{"a":2},"expires":1924992000000,"credits":{"remaining":20,"refill":{"interval":"daily","amount":3}},"ratelimits":[{"name":"requests","limit":2,"duration":60000,"autoApply":true}],"enabled":false,"roles":["r2"],"permissions":["p2"]}`,
 		},
 		{
-			name:     "only the refill added: remaining is not sent, so consumption is kept",
-			mut:      func(p *keyModel) { p.Credits = credits(t, 10, &refillModel{Interval: types.StringValue("daily"), Amount: types.Int64Value(3), RefillDay: types.Int64Null()}) },
+			name: "only the refill added: remaining is not sent, so consumption is kept",
+			mut: func(p *keyModel) {
+				p.Credits = credits(t, 10, &refillModel{Interval: types.StringValue("daily"), Amount: types.Int64Value(3), RefillDay: types.Int64Null()})
+			},
 			wantJSON: `{"keyId":"key_1","credits":{"refill":{"interval":"daily","amount":3}}}`,
 		},
 	} {
