@@ -167,6 +167,34 @@ func TestKeyResource_modifyPlan(t *testing.T) {
 			},
 		},
 		{
+			name:   "create: age recipients do not warn",
+			create: true,
+			cfg: func(c *keyModel) {
+				c.StorePlaintext = types.BoolValue(false)
+				c.PlaintextAgeRecipients = strSet("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")
+			},
+			plan: func(p *keyModel) {
+				p.StorePlaintext = types.BoolValue(false)
+				p.PlaintextAgeRecipients = strSet("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")
+			},
+			check: func(t *testing.T, p keyModel, resp resource.ModifyPlanResponse) {
+				if len(resp.Diagnostics) != 0 || !p.Plaintext.IsNull() || !p.EncryptedPlaintext.IsUnknown() {
+					t.Errorf("plaintext %s encrypted %s diags %v", p.Plaintext, p.EncryptedPlaintext, resp.Diagnostics)
+				}
+			},
+		},
+		{
+			name:   "create: a stored plaintext does not warn",
+			create: true,
+			cfg:    func(c *keyModel) { c.StorePlaintext = types.BoolValue(true) },
+			plan:   func(*keyModel) {},
+			check: func(t *testing.T, p keyModel, resp resource.ModifyPlanResponse) {
+				if len(resp.Diagnostics) != 0 || !p.Plaintext.IsUnknown() || !p.EncryptedPlaintext.IsNull() {
+					t.Errorf("plaintext %s encrypted %s diags %v", p.Plaintext, p.EncryptedPlaintext, resp.Diagnostics)
+				}
+			},
+		},
+		{
 			name:    "rotate_after must be shorter than expire_after",
 			cfg:     func(c *keyModel) { c.ExpireAfter = types.StringValue("24h"); c.RotateAfter = types.StringValue("48h") },
 			plan:    func(p *keyModel) { p.ExpireAfter = types.StringValue("24h"); p.RotateAfter = types.StringValue("48h") },
