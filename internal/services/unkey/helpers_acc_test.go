@@ -26,8 +26,6 @@ import (
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
-func TestMain(m *testing.M) { acctest.Main(m) }
-
 const keyAddr = "apikey_unkey_key.test"
 
 var compareSame = compare.ValuesSame()
