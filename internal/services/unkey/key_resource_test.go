@@ -98,6 +98,7 @@ func plannedCreate(apiID string) keyModel {
 	m.Enabled = types.BoolValue(true)
 	m.PermanentDelete = types.BoolValue(false)
 	m.StorePlaintext = types.BoolValue(true)
+	m.RotationMode = types.StringValue("replace")
 	m.ID, m.Start, m.Status = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
 	m.CreatedAt, m.UpdatedAt, m.LastUsedAt = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
 	m.Plaintext, m.EncryptedPlaintext = types.StringUnknown(), types.StringUnknown()

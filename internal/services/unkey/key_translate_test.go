@@ -28,6 +28,7 @@ func nullModel() keyModel {
 		EffectivePermissions: types.SetNull(types.StringType),
 		Credits:              types.ObjectNull(creditsAttrTypes),
 		Ratelimits:           types.SetNull(ratelimitType),
+		PreviousKey:          types.ObjectNull(previousKeyAttrTypes),
 		Model: keylife.Model{
 			PlaintextAgeRecipients: types.SetNull(types.StringType),
 			RotationTriggers:       types.MapNull(types.StringType),
@@ -593,7 +594,8 @@ func TestKeyGone(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{name: "key_not_found", err: &unkey.Error{HTTPStatus: 404, Type: "https://unkey.com/docs/errors/unkey/data/key_not_found"}, want: true},
+		{name: "key_not_found", err: &unkey.Error{HTTPStatus: 404, FromUnkey: true, Type: "https://unkey.com/docs/errors/unkey/data/key_not_found"}, want: true},
+		{name: "key_not_found outside Unkey's envelope", err: &unkey.Error{HTTPStatus: 404, Type: "https://unkey.com/docs/errors/unkey/data/key_not_found"}},
 		{name: "api_not_found", err: &unkey.Error{HTTPStatus: 404, Type: "https://unkey.com/docs/errors/unkey/data/api_not_found"}},
 		{name: "bare 404", err: &unkey.Error{HTTPStatus: 404, Detail: "404 page not found"}},
 		{name: "root key not found (401)", err: &unkey.Error{HTTPStatus: 401, Type: "https://unkey.com/docs/errors/unkey/authentication/key_not_found"}},
