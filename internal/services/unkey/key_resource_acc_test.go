@@ -308,6 +308,10 @@ func TestAccUnkeyKey_forceNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The last step creates a recoverable key there.
+	if err := srv.Dev.SetAPIEncryption(otherAPI, true); err != nil {
+		t.Fatal(err)
+	}
 	body := func(apiID, prefix string, byteLength int, recoverable bool) string {
 		return keyConfig(srv, fmt.Sprintf(`
   api_id      = %q
