@@ -324,7 +324,7 @@ resource "apikey_unkey_key" "test" {
 			ExpectError: errorPattern("unkey backend is not configured", "unkey.root_key", "UNKEY_ROOT_KEY"),
 		}},
 	})
-	if st := srv.Dev.Stats(); st.ByRoute["/v2/keys.createKey"] != 0 {
-		t.Errorf("%d createKey requests reached the server", st.ByRoute["/v2/keys.createKey"])
+	if st := srv.Dev.Stats(); st.Requests != 0 {
+		t.Errorf("%d requests reached the server: %v", st.Requests, st.ByRoute)
 	}
 }
