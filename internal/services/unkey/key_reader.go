@@ -14,7 +14,8 @@ import (
 // Reading each key with keys.getKey costs one request per key; one apis.listKeys page returns up
 // to 100 keys. Once an API has had a few Reads in this process, the reader starts listing the
 // API, one page at a time and only while listing pays: a page is fetched only when a Read needs
-// it and every page so far has served at least one Read. So a refresh costs about N/100 + 10
+// it and every page so far has served at least one Read (the first page also counts the keys
+// read directly before the listing started). So a refresh costs about N/100 + 10
 // requests when the managed keys are most of their API, and never more than N + 11 when they are
 // a sliver of it (each page that served nobody stops the listing; the rest read directly).
 const (
