@@ -123,8 +123,8 @@ func TestAccMixpeekKey_ownership(t *testing.T) {
 			devserver.Faults
 			seed int64
 		}
-		maxRetries  int
-		wantErr     []string
+		maxRetries int
+		wantErr    []string
 		// noCreate: the ownership check must come before any create request.
 		noCreate bool
 	}{
