@@ -47,7 +47,10 @@ func TestCreateOwned(t *testing.T) {
 			return true
 		}
 	}
-	drop := func(w http.ResponseWriter, r *http.Request, next http.Handler) bool { dropAfter(w, r, next); return true }
+	drop := func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		dropAfter(w, r, next)
+		return true
+	}
 	cases := []struct {
 		name     string
 		setup    setup
