@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -384,4 +386,50 @@ func TestAccMixpeekLifecycle_revokeGracePeriod(t *testing.T) {
 			},
 		},
 	})
+}
+
+// The plan warns, naming store_plaintext, when a key's secret would be shown to nobody; with
+// age recipients it does not. The harness does not surface warnings, so the CLI's plan output
+// is read; nothing is applied.
+func TestAccMixpeekLifecycle_unrecoverableWarning(t *testing.T) {
+	t.Parallel()
+	cli := acctest.NewCLI(t)
+	srv := acctest.NewServer(t)
+	identity, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, extra string
+		warn        bool
+	}{
+		{name: "store_plaintext false", extra: "store_plaintext = false", warn: true},
+		{name: "store_plaintext false with recipients", extra: fmt.Sprintf("store_plaintext = false\n  plaintext_age_recipients = [%q]", identity.Recipient().String())},
+		{name: "defaults", extra: ""},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		config := acctest.RequiredProviders + srv.ProviderConfig() + fmt.Sprintf(`
+resource "apikey_mixpeek_key" "k" {
+  user_email = "ops@example.com"
+  name       = "unseen"
+  %s
+}
+`, tc.extra)
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := cli.Run(t, dir, "plan", "-no-color")
+		if err != nil {
+			t.Fatalf("%s: plan: %v\n%s", tc.name, err, out)
+		}
+		flat := strings.Join(strings.Fields(out), " ")
+		warned := strings.Contains(flat, "Warning: The key's secret will be unrecoverable") && strings.Contains(flat, "store_plaintext")
+		if warned != tc.warn {
+			t.Errorf("%s: warned = %t, want %t:\n%s", tc.name, warned, tc.warn, out)
+		}
+	}
+	if n := srv.Dev.Stats().ByRoute["/v1/organizations/users/ops@example.com/api-keys"]; n != 0 {
+		t.Errorf("a plan sent %d key requests", n)
+	}
 }

@@ -383,11 +383,27 @@ func TestAccMixpeekKey_importPermissions(t *testing.T) {
 						ImportPlanChecks: resource.ImportPlanChecks{
 							PreApply: []plancheck.PlanCheck{
 								plancheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.SetExact(wantPerms)),
-								generatedPermissions{name: "generated-" + strings.Join(perms, "-"), want: perms},
 							},
 						},
 					}},
 				})
+				// The harness does not show the generated configuration: have the CLI write it.
+				cli := acctest.NewCLI(t)
+				dir := t.TempDir()
+				config := acctest.RequiredProviders + srv.ProviderConfig() + fmt.Sprintf("\nimport {\n  to = apikey_mixpeek_key.generated\n  id = %q\n}\n", generatedID)
+				if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if out, err := cli.Run(t, dir, "plan", "-no-color", "-generate-config-out=generated.tf"); err != nil {
+					t.Fatalf("plan -generate-config-out: %v\n%s", err, out)
+				}
+				generated, err := os.ReadFile(filepath.Join(dir, "generated.tf"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := checkGeneratedPermissions(string(generated), perms); err != nil {
+					t.Error(err)
+				}
 			})
 
 			t.Run("import then plan", func(t *testing.T) {
@@ -456,38 +472,19 @@ func quoteJoin(values []string) string {
 
 func ptr[T any](v T) *T { return &v }
 
-// generatedPermissions is a plan check: the configuration the CLI generated for an import sets
-// permissions to the key's, not null. The CLI writes it to generated.tf in the step's working
-// directory, found by the key's name since the plan does not carry generated configuration.
-type generatedPermissions struct {
-	name string
-	want []string
-}
-
-func (c generatedPermissions) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	files, _ := filepath.Glob(filepath.Join(os.TempDir(), "plugintest*", "*", "generated.tf"))
-	more, _ := filepath.Glob(filepath.Join(os.TempDir(), "plugintest*", "*", "*", "generated.tf"))
-	nameLine := regexp.MustCompile(`(?m)^\s*name\s*=\s*` + regexp.QuoteMeta(fmt.Sprintf("%q", c.name)) + `\s*$`)
-	permsLine := regexp.MustCompile(`(?m)^\s*permissions\s*=\s*(.*)$`)
-	for _, f := range append(files, more...) {
-		b, err := os.ReadFile(f)
-		if err != nil || !nameLine.Match(b) {
-			continue
-		}
-		m := permsLine.FindSubmatch(b)
-		if m == nil {
-			resp.Error = fmt.Errorf("the generated configuration does not set permissions:\n%s", b)
-			return
-		}
-		got := regexp.MustCompile(`"([a-z]+)"`).FindAllStringSubmatch(string(m[1]), -1)
-		var perms []string
-		for _, g := range got {
-			perms = append(perms, g[1])
-		}
-		if !slices.Equal(sorted(perms), sorted(c.want)) {
-			resp.Error = fmt.Errorf("generated permissions = %s, want %v", m[1], c.want)
-		}
-		return
+// checkGeneratedPermissions checks that configuration generated for an import sets
+// permissions to want, not null.
+func checkGeneratedPermissions(generated string, want []string) error {
+	m := regexp.MustCompile(`(?m)^\s*permissions\s*=\s*(.*)$`).FindStringSubmatch(generated)
+	if m == nil {
+		return fmt.Errorf("the generated configuration does not set permissions:\n%s", generated)
 	}
-	resp.Error = fmt.Errorf("no generated.tf for the key named %q", c.name)
+	var got []string
+	for _, g := range regexp.MustCompile(`"([a-z]+)"`).FindAllStringSubmatch(m[1], -1) {
+		got = append(got, g[1])
+	}
+	if !slices.Equal(sorted(got), sorted(want)) {
+		return fmt.Errorf("generated permissions = %s, want %v", m[1], want)
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package mixpeek_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -68,6 +70,7 @@ provider "apikey" {
 		want []string
 		plan bool
 	}{name: "valid body, unconfigurable provider", body: m(""), want: []string{"mixpeek.endpoint", "includes /v1"}})
+	cli := acctest.NewCLI(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := acctest.NewServer(t)
@@ -75,14 +78,30 @@ provider "apikey" {
 			if tc.plan {
 				provider = srv.ProviderConfig()
 			}
+			config := provider + fmt.Sprintf("\nresource \"apikey_mixpeek_key\" \"test\" {\n%s\n}\n", tc.body)
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProviderFactories(),
 				Steps: []resource.TestStep{{
-					Config:      provider + fmt.Sprintf("\nresource \"apikey_mixpeek_key\" \"test\" {\n%s\n}\n", tc.body),
+					Config:      config,
 					PlanOnly:    true,
 					ExpectError: errorPattern(tc.want...),
 				}},
 			})
+			// The harness has no validate step: run the CLI's own, which never configures the
+			// provider. Rules checked at plan pass it.
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(acctest.RequiredProviders+config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, err := cli.Run(t, dir, "validate", "-no-color")
+			switch {
+			case tc.plan && err != nil:
+				t.Errorf("validate rejects a rule meant for plan: %v\n%s", err, out)
+			case !tc.plan && strings.Contains(tc.name, "unconfigurable") && err != nil:
+				t.Errorf("validate fails on a valid body: %v\n%s", err, out)
+			case !tc.plan && !strings.Contains(tc.name, "unconfigurable") && (err == nil || !errorPattern(tc.want...).MatchString(out)):
+				t.Errorf("validate: err %v, output does not match %v:\n%s", err, tc.want, out)
+			}
 			if n := srv.Dev.Stats().Requests; n != 0 {
 				t.Errorf("%d requests reached the server for an invalid configuration: %v", n, srv.Dev.Stats().ByRoute)
 			}
