@@ -433,3 +433,61 @@ resource "apikey_mixpeek_key" "k" {
 		t.Errorf("a plan sent %d key requests", n)
 	}
 }
+
+// rotate_after and rotation_triggers replace the key (destroy before create, so the name is free
+// again); the old key is revoked. The provider and the server share a clock.
+func TestAccMixpeekLifecycle_rotation(t *testing.T) {
+	clock := acctest.NewClock(time.Now().UTC().Truncate(time.Second))
+	srv := acctest.NewServerWithConfig(t, devserver.Config{Now: clock.Now})
+	config := func(v string) string {
+		return keyConfig(srv, fmt.Sprintf(`
+  user_email        = "ops@example.com"
+  name              = "rotating"
+  rotate_after      = "720h"
+  rotation_triggers = { version = %q }`, v))
+	}
+	checkRevokedOld := func(c *capturedKey) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			k, err := srv.Mixpeek.FindKey(context.Background(), email, c.id)
+			if err != nil {
+				return err
+			}
+			if k.Status != mpclient.StatusRevoked {
+				return fmt.Errorf("replaced key %s is %q, want revoked", c.id, k.Status)
+			}
+			return nil
+		}
+	}
+	var first, second capturedKey
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactoriesWithClock(clock),
+		CheckDestroy:             checkRevoked(srv),
+		Steps: []resource.TestStep{
+			{Config: config("1"), Check: first.capture},
+			{
+				// 719h later: not due yet.
+				PreConfig:        func() { clock.Advance(719 * time.Hour) },
+				Config:           config("1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// 721h after creation: the plan replaces the key.
+				PreConfig: func() { clock.Advance(2 * time.Hour) },
+				Config:    config("1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(checkSameKey(&first, false), checkRevokedOld(&first), second.capture,
+					func(s *terraform.State) error { return checkOnlyLive(srv, s, "rotating") }),
+			},
+			{
+				Config: config("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(checkSameKey(&second, false), checkRevokedOld(&second),
+					func(s *terraform.State) error { return checkOnlyLive(srv, s, "rotating") }),
+			},
+		},
+	})
+}
