@@ -228,3 +228,67 @@ func TestNonceAndMarker(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The revoke of a key left by an unsettled create loses its response: whether the transport
+// gives up (no retries) or its retry finds nothing to revoke (404), the listing shows the key
+// revoked and the create goes ahead.
+func TestClearUnsettledLostRevoke(t *testing.T) {
+	for _, retries := range []int{0, 3} {
+		t.Run(fmt.Sprintf("retries=%d", retries), func(t *testing.T) {
+			ts := newTestServer(t, time.Now)
+			hc, err := transport.New(transport.Config{BaseURL: ts.url, Token: ts.dev.RootKey(), MaxRetries: retries, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := mixpeek.New(hc)
+			left, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(createMarker + "old")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			deletes := 0
+			ts.setHook(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+				if r.Method != http.MethodDelete {
+					return false
+				}
+				deletes++
+				if deletes == 1 {
+					dropAfter(w, r, next)
+					return true
+				}
+				return false
+			})
+			created, err := NewBackend(c, time.Now, 1).createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc"})
+			ts.setHook(nil)
+			if err != nil {
+				t.Fatalf("createOwned after a lost revoke: %v (%d revokes sent)", err, deletes)
+			}
+			if live := liveKeys(t, c, "svc"); len(live) != 1 || live[0].KeyID != created.KeyID || live[0].KeyID == left.KeyID {
+				t.Errorf("live keys named svc: %+v, want only the new %s", live, created.KeyID)
+			}
+		})
+	}
+}
+
+// A revoke that fails while the key stays live is an error, and nothing is created.
+func TestClearUnsettledRevokeRefused(t *testing.T) {
+	ts := newTestServer(t, time.Now)
+	c := newClient(t, ts.url, ts.dev.RootKey())
+	if _, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(createMarker + "old")}); err != nil {
+		t.Fatal(err)
+	}
+	ts.setHook(func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		if r.Method != http.MethodDelete {
+			return false
+		}
+		answer(w, http.StatusForbidden, "application/json", `{"success":false,"status":403,"error":{"message":"no","type":"ForbiddenError"}}`)
+		return true
+	})
+	before := ts.createCount()
+	_, err := NewBackend(c, time.Now, 1).createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc"})
+	if err == nil || !strings.Contains(err.Error(), "left by an unsettled create") || mixpeek.StatusCode(err) != http.StatusForbidden {
+		t.Fatalf("err = %v, want the refused revoke", err)
+	}
+	if ts.createCount() != before {
+		t.Error("a create was sent although the unsettled key could not be revoked")
+	}
+}
