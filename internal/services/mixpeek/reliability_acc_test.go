@@ -83,41 +83,55 @@ func relCheckExactKeys(srv *acctest.Server, s *terraform.State, n int) error {
 	return nil
 }
 
-// 50 keys through a server that answers 20% of requests with an injected error before doing
-// anything (15% 500/503, 5% 429) and drops 5% of the responses after committing the work.
-// Retries and the marker settlement must produce exactly 50 keys, all tracked and settled.
+// Keys through a server that answers a share of requests with an injected error before doing
+// anything (500/503 and 429) and drops a share of the responses after committing the work.
+// Retries and the marker settlement must produce exactly the configured keys, all tracked and
+// settled. The second profile loses one response in five, so lost revokes and lost settling
+// updates happen too.
 func TestAccMixpeekReliability_faults(t *testing.T) {
-	const n = 50
-	srv := acctest.NewServerWithConfig(t, devserver.Config{FaultRate: 0.15, ThrottleRate: 0.05, DropRate: 0.05, FaultSeed: 7})
-	config := relCountConfig(srv, n, "max_retries = 10")
-	var during devserver.Stats
-	start := time.Now()
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProviderFactories(),
-		CheckDestroy: func(s *terraform.State) error {
-			srv.Dev.SetFaults(devserver.Faults{})
-			return checkRevoked(srv)(s)
-		},
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check: func(s *terraform.State) error {
-					during = srv.Dev.Stats()
+	profiles := []struct {
+		name string
+		n    int
+		cfg  devserver.Config
+	}{
+		{name: "20% errors, 5% lost", n: 50, cfg: devserver.Config{FaultRate: 0.15, ThrottleRate: 0.05, DropRate: 0.05, FaultSeed: 7}},
+		{name: "10% errors, 20% lost", n: 30, cfg: devserver.Config{FaultRate: 0.05, ThrottleRate: 0.05, DropRate: 0.2, FaultSeed: 3}},
+	}
+	for _, p := range profiles {
+		t.Run(p.name, func(t *testing.T) {
+			n := p.n
+			srv := acctest.NewServerWithConfig(t, p.cfg)
+			config := relCountConfig(srv, n, "max_retries = 10")
+			var during devserver.Stats
+			start := time.Now()
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProviderFactories(),
+				CheckDestroy: func(s *terraform.State) error {
 					srv.Dev.SetFaults(devserver.Faults{})
-					return relCheckExactKeys(srv, s, n)
+					return checkRevoked(srv)(s)
 				},
-			},
-			{
-				Config:           config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
-		},
-	})
-	route := "/v1/organizations/users/" + email + "/api-keys"
-	t.Logf("apply of %d keys under faults: %d requests, %d 5xx injected, %d 429s injected, %d responses dropped, %d requests on %s; test took %s",
-		n, during.Requests, during.Faults, during.RateLimited, during.Dropped, during.ByRoute[route], route, time.Since(start).Round(time.Second))
-	if !t.Failed() && (during.Faults == 0 || during.RateLimited == 0 || during.Dropped == 0) {
-		t.Errorf("the apply saw %d 5xx, %d 429s and %d drops; the test proves nothing without all three", during.Faults, during.RateLimited, during.Dropped)
+				Steps: []resource.TestStep{
+					{
+						Config: config,
+						Check: func(s *terraform.State) error {
+							during = srv.Dev.Stats()
+							srv.Dev.SetFaults(devserver.Faults{})
+							return relCheckExactKeys(srv, s, n)
+						},
+					},
+					{
+						Config:           config,
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+					},
+				},
+			})
+			route := "/v1/organizations/users/" + email + "/api-keys"
+			t.Logf("apply of %d keys under faults: %d requests, %d 5xx injected, %d 429s injected, %d responses dropped, %d requests on %s; test took %s",
+				n, during.Requests, during.Faults, during.RateLimited, during.Dropped, during.ByRoute[route], route, time.Since(start).Round(time.Second))
+			if !t.Failed() && (during.Faults == 0 || during.RateLimited == 0 || during.Dropped == 0) {
+				t.Errorf("the apply saw %d 5xx, %d 429s and %d drops; the test proves nothing without all three", during.Faults, during.RateLimited, during.Dropped)
+			}
+		})
 	}
 }
 
