@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -178,41 +182,51 @@ func TestAccUnkeyReliability_faults(t *testing.T) {
 	}
 }
 
-// An apply of 50 keys is cut off by SIGKILL of the backend process once at least 10 keys exist.
-// The apply fails; in-flight creates whose check cannot be made are saved as tainted
-// unconfirmed placeholders. After a restart on the same database, port and root key, the same
+// An apply of 50 keys is cut off by SIGKILL of the backend process when the 15th create
+// arrives: a proxy in front of the backend kills it and drops that request's connection, so at
+// least that create's outcome is unknown (the backend's latency keeps others in flight too).
+// The apply fails; the creates whose check cannot be made are saved as tainted unconfirmed
+// placeholders. After a restart on the same database, port and root key, the same
 // configuration converges to exactly 50 keys with nothing left behind.
 func TestAccUnkeyReliability_crash(t *testing.T) {
-	const n = 50
+	const n, killAt = 50, 15
 	start := time.Now()
 	bin := acctest.BuildDevserver(t)
 	pc := acctest.ProcessConfig{
 		Listen:  acctest.FreeLoopbackAddr(t),
 		DB:      filepath.Join(t.TempDir(), "devserver.db"),
 		RootKey: acctest.NewRootKey(),
-		// Latency slows the creates (parallelism 10, so 50 keys take over a second) so the
-		// kill lands in the middle of the apply.
+		// Latency keeps several creates in flight (the CLI runs 10 at a time) when the kill lands.
 		Args: []string{"-latency", "200ms"},
 	}
 	first := acctest.StartDevserver(t, bin, pc)
 	srv := first.Server
-	config := relCountConfig(srv, n, "max_retries = 2", `request_timeout = "5s"`)
 
-	var keysAtKill atomic.Int64
-	killed := make(chan struct{})
-	watch := func() {
-		defer close(killed)
-		deadline := time.Now().Add(90 * time.Second)
-		for time.Now().Before(deadline) && !first.Exited() {
-			keys, err := srv.Unkey.ListAllKeys(context.Background(), srv.APIID, "")
-			if err == nil && len(keys) >= 10 {
-				keysAtKill.Store(int64(len(keys)))
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		first.Kill()
+	var creates, keysAtKill atomic.Int64
+	target, err := url.Parse(srv.Endpoint)
+	if err != nil {
+		t.Fatal(err)
 	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == relRouteCreate && creates.Add(1) == killAt {
+			if keys, err := srv.Unkey.ListAllKeys(context.Background(), srv.APIID, ""); err == nil {
+				keysAtKill.Store(int64(len(keys)))
+			}
+			first.Kill()
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				panic(http.ErrAbortHandler)
+			}
+			_ = conn.Close()
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	viaProxy := *srv
+	viaProxy.Endpoint = proxy.URL
+	config := relCountConfig(&viaProxy, n, "max_retries = 2", `request_timeout = "5s"`)
 
 	var second *acctest.Process
 	var placeholders, kept int
@@ -223,13 +237,14 @@ func TestAccUnkeyReliability_crash(t *testing.T) {
 		},
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { go watch() },
 				Config:      config,
-				ExpectError: regexp.MustCompile(`(?i)connection refused|connection reset|EOF|unconfirmed`),
+				ExpectError: regexp.MustCompile(`(?i)connection refused|connection reset|EOF|bad gateway|502|unconfirmed`),
 			},
 			{
 				PreConfig: func() {
-					<-killed
+					if !first.Exited() {
+						t.Fatalf("the backend was not killed: only %d creates arrived", creates.Load())
+					}
 					pc.Args = nil
 					second = acctest.StartDevserver(t, bin, pc)
 					if second.Endpoint != srv.Endpoint || second.APIID != srv.APIID {
@@ -250,8 +265,8 @@ func TestAccUnkeyReliability_crash(t *testing.T) {
 			},
 		},
 	})
-	t.Logf("killed the backend with %d of %d keys created; the refresh after the restart settled %d unconfirmed placeholders and kept %d keys; test took %s",
-		keysAtKill.Load(), n, placeholders, kept, time.Since(start).Round(time.Second))
+	t.Logf("killed the backend at create %d with %d of %d keys created; the refresh after the restart settled %d unconfirmed placeholders and kept %d keys; test took %s",
+		killAt, keysAtKill.Load(), n, placeholders, kept, time.Since(start).Round(time.Second))
 	if !t.Failed() && placeholders == 0 {
 		t.Error("the kill left no unconfirmed placeholder, so their settlement was not exercised")
 	}
