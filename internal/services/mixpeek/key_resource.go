@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -30,6 +31,10 @@ var (
 // privateDefaultPermissions holds, in private state, the permissions Mixpeek chose for a key
 // created (or imported) without permissions in its configuration: what "unset" means for it.
 const privateDefaultPermissions = "default_permissions"
+
+// documentedDefaultPermissions is what Mixpeek's documentation gives a key created without
+// permissions ("full read/write/delete access"); the default actually recorded at create wins.
+var documentedDefaultPermissions = []string{"delete", "read", "write"}
 
 // NewKeyResource is the apikey_mixpeek_key resource.
 func NewKeyResource() resource.Resource { return &keyResource{} }
@@ -89,6 +94,7 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		return
 	}
 	now := r.b().now()
+	keylife.PlanWarnings(ctx, now, req, resp)
 	var plan, cfg keyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -110,6 +116,10 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			plan.Permissions = types.SetUnknown(types.StringType)
 		} else if def := defaultPermissions(ctx, req.Private); def != nil {
 			plan.Permissions = tfvalue.StringSet(def)
+		} else {
+			// A key created with permissions that the configuration no longer sets: the
+			// documented default applies.
+			plan.Permissions = tfvalue.StringSet(documentedDefaultPermissions)
 		}
 	}
 	if state == nil {
@@ -128,7 +138,27 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if state != nil && !plan.ExpiresAt.Equal(state.ExpiresAt) {
 		plan.Status = types.StringUnknown()
 	}
+	if state != nil {
+		plan = keepVolatileIfUnchanged(ctx, resp.Plan, req.State, plan, state)
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// keepVolatileIfUnchanged undoes the framework's marking of the computed attributes that may
+// change on any update (last_used_at, revoked_*, allowed_origins) as unknown, when the plan is
+// otherwise the prior state. The framework marks them whenever the configuration differs from
+// state before plan modifiers run, so an expiry respelled in another offset, which
+// KeepEquivalentTime plans as the prior value, would still plan an update.
+func keepVolatileIfUnchanged(ctx context.Context, probe tfsdk.Plan, prior tfsdk.State, plan keyModel, state *keyModel) keyModel {
+	if !plan.LastUsedAt.IsUnknown() && !plan.RevokedAt.IsUnknown() && !plan.RevokedBy.IsUnknown() && !plan.AllowedOrigins.IsUnknown() {
+		return plan
+	}
+	settled := plan
+	settled.LastUsedAt, settled.RevokedAt, settled.RevokedBy, settled.AllowedOrigins = state.LastUsedAt, state.RevokedAt, state.RevokedBy, state.AllowedOrigins
+	if diags := probe.Set(ctx, &settled); diags.HasError() || !probe.Raw.Equal(prior.Raw) {
+		return plan
+	}
+	return settled
 }
 
 func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -162,8 +192,11 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	tflog.Debug(ctx, "created mixpeek key", map[string]any{"key_id": created.KeyID})
 	keylife.StoreSecret(ctx, &plan.Model, created.Plaintext, &resp.Diagnostics)
 	configuredDescription := plan.Description
+	// Planned unknown means the configuration leaves permissions unset: what Mixpeek chose is
+	// the default that "unset" means from now on.
+	permissionsUnset := plan.Permissions.IsUnknown()
 	applyKey(ctx, &plan, &created.Key, &resp.Diagnostics)
-	if plan.Permissions.IsUnknown() || !plan.Permissions.IsNull() {
+	if permissionsUnset {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDefaultPermissions, encodePermissions(created.Permissions))...)
 	}
 

@@ -1,0 +1,80 @@
+package unkey
+
+import (
+	"slices"
+	"sync"
+	"testing"
+)
+
+// A handful of managed keys in a large API: the listing stops after a page that serves no Read,
+// so a refresh costs about one request per key, not a listing of the whole API.
+func TestUnkeyReader_sliverOfLargeAPI(t *testing.T) {
+	t.Parallel()
+	const apiKeys, managed = 1500, 20
+	f := newReaderFixture(t, apiKeys)
+	r := f.reader()
+	// The managed keys are the newest ones, far from the first listing pages.
+	ids := f.ids[apiKeys-managed:]
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 10) // Terraform's default parallelism
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			readName(t, r, f.apiID, id)
+		}()
+	}
+	wg.Wait()
+	st := f.dev.Stats()
+	if bound := int64(managed + 10); st.Requests > bound {
+		t.Errorf("%d requests (getKey %d, listKeys %d) for %d keys in an API of %d, want at most %d",
+			st.Requests, st.ByRoute[routeGetKey], st.ByRoute[routeListKeys], managed, apiKeys, bound)
+	}
+}
+
+// Managed keys that are most of their API are read through the listing: about N/100 + 10.
+func TestUnkeyReader_mostOfTheAPI(t *testing.T) {
+	t.Parallel()
+	const n = 350
+	f := newReaderFixture(t, n)
+	r := f.reader()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 10)
+	for _, id := range f.ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			readName(t, r, f.apiID, id)
+		}()
+	}
+	wg.Wait()
+	st := f.dev.Stats()
+	if bound := int64(n/100 + 1 + directReadsPerAPI + 10); st.Requests > bound {
+		t.Errorf("%d requests (getKey %d, listKeys %d) for all %d keys of an API, want at most %d",
+			st.Requests, st.ByRoute[routeGetKey], st.ByRoute[routeListKeys], n, bound)
+	}
+}
+
+// Sequential Reads whose first listed key sits on the second page: the first page holds keys read
+// directly before the listing, which proves the managed keys are dense in the API, so the
+// listing goes on instead of stopping after one page.
+func TestUnkeyReader_firstPageCountsEarlierReads(t *testing.T) {
+	t.Parallel()
+	const n = 150
+	f := newReaderFixture(t, n)
+	r := f.reader()
+	byID := slices.Clone(f.ids)
+	slices.Sort(byID) // the listing's order
+	order := append(slices.Clone(byID[:directReadsPerAPI]), byID[n-1])
+	order = append(order, byID[directReadsPerAPI:n-1]...)
+	for _, id := range order {
+		readName(t, r, f.apiID, id)
+	}
+	if get, list := f.routes(); get != directReadsPerAPI || list != 2 {
+		t.Errorf("getKey=%d listKeys=%d, want %d and 2 (the whole listing)", get, list, directReadsPerAPI)
+	}
+}
