@@ -37,7 +37,7 @@ type Options struct {
 	Command        string    // the command line that reproduces the report
 	Log            io.Writer // progress; nil discards
 	// CLIs are the terraform/tofu binaries measured, interleaved; none means
-	// the one tfcli.Find returns plus the cached Terraform releases.
+	// OpenTofu and Terraform as tfcli.FindFlavour finds them.
 	CLIs []string
 	// ProviderEnv is added to the environment of every provider process
 	// (e.g. GOGC or GOMEMLIMIT experiments); it is recorded in the report.
@@ -240,12 +240,14 @@ func (b *bencher) setup(ctx context.Context) error {
 	}
 	paths := b.opts.CLIs
 	if len(paths) == 0 {
-		b.logf("locating the terraform/tofu CLIs")
-		p, err := tfcli.Find(ctx)
-		if err != nil {
-			return fmt.Errorf("locating the CLI: %w", err)
+		b.logf("locating OpenTofu and Terraform (each is built from source into the cache when not installed)")
+		for _, fl := range []tfcli.Flavour{tfcli.OpenTofu, tfcli.Terraform} {
+			p, err := tfcli.FindFlavour(ctx, fl)
+			if err != nil {
+				return fmt.Errorf("locating %s: %w", fl, err)
+			}
+			paths = append(paths, p)
 		}
-		paths = append([]string{p}, cachedTerraforms()...)
 	}
 	seen := map[string]bool{}
 	for i, p := range paths {
@@ -273,17 +275,6 @@ func (b *bencher) setup(ctx context.Context) error {
 		b.clis = append(b.clis, c)
 	}
 	return nil
-}
-
-// cachedTerraforms are the Terraform releases kept beside the cached
-// OpenTofu build (<cache>/terraform-provider-apikey/terraform-<version>/).
-func cachedTerraforms() []string {
-	tofu, err := tfcli.CachedPath()
-	if err != nil {
-		return nil
-	}
-	found, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(tofu)), "terraform-*", "terraform"))
-	return found
 }
 
 type variantBuild struct {

@@ -36,7 +36,7 @@ func main() {
 	verifyFor := flag.Duration("verify-duration", 5*time.Second, "how long the keys.verifyKey load runs")
 	sizes := flag.String("sizes", "100,1000", "comma-separated N for the plan/apply scenarios (a focused run; the report then covers only these)")
 	rateN := flag.Int("rate-n", 1000, "keys in the rate-limited apply; 0 skips it")
-	clis := flag.String("cli", "", "comma-separated terraform/tofu binaries to measure (default: the one found plus the cached Terraform releases)")
+	clis := flag.String("cli", "", "comma-separated terraform/tofu binaries to measure (default: OpenTofu and Terraform, as the acceptance tests find them)")
 	providerEnv := flag.String("provider-env", "", "space-separated NAME=value pairs added to every provider process's environment (e.g. GOGC=200)")
 	noMixpeek := flag.Bool("no-mixpeek", false, "skip the apikey_mixpeek_key scenario")
 	jsonOut := flag.String("json", "", "also write the measurements as JSON to this file")
