@@ -204,9 +204,8 @@ func (s *Server) Handler() http.Handler {
 			out = buf
 		}
 		sw := &statusWriter{ResponseWriter: out, status: http.StatusOK}
-		// Unknown paths get the mux's plain-text "404 page not found", as the genuine Unkey (a Go
-		// server) answers: no envelope, so a client cannot mistake a wrong path for a missing
-		// resource.
+		// Unknown paths get the mux's plain-text "404 page not found": no envelope, so a client
+		// cannot mistake a wrong endpoint path for a missing resource.
 		if clean, ok := dotSegmentsRemoved(r.URL.Path); ok {
 			// The mux redirects literal "." and ".." segments itself but routes escaped ones
 			// (%2E) as names; normalising servers and proxies treat both alike, so they do too.

@@ -115,8 +115,8 @@ func TestBodyTooLarge(t *testing.T) {
 	h.fail("apis.createApi", big, 413, "")
 }
 
-// Unknown routes answer like Go's mux (as the genuine Unkey does): plain text, no envelope, so a
-// wrong endpoint path cannot pass for a missing resource.
+// Unknown routes answer like Go's mux: plain text, no envelope, so a wrong endpoint path cannot
+// pass for a missing resource.
 func TestUnknownRoute(t *testing.T) {
 	h := newHarness(t)
 	for _, tc := range []struct {

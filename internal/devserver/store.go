@@ -60,6 +60,10 @@ var unkeySchema = []string{
 		deleted_at    INTEGER
 	)`,
 	`CREATE INDEX IF NOT EXISTS keys_api ON keys(api_id, id)`,
+	// APIs with delete protection on (a dashboard-only setting upstream; SetAPIDeleteProtection).
+	`CREATE TABLE IF NOT EXISTS api_delete_protection (
+		api_id TEXT PRIMARY KEY REFERENCES apis(id)
+	)`,
 	`CREATE TABLE IF NOT EXISTS ratelimits (
 		id          TEXT PRIMARY KEY,
 		key_id      TEXT,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"unicode/utf8"
 )
 
@@ -81,6 +82,27 @@ func (s *Server) SetAPIEncryption(apiID string, on bool) error {
 	return nil
 }
 
+// SetAPIDeleteProtection is a testing aid: it turns an API's delete protection on or off, the
+// local stand-in for Unkey's dashboard-only setting. While it is on, apis.deleteApi answers 412
+// unkey/application/protected_resource, as the genuine service does.
+func (s *Server) SetAPIDeleteProtection(apiID string, on bool) error {
+	ctx := context.Background()
+	if _, err := loadAPI(ctx, s.db, apiID); err != nil {
+		return fmt.Errorf("api %s not found", apiID)
+	}
+	stmt := `DELETE FROM api_delete_protection WHERE api_id = ?`
+	if on {
+		stmt = `INSERT OR IGNORE INTO api_delete_protection(api_id) VALUES (?)`
+	}
+	_, err := s.db.ExecContext(ctx, stmt, apiID)
+	return err
+}
+
+func errProtectedAPI() *apiError {
+	return &apiError{status: http.StatusPreconditionFailed, code: "unkey/application/protected_resource", title: "Resource is protected",
+		detail: "The API has delete protection enabled. Disable it first, then retry."}
+}
+
 type createAPIRequest struct {
 	Name *string `json:"name"`
 }
@@ -128,6 +150,16 @@ func (s *Server) handleDeleteAPI(ctx context.Context, req *apiIDRequest) (any, e
 		return nil, err
 	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := loadAPI(ctx, tx, *req.APIID); err != nil {
+			return err
+		}
+		var protected int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM api_delete_protection WHERE api_id = ?`, *req.APIID).Scan(&protected); err != nil {
+			return err
+		}
+		if protected > 0 {
+			return errProtectedAPI()
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE apis SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, s.nowMillis(), *req.APIID)
 		if err != nil {
 			return err

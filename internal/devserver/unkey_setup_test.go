@@ -312,3 +312,25 @@ func TestRerollOverlapWindow(t *testing.T) {
 	}
 	h.ok("keys.rerollKey", map[string]any{"keyId": next.KeyID, "expiration": int64(4102444800000)}, nil)
 }
+
+func TestAPIDeleteProtection(t *testing.T) {
+	h := newHarness(t)
+	if err := h.srv.SetAPIDeleteProtection(h.apiID, true); err != nil {
+		t.Fatal(err)
+	}
+	k := h.createKey(map[string]any{})
+	r := h.fail("apis.deleteApi", map[string]any{"apiId": h.apiID}, 412, "unkey/application/protected_resource")
+	if r.Error.Title != "Resource is protected" {
+		t.Fatalf("title %q", r.Error.Title)
+	}
+	h.ok("apis.getApi", map[string]any{"apiId": h.apiID}, nil)
+	h.getKey(k.KeyID)
+	if err := h.srv.SetAPIDeleteProtection(h.apiID, false); err != nil {
+		t.Fatal(err)
+	}
+	h.ok("apis.deleteApi", map[string]any{"apiId": h.apiID}, nil)
+	if err := h.srv.SetAPIDeleteProtection(h.apiID, true); err == nil {
+		t.Fatal("protection set on a deleted API")
+	}
+	h.fail("apis.deleteApi", map[string]any{"apiId": "api_neverexisted"}, 404, "unkey/data/api_not_found")
+}

@@ -111,7 +111,11 @@ func run(ctx context.Context, args []string, envRootKey string, stdout io.Writer
 	}
 	var limited string
 	if *limitedWithout != "" {
-		if limited, err = srv.NewRootKeyWithout(ctx, strings.Split(*limitedWithout, ",")...); err != nil {
+		denied := strings.Split(*limitedWithout, ",")
+		for i := range denied {
+			denied[i] = strings.TrimSpace(denied[i])
+		}
+		if limited, err = srv.NewRootKeyWithout(ctx, denied...); err != nil {
 			return err
 		}
 	}
