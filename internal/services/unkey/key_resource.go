@@ -80,6 +80,9 @@ func (r *keyResource) ValidateConfig(ctx context.Context, req resource.ValidateC
 // ModifyPlan applies the rules that need the clock or the prior state, and marks computed values
 // that a planned change will alter as unknown.
 func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() && r.svc.OK() {
+		noteKeyDestroy(ctx, r.b(), req.State) // the API's destroy check does not count this key
+	}
 	if req.Plan.Raw.IsNull() || !r.svc.ProviderConfigured() {
 		return // destroy, or a validation-only walk
 	}
