@@ -84,15 +84,24 @@ func (r *apiResource) Configure(_ context.Context, req resource.ConfigureRequest
 	resp.Diagnostics.Append(diags...)
 }
 
-// ModifyPlan refuses to plan the destroy of an API that holds keys this plan does not destroy.
+// ModifyPlan refuses to plan the destroy or replacement of an API that holds keys this plan
+// does not destroy. A replacement is planned before the keys that depend on the API, so their
+// own replacement cannot be counted: a rename of an API holding keys needs delete_with_keys.
 func (r *apiResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if !req.Plan.Raw.IsNull() || req.State.Raw.IsNull() || !r.svc.OK() {
+	if req.State.Raw.IsNull() || !r.svc.OK() {
 		return
 	}
 	var state apiModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || state.DeleteWithKeys.ValueBool() {
 		return
+	}
+	if !req.Plan.Raw.IsNull() {
+		var name types.String
+		resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+		if resp.Diagnostics.HasError() || name.Equal(state.Name) {
+			return // not a replacement
+		}
 	}
 	r.refuseIfKeys(ctx, state.ID.ValueString(), r.b().keyDestroyPlanned, "plan", &resp.Diagnostics)
 }
