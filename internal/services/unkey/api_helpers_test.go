@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -85,7 +86,7 @@ func runInvalidCases(t *testing.T, typeName, createRoute string, cases []setupIn
 				Steps: []resource.TestStep{{
 					Config:      srv.ProviderConfig() + fmt.Sprintf("resource %q \"bad\" {\n%s\n}\n", typeName, tc.config),
 					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(tc.attr) + `.*` + tc.msg),
+					ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(tc.attr) + `.*` + strings.ReplaceAll(tc.msg, " ", `\s+`)),
 				}},
 			})
 			if n := srv.Dev.Stats().ByRoute[createRoute]; n != 0 {

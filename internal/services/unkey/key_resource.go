@@ -140,7 +140,8 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if !plan.ExternalID.Equal(state.ExternalID) {
 		plan.Identity = types.ObjectUnknown(identityAttrTypes)
 	}
-	if !plan.Permissions.Equal(state.Permissions) || !plan.Roles.Equal(state.Roles) {
+	// A role's permissions may change in the same apply (apikey_unkey_role updates in place).
+	if !plan.Permissions.Equal(state.Permissions) || !plan.Roles.Equal(state.Roles) || len(plan.Roles.Elements()) > 0 {
 		plan.EffectivePermissions = types.SetUnknown(types.StringType)
 	}
 	if !plan.Credits.Equal(state.Credits) {
