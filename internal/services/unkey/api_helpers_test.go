@@ -89,8 +89,8 @@ func runInvalidCases(t *testing.T, typeName, createRoute string, cases []setupIn
 					ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(tc.attr) + `.*` + strings.ReplaceAll(tc.msg, " ", `\s+`)),
 				}},
 			})
-			if n := srv.Dev.Stats().ByRoute[createRoute]; n != 0 {
-				t.Errorf("%s was called %d times for an invalid configuration", createRoute, n)
+			if st := srv.Dev.Stats(); st.ByRoute[createRoute] != 0 || st.Requests != 0 {
+				t.Errorf("an invalid configuration sent %d requests (%s: %d)", st.Requests, createRoute, st.ByRoute[createRoute])
 			}
 		})
 	}

@@ -402,25 +402,7 @@ func TestSetupDataSources(t *testing.T) {
 	d := backend.NewData(time.Now)
 	d.Register(ServiceName, NewBackend(client, time.Now, 1))
 	read := func(ds datasource.DataSource, config map[string]tftypes.Value) (tfsdk.State, diag.Diagnostics) {
-		var cr datasource.ConfigureResponse
-		ds.(datasource.DataSourceWithConfigure).Configure(ctx, datasource.ConfigureRequest{ProviderData: d}, &cr)
-		var mr datasource.MetadataResponse
-		ds.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "apikey"}, &mr)
-		var sr datasource.SchemaResponse
-		ds.Schema(ctx, datasource.SchemaRequest{}, &sr)
-		typ := sr.Schema.Type().TerraformType(ctx).(tftypes.Object)
-		vals := map[string]tftypes.Value{}
-		for name, at := range typ.AttributeTypes {
-			if v, ok := config[name]; ok {
-				vals[name] = v
-			} else {
-				vals[name] = tftypes.NewValue(at, nil)
-			}
-		}
-		cfg := tfsdk.Config{Schema: sr.Schema, Raw: tftypes.NewValue(typ, vals)}
-		resp := datasource.ReadResponse{State: tfsdk.State{Schema: sr.Schema, Raw: cfg.Raw}}
-		ds.Read(ctx, datasource.ReadRequest{Config: cfg}, &resp)
-		return resp.State, resp.Diagnostics
+		return readDataSource(d, ds, config)
 	}
 	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
@@ -468,4 +450,29 @@ func devServerClient(t *testing.T) (*devserver.Server, *unkey.Client) {
 	t.Helper()
 	dev, _, client := devServer(t)
 	return dev, client
+}
+
+// readDataSource configures ds with the provider data d and reads it with config (unset
+// attributes null).
+func readDataSource(d *backend.Data, ds datasource.DataSource, config map[string]tftypes.Value) (tfsdk.State, diag.Diagnostics) {
+	ctx := context.Background()
+	var cr datasource.ConfigureResponse
+	ds.(datasource.DataSourceWithConfigure).Configure(ctx, datasource.ConfigureRequest{ProviderData: d}, &cr)
+	var mr datasource.MetadataResponse
+	ds.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "apikey"}, &mr)
+	var sr datasource.SchemaResponse
+	ds.Schema(ctx, datasource.SchemaRequest{}, &sr)
+	typ := sr.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		if v, ok := config[name]; ok {
+			vals[name] = v
+		} else {
+			vals[name] = tftypes.NewValue(at, nil)
+		}
+	}
+	cfg := tfsdk.Config{Schema: sr.Schema, Raw: tftypes.NewValue(typ, vals)}
+	resp := datasource.ReadResponse{State: tfsdk.State{Schema: sr.Schema, Raw: cfg.Raw}}
+	ds.Read(ctx, datasource.ReadRequest{Config: cfg}, &resp)
+	return resp.State, resp.Diagnostics
 }

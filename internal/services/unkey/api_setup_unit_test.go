@@ -101,13 +101,13 @@ func cannedServer(t *testing.T, a answer) *unkey.Client {
 type setupResource interface {
 	resource.Resource
 	resource.ResourceWithIdentity
-	configure(svc service)
+	useService(svc service)
 }
 
-func (r *apiResource) configure(svc service)        { r.svc = svc }
-func (r *permissionResource) configure(svc service) { r.svc = svc }
-func (r *roleResource) configure(svc service)       { r.svc = svc }
-func (r *identityResource) configure(svc service)   { r.svc = svc }
+func (r *apiResource) useService(svc service)        { r.svc = svc }
+func (r *permissionResource) useService(svc service) { r.svc = svc }
+func (r *roleResource) useService(svc service)       { r.svc = svc }
+func (r *identityResource) useService(svc service)   { r.svc = svc }
 
 func schemasOf(t *testing.T, r setupResource) (resource.SchemaResponse, resource.IdentitySchemaResponse) {
 	t.Helper()
@@ -134,7 +134,7 @@ func stateWithID(t *testing.T, r setupResource, id string) tfsdk.State {
 
 func readWith(t *testing.T, r setupResource, client *unkey.Client, id string) resource.ReadResponse {
 	t.Helper()
-	r.configure(testService(t, client))
+	r.useService(testService(t, client))
 	_, is := schemasOf(t, r)
 	st := stateWithID(t, r, id)
 	resp := resource.ReadResponse{
