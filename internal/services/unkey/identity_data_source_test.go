@@ -36,7 +36,7 @@ func seedSetupObjects(t *testing.T, srv *acctest.Server) {
 	}
 }
 
-func TestAccUnkeySetupDataSources_listings(t *testing.T) {
+func TestAccUnkeyKeyspaceDataSources_listings(t *testing.T) {
 	srv := acctest.NewServer(t)
 	seedSetupObjects(t, srv)
 	ctx := context.Background()
@@ -103,7 +103,7 @@ data "apikey_unkey_api" "test" {
 	})
 }
 
-func TestAccUnkeySetupDataSources_errors(t *testing.T) {
+func TestAccUnkeyKeyspaceDataSources_errors(t *testing.T) {
 	srv := acctest.NewServer(t)
 	cases := []struct{ name, config, want string }{
 		{"identity not found", `data "apikey_unkey_identity" "x" { external_id = "nobody" }`, `Identity not found`},
