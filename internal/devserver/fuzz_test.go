@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
 // fuzzStatuses are the statuses a well-formed or malformed body may produce; anything else
@@ -35,7 +37,7 @@ const fuzzRootKey = "unkey_fuzzRootKey"
 
 func newFuzzTarget(f *testing.F) *fuzzTarget {
 	f.Helper()
-	clock := &fakeClock{t: time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv, err := New(Config{RootKey: fuzzRootKey, Now: clock.Now})
 	if err != nil {
 		f.Fatal(err)

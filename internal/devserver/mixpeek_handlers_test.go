@@ -15,45 +15,29 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
 // Tests in this file never print a key's plaintext: failures name key ids only.
 
 const mpRootKey = "unkey_mixpeekTestRootKey"
 
-type mpClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *mpClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *mpClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type mpHarness struct {
 	t     *testing.T
 	srv   *Server
 	url   string
-	clock *mpClock
+	clock *testkit.Clock
 }
 
 func newMPHarnessAt(t *testing.T, dbPath string) *mpHarness {
 	t.Helper()
-	clock := &mpClock{t: time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv, err := New(Config{DBPath: dbPath, RootKey: mpRootKey, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,16 @@
 // Package examplescheck proves that every folder under examples/ is a configuration a user can
-// run as shipped: it passes "validate" and "fmt -check" on the CLI under test (make testacc runs
-// it once per CLI).
+// run as shipped: after "init" it passes "validate", and the folder passes "fmt -check", on the
+// CLI under test (make testacc runs it once per CLI). The provider is installed the way the
+// quickstart's README tells module users to: from a filesystem mirror, which works with "init"
+// on every CLI (dev_overrides alone makes "init" fail on Terraform before 1.12 and on OpenTofu).
 package examplescheck
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -31,15 +35,8 @@ func TestExamplesValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	plugins := filepath.Join(work, "plugins")
-	if err := os.MkdirAll(plugins, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tfcli.BuildProvider(ctx, root, plugins, "examples"); err != nil {
-		t.Fatal(err)
-	}
 	config := filepath.Join(work, "cli.tfrc")
-	if err := tfcli.WriteConfig(config, map[string]string{"apikey-provider/apikey": plugins}); err != nil {
+	if err := writeMirror(t, root, filepath.Join(work, "mirror"), config); err != nil {
 		t.Fatal(err)
 	}
 	env := tfcli.Env(config)
@@ -57,11 +54,13 @@ func TestExamplesValidate(t *testing.T) {
 			t.Parallel()
 			// A copy keeps .terraform and lock files out of the repository.
 			copyDir := filepath.Join(t.TempDir(), "example")
-			copyTF(t, dir, copyDir)
-			cmd := exec.CommandContext(ctx, cli, "validate", "-no-color")
-			cmd.Dir, cmd.Env = copyDir, env
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Errorf("%s validate in examples/%s: %v\n%s", filepath.Base(cli), rel, err, out)
+			copyTree(t, dir, copyDir)
+			for _, args := range [][]string{{"init", "-backend=false", "-input=false", "-no-color"}, {"validate", "-no-color"}} {
+				cmd := exec.CommandContext(ctx, cli, args...)
+				cmd.Dir, cmd.Env = copyDir, env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("%s %s in examples/%s: %v\n%s", filepath.Base(cli), args[0], rel, err, out)
+				}
 			}
 		})
 	}
@@ -96,25 +95,77 @@ func exampleDirs(t *testing.T, root string) []string {
 	return dirs
 }
 
-func copyTF(t *testing.T, from, to string) {
+// mirrorVersion is the version the locally built provider is published under in the mirror.
+const mirrorVersion = "0.0.1"
+
+// writeMirror builds the provider into a filesystem mirror for both registries' addresses and
+// writes a CLI configuration that installs it from there.
+func writeMirror(t *testing.T, root, mirror, config string) error {
 	t.Helper()
-	if err := os.MkdirAll(to, 0o700); err != nil {
-		t.Fatal(err)
+	build := filepath.Join(t.TempDir(), "build")
+	if err := os.MkdirAll(build, 0o700); err != nil {
+		return err
 	}
-	entries, err := os.ReadDir(from)
+	bin, err := tfcli.BuildProvider(t.Context(), root, build, mirrorVersion)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		return err
+	}
+	var hosts []string
+	for _, host := range []string{"registry.terraform.io", "registry.opentofu.org"} {
+		dir := filepath.Join(mirror, host, "apikey-provider", "apikey", mirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		name := "terraform-provider-apikey_v" + mirrorVersion
+		if runtime.GOOS == "windows" {
+			name += ".exe"
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o700); err != nil {
+			return err
+		}
+		hosts = append(hosts, fmt.Sprintf("%q", host+"/apikey-provider/apikey"))
+	}
+	cfg := fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = [%s]
+  }
+  direct {
+    exclude = [%s]
+  }
+}
+`, filepath.ToSlash(mirror), strings.Join(hosts, ", "), strings.Join(hosts, ", "))
+	return os.WriteFile(config, []byte(cfg), 0o600)
+}
+
+// copyTree copies the .tf files of from and its subfolders (local modules) to to.
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			if d.Name() == ".terraform" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(to, rel), 0o700)
+		}
+		if !strings.HasSuffix(p, ".tf") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o600)
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
