@@ -42,7 +42,8 @@ func plannedKey(apiID, name, externalID string, roles, perms []string) keyModel 
 		RemainingCredits: types.Int64Unknown(), Ratelimits: types.SetNull(ratelimitType), Enabled: types.BoolValue(true),
 		ExpiresAt: timetypes.NewRFC3339Null(), Start: types.StringUnknown(), Status: types.StringUnknown(),
 		CreatedAt: types.StringUnknown(), UpdatedAt: types.StringUnknown(), LastUsedAt: types.StringUnknown(),
-		PermanentDelete: types.BoolValue(false),
+		PermanentDelete: types.BoolValue(false), RotationMode: types.StringValue(keylife.RotationReplace),
+		PreviousKey: types.ObjectNull(previousKeyAttrTypes),
 		Model: keylife.Model{
 			Plaintext: types.StringUnknown(), StorePlaintext: types.BoolValue(true),
 			PlaintextAgeRecipients: types.SetNull(types.StringType), EncryptedPlaintext: types.StringUnknown(),
@@ -107,11 +108,11 @@ func TestKeyspaceInOneProcess(t *testing.T) {
 	pd := backend.NewData(time.Now)
 	pd.Register(ServiceName, svc.Value)
 	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
-	one := ok(readDataSource(pd, NewKeyDataSource(), map[string]tftypes.Value{"id": str(key.ID.ValueString())}))
+	one := ok(readSetupDataSource(pd, NewKeyDataSource(), map[string]tftypes.Value{"id": str(key.ID.ValueString())}))
 	if got := get[keyDataModel](t, one); got.Name.ValueString() != "unit-key-renamed" || got.ExternalID.ValueString() != "org_unit" {
 		t.Fatalf("data.apikey_unkey_key %v, %v", got.Name, got.ExternalID)
 	}
-	listed := ok(readDataSource(pd, NewKeysDataSource(), map[string]tftypes.Value{"api_id": str(api.ID.ValueString()), "name_prefix": str("unit-")}))
+	listed := ok(readSetupDataSource(pd, NewKeysDataSource(), map[string]tftypes.Value{"api_id": str(api.ID.ValueString()), "name_prefix": str("unit-")}))
 	if got := get[keysDataModel](t, listed); len(got.Keys) != 1 || got.Keys[0].ID != key.ID {
 		t.Fatalf("data.apikey_unkey_keys %+v", got.Keys)
 	}

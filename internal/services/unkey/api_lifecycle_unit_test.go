@@ -402,7 +402,7 @@ func TestSetupDataSources(t *testing.T) {
 	d := backend.NewData(time.Now)
 	d.Register(ServiceName, NewBackend(client, time.Now, 1))
 	read := func(ds datasource.DataSource, config map[string]tftypes.Value) (tfsdk.State, diag.Diagnostics) {
-		return readDataSource(d, ds, config)
+		return readSetupDataSource(d, ds, config)
 	}
 	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
@@ -452,9 +452,9 @@ func devServerClient(t *testing.T) (*devserver.Server, *unkey.Client) {
 	return dev, client
 }
 
-// readDataSource configures ds with the provider data d and reads it with config (unset
+// readSetupDataSource configures ds with the provider data d and reads it with config (unset
 // attributes null).
-func readDataSource(d *backend.Data, ds datasource.DataSource, config map[string]tftypes.Value) (tfsdk.State, diag.Diagnostics) {
+func readSetupDataSource(d *backend.Data, ds datasource.DataSource, config map[string]tftypes.Value) (tfsdk.State, diag.Diagnostics) {
 	ctx := context.Background()
 	var cr datasource.ConfigureResponse
 	ds.(datasource.DataSourceWithConfigure).Configure(ctx, datasource.ConfigureRequest{ProviderData: d}, &cr)
