@@ -56,12 +56,15 @@ func (b *Backend) explain(err error) error {
 
 // Resources lists the service's resources for the provider.
 func Resources() []func() resource.Resource {
-	return []func() resource.Resource{NewKeyResource}
+	return []func() resource.Resource{NewKeyResource, NewAPIResource, NewPermissionResource, NewRoleResource, NewIdentityResource}
 }
 
 // DataSources lists the service's data sources for the provider.
 func DataSources() []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewKeyDataSource, NewKeysDataSource}
+	return []func() datasource.DataSource{
+		NewKeyDataSource, NewKeysDataSource, NewAPIDataSource, NewRolesDataSource, NewPermissionsDataSource,
+		NewIdentityDataSource, NewIdentitiesDataSource,
+	}
 }
 
 // EphemeralResources lists the service's ephemeral resources for the provider.
