@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -32,6 +33,7 @@ var (
 	_ provider.Provider                       = (*apikeyProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*apikeyProvider)(nil)
 	_ provider.ProviderWithListResources      = (*apikeyProvider)(nil)
+	_ provider.ProviderWithActions            = (*apikeyProvider)(nil)
 )
 
 // New returns a constructor for the provider, with the release version baked in.
@@ -159,4 +161,8 @@ func (p *apikeyProvider) EphemeralResources(context.Context) []func() ephemeral.
 
 func (p *apikeyProvider) ListResources(context.Context) []func() list.ListResource {
 	return slices.Concat(unkey.ListResources(), mixpeek.ListResources())
+}
+
+func (p *apikeyProvider) Actions(context.Context) []func() action.Action {
+	return slices.Concat(unkey.Actions(), mixpeek.Actions())
 }

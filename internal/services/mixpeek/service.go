@@ -5,6 +5,7 @@ package mixpeek
 import (
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -69,4 +70,9 @@ func keyGone(err error) bool { return mixpeek.IsKeyNotListed(err) }
 // ListResources lists the service's list resources (terraform query) for the provider.
 func ListResources() []func() list.ListResource {
 	return []func() list.ListResource{NewKeyListResource}
+}
+
+// Actions lists the service's actions for the provider.
+func Actions() []func() action.Action {
+	return []func() action.Action{NewKeyRevokeAction}
 }

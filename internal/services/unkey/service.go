@@ -6,6 +6,7 @@ package unkey
 import (
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -72,4 +73,9 @@ func EphemeralResources() []func() ephemeral.EphemeralResource {
 // ListResources lists the service's list resources (terraform query) for the provider.
 func ListResources() []func() list.ListResource {
 	return []func() list.ListResource{NewKeyListResource}
+}
+
+// Actions lists the service's actions for the provider.
+func Actions() []func() action.Action {
+	return []func() action.Action{NewKeyRerollAction, NewKeyRevokeAction}
 }
