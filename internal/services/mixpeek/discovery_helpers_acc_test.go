@@ -18,7 +18,7 @@ import (
 func skipUnlessQueryAndActions(t *testing.T, feature string) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
-		return // resource.Test skips the test anyway
+		t.Skip("acceptance test: set TF_ACC=1")
 	}
 	bin := os.Getenv(tfcli.EnvPath)
 	if bin == "" {

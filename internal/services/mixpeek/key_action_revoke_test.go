@@ -132,4 +132,3 @@ func TestRevokeAction(t *testing.T) {
 		t.Errorf("plan without the backend: %q", diagText(resp.Diagnostics))
 	}
 }
-
