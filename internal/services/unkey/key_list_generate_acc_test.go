@@ -1,6 +1,7 @@
 package unkey_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -17,6 +18,9 @@ func TestAccUnkeyKeyList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
 	srv := acctest.NewServer(t)
 	expires := time.Now().Add(90 * 24 * time.Hour).UnixMilli()
 	remaining, day := int64(500), 1
+	if _, err := srv.Unkey.CreateRole(context.Background(), "support", "", []string{"tickets.read"}); err != nil {
+		t.Fatal(err)
+	}
 	mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: "gen-plain", Prefix: "gen"})
 	mustCreateKey(t, srv, unkey.CreateKeyRequest{
 		Name:        "gen-full",
@@ -24,6 +28,7 @@ func TestAccUnkeyKeyList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
 		ExternalID:  "tenant-7",
 		Meta:        []byte(`{"plan":"gold","seats":12}`),
 		Permissions: []string{"docs.read"},
+		Roles:       []string{"support"},
 		Expires:     &expires,
 		Credits:     &unkey.Credits{Remaining: &remaining, Refill: &unkey.Refill{Interval: "monthly", Amount: 500, RefillDay: &day}},
 		Ratelimits:  []unkey.RatelimitRequest{{Name: "requests", Limit: 100, Duration: 60_000, AutoApply: true}},
@@ -43,7 +48,7 @@ list "apikey_unkey_key" "found" {
   }
 }
 `, srv.APIID), 3)
-	for _, want := range []string{`name = "gen-full"`, `external_id = "tenant-7"`, "import {"} {
+	for _, want := range []string{`name = "gen-full"`, `external_id = "tenant-7"`, `roles = ["support"]`, `permissions = ["docs.read"]`, "import {"} {
 		if !strings.Contains(strings.Join(strings.Fields(generated), " "), want) {
 			t.Errorf("the generated configuration lacks %s:\n%s", want, generated)
 		}
