@@ -57,6 +57,8 @@ func newCLIWorkspace(t *testing.T) *cliWorkspace {
 			},
 			tf6server.WithDebug(ctx, reattach, closed),
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
+			// Provider logs follow TF_LOG and TF_ACC_LOG_PATH as under terraform-plugin-testing.
+			tf6server.WithLoggingSink(t),
 		)
 	}()
 	var cfg *plugin.ReattachConfig
