@@ -317,3 +317,63 @@ func TestAccUnkeyKeyActions_backendNotConfigured(t *testing.T) {
 		})
 	}
 }
+
+// The documented way to run an action on demand, through the CLI: progress is shown, the new
+// secret is not, and the next plan is empty.
+func TestAccUnkeyKeyRerollAction_invokeFromCLI(t *testing.T) {
+	skipUnlessQueryAndActions(t, "actions")
+	srv := acctest.NewServer(t)
+	ctx := context.Background()
+	w := newCLIWorkspace(t)
+	w.write("main.tf", srv.ProviderConfig()+managedKey(srv, "  recoverable = true")+`
+action "apikey_unkey_key_reroll" "now" {
+  config {
+    key_id = apikey_unkey_key.managed.id
+  }
+}
+`)
+	w.must("init", "-input=false", "-no-color")
+	w.must("apply", "-input=false", "-no-color", "-auto-approve")
+	keys, err := srv.Unkey.ListAllKeys(ctx, srv.APIID, "")
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("after create: %d keys, %v", len(keys), err)
+	}
+	oldID := keys[0].KeyID
+
+	out := w.must("apply", "-input=false", "-no-color", "-auto-approve", "-invoke=action.apikey_unkey_key_reroll.now")
+	keys, err = srv.Unkey.ListAllKeys(ctx, srv.APIID, "")
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("after the reroll: %d keys, %v", len(keys), err)
+	}
+	newID := keys[0].KeyID
+	if newID == oldID {
+		newID = keys[1].KeyID
+	}
+	if !strings.Contains(out, "rerolled to "+newID) {
+		t.Errorf("the CLI output shows no progress naming %s:\n%s", newID, out)
+	}
+	replacement, err := srv.Unkey.GetKey(ctx, newID, true)
+	if err != nil || replacement.Plaintext == nil || *replacement.Plaintext == "" {
+		t.Fatalf("revealing the replacement: %v", err)
+	}
+	secret := *replacement.Plaintext
+	if strings.Contains(out, secret) {
+		t.Fatal("the new plaintext appears in the CLI output")
+	}
+
+	code, plan := w.run("plan", "-input=false", "-no-color", "-detailed-exitcode")
+	if code != 0 {
+		t.Fatalf("the plan after the reroll is not empty (exit %d):\n%s", code, plan)
+	}
+	if !strings.Contains(plan, "Key was rerolled") {
+		t.Errorf("the refresh did not warn about the adoption:\n%s", plan)
+	}
+	w.must("apply", "-input=false", "-no-color", "-auto-approve", "-refresh-only")
+	state := w.read("terraform.tfstate")
+	if !strings.Contains(state, newID) {
+		t.Error("the state does not track the replacement")
+	}
+	if strings.Contains(state, secret) {
+		t.Fatal("the new plaintext is in the state")
+	}
+}
