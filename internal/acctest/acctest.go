@@ -120,8 +120,9 @@ type Server struct {
 
 // NewServer starts a local backend server with a SQLite database in a
 // temporary directory, listening on a free loopback port, and creates one
-// API in it. Every API created on it stores recoverable keys, as with
-// "make devserver". The server is closed when the test ends.
+// API in it. That API stores recoverable keys, as the quickstart API of
+// "make devserver" does; APIs created through apis.createApi do not, as on
+// the genuine service. The server is closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
 	return NewServerWithConfig(t, devserver.Config{})

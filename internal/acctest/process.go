@@ -25,15 +25,15 @@ import (
 
 // NewServerWithConfig is NewServer with the server's Config given, e.g. to turn on the testing
 // aids (FaultRate, DropRate, FaultSeed, ...). An empty DBPath gets a file in a temporary
-// directory; EncryptAllAPIs is always on, as with NewServer. The API is created directly in the
-// database, so injected faults cannot make the setup fail. The returned clients do not retry:
+// directory. The test's API is opted into key encryption (devserver.SetAPIEncryption), as with
+// NewServer; APIs made through apis.createApi are not, unless cfg.EncryptAllAPIs is set. The API
+// is created directly in the database, so injected faults cannot make the setup fail. The returned clients do not retry:
 // turn the faults off (Dev.SetFaults) before checking the server through them.
 func NewServerWithConfig(t testing.TB, cfg devserver.Config) *Server {
 	t.Helper()
 	if cfg.DBPath == "" {
 		cfg.DBPath = filepath.Join(t.TempDir(), "apikey.db")
 	}
-	cfg.EncryptAllAPIs = true
 	dev, err := devserver.New(cfg)
 	if err != nil {
 		t.Fatalf("starting the local backend server: %v", err)
@@ -50,6 +50,9 @@ func NewServerWithConfig(t testing.TB, cfg devserver.Config) *Server {
 	apiID, err := dev.CreateAPI(context.Background(), "acctest")
 	if err != nil {
 		t.Fatalf("creating an API: %v", err)
+	}
+	if err := dev.SetAPIEncryption(apiID, true); err != nil {
+		t.Fatalf("opting the API into key encryption: %v", err)
 	}
 	return newServer(t, endpoint, dev.RootKey(), apiID, dev)
 }

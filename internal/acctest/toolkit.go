@@ -1,14 +1,11 @@
 package acctest
 
 import (
-	"bytes"
-	"sync"
-	"time"
-
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/provider"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
 // ProviderFactories serves the provider in-process to the CLI under test.
@@ -25,51 +22,11 @@ func ProviderFactoriesWithClock(clock *Clock) map[string]func() (tfprotov6.Provi
 	}
 }
 
-// Clock is an adjustable clock, safe for the concurrent reads a provider makes.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// Clock is the shared adjustable clock (testkit.Clock).
+type Clock = testkit.Clock
 
 // NewClock returns a clock standing at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+var NewClock = testkit.NewClock
 
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// LockedBuffer is a bytes.Buffer safe for concurrent writers, such as a process's stderr and a
-// log sink.
-type LockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *LockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *LockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// LockedBuffer is the shared concurrency-safe buffer (testkit.LockedBuffer).
+type LockedBuffer = testkit.LockedBuffer

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
 // Tests in this file never print a key's plaintext or the root key.
@@ -481,29 +483,11 @@ func TestFaultsConcurrent(t *testing.T) {
 	}
 }
 
-// lockedBuffer is an io.Writer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestLogsCarryNoSecrets captures every log line at debug level while keys are created,
 // verified, decrypted, rerolled and rotated (also under the testing aids) and checks that no
 // root key, plaintext, rejected token or request body shows up.
 func TestLogsCarryNoSecrets(t *testing.T) {
-	var logs lockedBuffer
+	var logs testkit.LockedBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	const rootKey = "unkey_logTestRootKey123"
 	srv, err := New(Config{RootKey: rootKey, EncryptAllAPIs: true, Logger: logger, RateLimitPerMinute: 100, FaultSeed: 1})

@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
 // fuzzStatuses are the statuses a well-formed or malformed body may produce; anything else
@@ -35,7 +37,7 @@ const fuzzRootKey = "unkey_fuzzRootKey"
 
 func newFuzzTarget(f *testing.F) *fuzzTarget {
 	f.Helper()
-	clock := &fakeClock{t: time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv, err := New(Config{RootKey: fuzzRootKey, Now: clock.Now})
 	if err != nil {
 		f.Fatal(err)
@@ -244,5 +246,72 @@ func FuzzMixpeekUpdateRequest(f *testing.F) {
 			}
 		}
 		ft.check(t, ft.send(http.MethodPatch, mpPath(email, "svc-old"), body), false)
+	})
+}
+
+// seedSetup creates an identity (externalId "fuzz-identity") and a role ("fuzz-role") for the
+// setup-operation targets.
+func (ft *fuzzTarget) seedSetup(f *testing.F) {
+	f.Helper()
+	for path, body := range map[string]string{
+		"/v2/identities.createIdentity": `{"externalId":"fuzz-identity","ratelimits":[{"name":"req","limit":1,"duration":1000,"autoApply":true}]}`,
+		"/v2/permissions.createRole":    `{"name":"fuzz-role","permissions":["fuzz.read"]}`,
+	} {
+		if rec := ft.send(http.MethodPost, path, []byte(body)); rec.Code != 200 {
+			f.Fatalf("seed %s: status %d", path, rec.Code)
+		}
+	}
+}
+
+// FuzzUnkeyUpdateIdentityRequest exercises updateIdentity's "omitted keeps, {} / [] clears,
+// null is invalid" decoding.
+func FuzzUnkeyUpdateIdentityRequest(f *testing.F) {
+	ft := newFuzzTarget(f)
+	ft.seedSetup(f)
+	for _, seed := range []string{
+		`{"identity":"fuzz-identity"}`,
+		`{"identity":"fuzz-identity","meta":{"plan":"gold","n":[1,2,{"x":null}]}}`,
+		`{"identity":"fuzz-identity","meta":{}}`,
+		`{"identity":"fuzz-identity","meta":null}`,
+		`{"identity":"fuzz-identity","ratelimits":[]}`,
+		`{"identity":"fuzz-identity","ratelimits":null}`,
+		`{"identity":"fuzz-identity","ratelimits":[{"name":"req","limit":5,"duration":1000,"autoApply":false},{"name":"req","limit":6,"duration":2000,"autoApply":true}]}`,
+		`{"identity":"fuzz-identity","ratelimits":[{"name":"r","limit":0,"duration":10}]}`,
+		`{"identity":"nobody","meta":{}}`,
+		`{"identity":""}`,
+		`{"identity":1}`,
+		`{"identity":"fuzz-identity","externalId":"x"}`,
+		`{}`,
+		`[]`,
+		"",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ft.check(t, ft.send(http.MethodPost, "/v2/identities.updateIdentity", body), true)
+	})
+}
+
+func FuzzUnkeySetRolePermissionsRequest(f *testing.F) {
+	ft := newFuzzTarget(f)
+	ft.seedSetup(f)
+	for _, seed := range []string{
+		`{"roleId":"fuzz-role","permissions":["fuzz.read","fuzz.write"]}`,
+		`{"roleId":"fuzz-role","permissions":[]}`,
+		`{"roleId":"fuzz-role","permissions":null}`,
+		`{"roleId":"fuzz-role","permissions":["bad slug"]}`,
+		`{"roleId":"fuzz-role","permissions":["a","a","a"]}`,
+		`{"roleId":"role_missing","permissions":[]}`,
+		`{"roleId":"x","permissions":[]}`,
+		`{"roleId":"fuzz-role"}`,
+		`{"permissions":[]}`,
+		`{"roleId":"fuzz-role","permissions":[""]}`,
+		`{"roleId":"fuzz-role","permissions":[1]}`,
+		"null",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ft.check(t, ft.send(http.MethodPost, "/v2/permissions.setRolePermissions", body), true)
 	})
 }

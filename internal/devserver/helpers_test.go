@@ -6,41 +6,24 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
-
-// fakeClock is an adjustable Config.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type harness struct {
 	t       *testing.T
 	srv     *Server
 	handler http.Handler
-	clock   *fakeClock
+	clock   *testkit.Clock
 	apiID   string
 }
 
 // newHarness starts an in-memory server with encryption on for new APIs and one API.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	clock := &fakeClock{t: time.UnixMilli(1_800_000_000_000)}
+	clock := testkit.NewClock(time.UnixMilli(1_800_000_000_000))
 	srv, err := New(Config{EncryptAllAPIs: true, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

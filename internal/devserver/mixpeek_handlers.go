@@ -11,8 +11,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 )
 
 // registerMixpeek mounts Mixpeek's organization API-key routes:
@@ -56,9 +54,6 @@ func (s *Server) registerMixpeek(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH "+base+"/{key_name}", s.mixpeekEndpoint(s.mpUpdateKey))
 	mux.HandleFunc("DELETE "+base+"/{key_name}", s.mixpeekEndpoint(s.mpRevokeKey))
 	mux.HandleFunc("POST "+base+"/{key_name}/rotate", s.mixpeekEndpoint(s.mpRotateKey))
-	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		s.mpWriteError(w, r, mpErr(http.StatusNotFound, "NotFoundError", "No route matches "+r.Method+" "+r.URL.Path))
-	})
 }
 
 // mpError is answered in Mixpeek's ErrorResponse envelope.
@@ -88,7 +83,7 @@ func mpUserNotFound(email string) *mpError {
 }
 
 func mpProtected(action string) *mpError {
-	return mpErr(http.StatusForbidden, "ForbiddenError", fmt.Sprintf("The %q key is protected and cannot be %s", mixpeek.ProtectedKeyName, action))
+	return mpErr(http.StatusForbidden, "ForbiddenError", fmt.Sprintf("The %q key is protected and cannot be %s", mpProtectedKeyName, action))
 }
 
 func mpDuplicate(name string) *mpError {
@@ -205,7 +200,7 @@ func (s *Server) mpTx(ctx context.Context, email string, fn func(tx *sql.Tx, org
 func (s *Server) mpKeyTx(ctx context.Context, req mpRequest, protectedAction string, fn func(tx *sql.Tx, org mpOrg, u mpUser, k mpKeyRow) error) error {
 	email, name := req.r.PathValue("user_email"), req.r.PathValue("key_name")
 	return s.mpTx(ctx, email, func(tx *sql.Tx, org mpOrg, u mpUser) error {
-		if name == mixpeek.ProtectedKeyName {
+		if name == mpProtectedKeyName {
 			return mpProtected(protectedAction)
 		}
 		k, ok, err := mpLiveKey(ctx, tx, u.userID, name, s.nowMillis())
@@ -224,7 +219,7 @@ func (s *Server) mpCreateKey(ctx context.Context, req mpRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out mixpeek.CreatedKey
+	var out mpCreatedKey
 	err = s.mpTx(ctx, req.r.PathValue("user_email"), func(tx *sql.Tx, org mpOrg, u mpUser) error {
 		now := s.nowMillis()
 		if _, dup, err := mpLiveKey(ctx, tx, u.userID, in.name, now); err != nil {
@@ -245,7 +240,7 @@ func (s *Server) mpCreateKey(ctx context.Context, req mpRequest) (any, error) {
 			k.permissions = []string{"read", "write", "delete"}
 		}
 		if k.scopes == nil {
-			k.scopes = []mixpeek.Scope{}
+			k.scopes = []mpScope{}
 		}
 		if in.description != nil {
 			k.description = *in.description
@@ -263,7 +258,7 @@ func (s *Server) mpCreateKey(ctx context.Context, req mpRequest) (any, error) {
 		if err != nil {
 			return err
 		}
-		out = mixpeek.CreatedKey{Key: k.model(org, now), Plaintext: plaintext}
+		out = mpCreatedKey{mpKeyModel: k.model(org, now), Key: plaintext}
 		return nil
 	})
 	if err != nil {
@@ -283,7 +278,7 @@ func (s *Server) mpListKeys(ctx context.Context, req mpRequest) (any, error) {
 		}
 		includeRevoked = b
 	}
-	results := []mixpeek.Key{}
+	results := []mpKeyModel{}
 	err := s.mpTx(ctx, req.r.PathValue("user_email"), func(tx *sql.Tx, org mpOrg, u mpUser) error {
 		keys, err := mpUserKeys(ctx, tx, u.userID)
 		if err != nil {
@@ -308,11 +303,11 @@ func (s *Server) mpUpdateKey(ctx context.Context, req mpRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out mixpeek.Key
+	var out mpKeyModel
 	err = s.mpKeyTx(ctx, req, "modified", func(tx *sql.Tx, org mpOrg, u mpUser, k mpKeyRow) error {
 		now := s.nowMillis()
 		if in.name != nil && *in.name != k.name {
-			if *in.name == mixpeek.ProtectedKeyName {
+			if *in.name == mpProtectedKeyName {
 				return mpDuplicate(*in.name)
 			}
 			if _, dup, err := mpLiveKey(ctx, tx, u.userID, *in.name, now); err != nil {
@@ -345,10 +340,10 @@ func (s *Server) mpUpdateKey(ctx context.Context, req mpRequest) (any, error) {
 		}
 		if in.status != nil {
 			switch *in.status {
-			case mixpeek.StatusRevoked:
+			case mpStatusRevoked:
 				k.revokedAt = sql.NullInt64{Int64: now, Valid: true}
 				k.revokedBy = sql.NullString{String: req.caller, Valid: true}
-			case mixpeek.StatusExpired:
+			case mpStatusExpired:
 				// Expired means expires_at has passed; one millisecond back makes it so now.
 				k.expiresAt = sql.NullInt64{Int64: now - 1, Valid: true}
 			}
@@ -380,7 +375,7 @@ func (s *Server) mpRevokeKey(ctx context.Context, req mpRequest) (any, error) {
 // mpRotateKey revokes the named key and issues a new record with a new key_id and secret but the
 // same name and settings (see registerMixpeek).
 func (s *Server) mpRotateKey(ctx context.Context, req mpRequest) (any, error) {
-	var out mixpeek.CreatedKey
+	var out mpCreatedKey
 	err := s.mpKeyTx(ctx, req, "rotated", func(tx *sql.Tx, org mpOrg, _ mpUser, old mpKeyRow) error {
 		now := s.nowMillis()
 		next := old
@@ -396,7 +391,7 @@ func (s *Server) mpRotateKey(ctx context.Context, req mpRequest) (any, error) {
 		if err != nil {
 			return err
 		}
-		out = mixpeek.CreatedKey{Key: next.model(org, now), Plaintext: plaintext}
+		out = mpCreatedKey{mpKeyModel: next.model(org, now), Key: plaintext}
 		return nil
 	})
 	if err != nil {

@@ -15,45 +15,29 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
 // Tests in this file never print a key's plaintext: failures name key ids only.
 
 const mpRootKey = "unkey_mixpeekTestRootKey"
 
-type mpClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *mpClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *mpClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type mpHarness struct {
 	t     *testing.T
 	srv   *Server
 	url   string
-	clock *mpClock
+	clock *testkit.Clock
 }
 
 func newMPHarnessAt(t *testing.T, dbPath string) *mpHarness {
 	t.Helper()
-	clock := &mpClock{t: time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv, err := New(Config{DBPath: dbPath, RootKey: mpRootKey, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +88,30 @@ func (h *mpHarness) raw(method, path, body, auth string) (int, []byte) {
 		h.t.Fatalf("%s %s: content type %q", method, path, ct)
 	}
 	return resp.StatusCode, b
+}
+
+// send is raw without the JSON checks; with follow false a redirect is returned as it is.
+func (h *mpHarness) send(method, path string, follow bool) (*http.Response, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url+path, http.NoBody)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+mpRootKey)
+	client := &http.Client{}
+	if !follow {
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp, b
 }
 
 var mpPlaintextField = regexp.MustCompile(`"key":"[^"]*"`)
@@ -345,8 +353,21 @@ func TestMixpeekNotFoundAndConflict(t *testing.T) {
 		h.fail("GET", mpPath(bad), "", 404, "NotFoundError")
 		h.fail("POST", mpPath(bad), `{"name":"x"}`, 404, "NotFoundError")
 	}
-	h.fail("GET", "/v1/organizations/users/a@example.com/other", "", 404, "NotFoundError")
-	h.fail("PUT", mpPath(email, "x"), "", 404, "NotFoundError")
+	// Unknown paths and methods are the mux's plain-text answers, never a NotFoundError a client
+	// could take for a missing key.
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/v1/organizations/users/a@example.com/other", 404},
+		{"GET", "/v1/organizations/api-keys", 404},
+		{"PUT", mpPath(email, "x"), 405},
+	} {
+		resp, b := h.send(tc.method, tc.path, true)
+		if resp.StatusCode != tc.status || json.Valid(b) || strings.Contains(resp.Header.Get("Content-Type"), "json") {
+			t.Fatalf("%s %s: %d %q, want a plain-text %d", tc.method, tc.path, resp.StatusCode, b, tc.status)
+		}
+	}
 
 	first := h.create(email, `{"name":"dup"}`)
 	e := h.fail("POST", mpPath(email), `{"name":"dup"}`, 409, "AlreadyExistsError")
@@ -725,5 +746,48 @@ func TestMixpeekPatchNullClearsRateLimit(t *testing.T) {
 	h.ok("PATCH", mpPath(email)+"/rl", `{"rate_limit_override":null}`, &k)
 	if k.RateLimitOverride != nil {
 		t.Fatalf("rate_limit_override = %d after null, want cleared", *k.RateLimitOverride)
+	}
+}
+
+// Keys named "." and ".." can be created (the body schema allows any 1..100 characters) but not
+// addressed: the path is normalised before routing, as HTTP servers and proxies in front of the
+// genuine service do, so PATCH, DELETE and rotate never reach the key. They are redirected
+// (307, method kept) to the cleaned path, where they meet a plain-text 404 or 405, never a
+// NotFoundError that would pass for "this key is gone".
+func TestMixpeekDotNamesAreUnaddressable(t *testing.T) {
+	h := newMPHarness(t)
+	email := "dots@example.com"
+	for _, name := range []string{".", ".."} {
+		h.create(email, `{"name":"`+name+`"}`)
+	}
+	for _, name := range []string{".", ".."} {
+		for _, tc := range []struct{ method, path string }{
+			{"DELETE", mpPath(email, name)},
+			{"PATCH", mpPath(email, name)},
+			{"POST", mpPath(email, name, "rotate")},
+			// An escaped dot is still a dot segment.
+			{"DELETE", mpPath(email) + "/" + strings.ReplaceAll(name, ".", "%2E")},
+		} {
+			resp, _ := h.send(tc.method, tc.path, false)
+			if resp.StatusCode/100 != 3 || resp.Header.Get("Location") == "" || strings.HasSuffix(resp.Header.Get("Location"), "/"+name) {
+				t.Fatalf("%s %s: %d to %q, want a redirect to the cleaned path", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Location"))
+			}
+			// A client that follows the redirect (as GET) must not see a key-not-found answer.
+			resp, b := h.send(tc.method, tc.path, true)
+			var e mpEnvelope
+			if json.Unmarshal(b, &e) == nil && e.Error.Type == "NotFoundError" {
+				t.Fatalf("%s %s, redirect followed: %d NotFoundError", tc.method, tc.path, resp.StatusCode)
+			}
+		}
+	}
+	keys := h.list(email, true)
+	var active []string
+	for _, k := range keys {
+		if k.Status == "active" && (k.Name == "." || k.Name == "..") {
+			active = append(active, k.Name)
+		}
+	}
+	if len(active) != 2 {
+		t.Fatalf("active dot-named keys after the attempts: %v, want both untouched", active)
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 )
 
 // mixpeekSchema holds the SQLite statements the Mixpeek protocol needs; run after the Unkey schema.
@@ -61,7 +59,7 @@ const mixpeekRootUserID = "usr_root"
 type mpKeyRow struct {
 	keyID, userID, name, keyHash, keyPrefix, keyType, description string
 	permissions                                                   []string
-	scopes                                                        []mixpeek.Scope
+	scopes                                                        []mpScope
 	rateLimit                                                     sql.NullInt64
 	principalID                                                   sql.NullString
 	allowedOrigins                                                []string
@@ -104,11 +102,11 @@ func (k mpKeyRow) live(nowMs int64) bool {
 func (k mpKeyRow) status(nowMs int64) string {
 	switch {
 	case k.revokedAt.Valid:
-		return mixpeek.StatusRevoked
+		return mpStatusRevoked
 	case k.expiresAt.Valid && k.expiresAt.Int64 < nowMs:
-		return mixpeek.StatusExpired
+		return mpStatusExpired
 	}
-	return mixpeek.StatusActive
+	return mpStatusActive
 }
 
 // mpOrg is the server's single organization.
@@ -138,11 +136,11 @@ func mpOptString(v sql.NullString) *string {
 }
 
 // model renders the row as APIKeyModel.
-func (k mpKeyRow) model(org mpOrg, nowMs int64) mixpeek.Key {
+func (k mpKeyRow) model(org mpOrg, nowMs int64) mpKeyModel {
 	prefix := k.keyPrefix
 	orgID := org.organizationID
 	created := mpTime(k.createdAt)
-	m := mixpeek.Key{
+	m := mpKeyModel{
 		KeyID:          k.keyID,
 		KeyHash:        k.keyHash,
 		KeyPrefix:      &prefix,
@@ -173,7 +171,7 @@ func (k mpKeyRow) model(org mpOrg, nowMs int64) mixpeek.Key {
 		m.Permissions = []string{}
 	}
 	if m.Scopes == nil {
-		m.Scopes = []mixpeek.Scope{}
+		m.Scopes = []mpScope{}
 	}
 	return m
 }
@@ -188,7 +186,7 @@ func mixpeekKeyHash(plaintext string) string {
 // (first 10 characters + "...", as the retriever-key docs show).
 func newMixpeekKey() (plaintext, prefix string) {
 	plaintext = "sk_" + randomBase58(32)
-	return plaintext, plaintext[:mixpeek.KeyPrefixDisplayedLength] + "..."
+	return plaintext, plaintext[:mpKeyPrefixShown] + "..."
 }
 
 // mpOrgTx returns the organization, creating it on first use.
@@ -234,11 +232,11 @@ func (s *Server) mpUserTx(ctx context.Context, tx *sql.Tx, email string) (u mpUs
 	// because the devserver authenticates with the root key only.
 	admin := mpKeyRow{
 		userID:      u.userID,
-		name:        mixpeek.ProtectedKeyName,
+		name:        mpProtectedKeyName,
 		keyType:     "standard",
 		description: "Protected key created when the user was provisioned.",
 		permissions: []string{"admin"},
-		scopes:      []mixpeek.Scope{},
+		scopes:      []mpScope{},
 		createdAt:   now,
 		createdBy:   sql.NullString{String: mixpeekRootUserID, Valid: true},
 	}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 )
 
 // Request validation mimics FastAPI + pydantic v2: every problem is collected and answered as a
@@ -111,7 +109,7 @@ func mpPlural(n int) string {
 
 // name checks a key name: 1..100 characters and no '/', which could not be addressed in a path.
 func (c *mpChecker) name(raw json.RawMessage, loc []any) (string, bool) {
-	s, ok := c.str(raw, loc, mixpeek.NameMinLength, mixpeek.NameMaxLength)
+	s, ok := c.str(raw, loc, mpNameMinLength, mpNameMaxLength)
 	if ok && strings.Contains(s, "/") {
 		c.add("value_error", "Value error, name must not contain '/'", loc...)
 		return s, false
@@ -210,33 +208,33 @@ func (c *mpChecker) futureTime(raw json.RawMessage, loc []any, now time.Time) (i
 var mpScopeFields = []string{"resource_type", "resource_id", "operations"}
 
 // scopes decodes a list of ResourceScope-Input. operations keeps nil (absent/null) apart from [].
-func (c *mpChecker) scopes(raw json.RawMessage, loc []any) ([]mixpeek.Scope, bool) {
+func (c *mpChecker) scopes(raw json.RawMessage, loc []any) ([]mpScope, bool) {
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil || mpIsNull(raw) {
 		c.add("list_type", "Input should be a valid list", loc...)
 		return nil, false
 	}
 	before := len(c.issues)
-	out := make([]mixpeek.Scope, 0, len(items))
+	out := make([]mpScope, 0, len(items))
 	for i, it := range items {
 		sloc := mpAt(loc, i)
 		obj, ok := c.object(it, sloc, mpScopeFields)
 		if !ok {
 			continue
 		}
-		var sc mixpeek.Scope
+		var sc mpScope
 		if r, ok := obj["resource_type"]; !ok {
 			c.add("missing", "Field required", mpAt(sloc, "resource_type")...)
 		} else {
-			sc.ResourceType, _ = c.enum(r, mpAt(sloc, "resource_type"), mixpeek.ResourceTypes)
+			sc.ResourceType, _ = c.enum(r, mpAt(sloc, "resource_type"), mpResourceTypes)
 		}
 		if r, ok := obj["resource_id"]; !ok {
 			c.add("missing", "Field required", mpAt(sloc, "resource_id")...)
 		} else {
-			sc.ResourceID, _ = c.str(r, mpAt(sloc, "resource_id"), mixpeek.ResourceIDMinLength, mixpeek.ResourceIDMaxLength)
+			sc.ResourceID, _ = c.str(r, mpAt(sloc, "resource_id"), mpResourceIDMinLength, mpResourceIDMaxLength)
 		}
 		if r, ok := obj["operations"]; ok && !mpIsNull(r) {
-			sc.Operations, _ = c.enumList(r, mpAt(sloc, "operations"), mixpeek.NamespaceOperations)
+			sc.Operations, _ = c.enumList(r, mpAt(sloc, "operations"), mpNamespaceOperations)
 		}
 		out = append(out, sc)
 	}
@@ -248,7 +246,7 @@ type mpCreateInput struct {
 	name        string
 	description *string
 	permissions []string // nil = server default
-	scopes      []mixpeek.Scope
+	scopes      []mpScope
 	rateLimit   *int64
 	expiresAt   *int64
 	principalID *string
@@ -271,19 +269,19 @@ func parseMPCreate(body []byte, now time.Time) (mpCreateInput, error) {
 		in.name, _ = c.name(r, mpAt(body0, "name"))
 	}
 	if r, ok := obj["description"]; ok && !mpIsNull(r) {
-		if s, ok := c.str(r, mpAt(body0, "description"), 0, mixpeek.DescriptionMaxLength); ok {
+		if s, ok := c.str(r, mpAt(body0, "description"), 0, mpDescriptionMaxLength); ok {
 			in.description = &s
 		}
 	}
 	// permissions is not nullable in APIKeyCreateRequest, so null is a list_type error.
 	if r, ok := obj["permissions"]; ok {
-		in.permissions, _ = c.enumList(r, mpAt(body0, "permissions"), mixpeek.Permissions)
+		in.permissions, _ = c.enumList(r, mpAt(body0, "permissions"), mpPermissions)
 	}
 	if r, ok := obj["scopes"]; ok && !mpIsNull(r) {
 		in.scopes, _ = c.scopes(r, mpAt(body0, "scopes"))
 	}
 	if r, ok := obj["rate_limit_override"]; ok && !mpIsNull(r) {
-		if n, ok := c.integer(r, mpAt(body0, "rate_limit_override"), mixpeek.RateLimitOverrideMin); ok {
+		if n, ok := c.integer(r, mpAt(body0, "rate_limit_override"), mpRateLimitOverrideMin); ok {
 			in.rateLimit = &n
 		}
 	}
@@ -308,7 +306,7 @@ type mpUpdateInput struct {
 	name           *string
 	description    *string
 	permissions    *[]string
-	scopes         *[]mixpeek.Scope
+	scopes         *[]mpScope
 	rateLimit      *int64
 	clearRateLimit bool
 	expiresAt      *int64
@@ -336,12 +334,12 @@ func parseMPUpdate(body []byte, now time.Time) (mpUpdateInput, error) {
 		}
 	}
 	if r, ok := present("description"); ok {
-		if s, ok := c.str(r, mpAt(body0, "description"), 0, mixpeek.DescriptionMaxLength); ok {
+		if s, ok := c.str(r, mpAt(body0, "description"), 0, mpDescriptionMaxLength); ok {
 			in.description = &s
 		}
 	}
 	if r, ok := present("permissions"); ok {
-		if p, ok := c.enumList(r, mpAt(body0, "permissions"), mixpeek.Permissions); ok {
+		if p, ok := c.enumList(r, mpAt(body0, "permissions"), mpPermissions); ok {
 			in.permissions = &p
 		}
 	}
@@ -353,7 +351,7 @@ func parseMPUpdate(body []byte, now time.Time) (mpUpdateInput, error) {
 	if r, ok := obj["rate_limit_override"]; ok {
 		if mpIsNull(r) {
 			in.clearRateLimit = true
-		} else if n, ok := c.integer(r, mpAt(body0, "rate_limit_override"), mixpeek.RateLimitOverrideMin); ok {
+		} else if n, ok := c.integer(r, mpAt(body0, "rate_limit_override"), mpRateLimitOverrideMin); ok {
 			in.rateLimit = &n
 		}
 	}
@@ -365,7 +363,7 @@ func parseMPUpdate(body []byte, now time.Time) (mpUpdateInput, error) {
 		}
 	}
 	if r, ok := present("status"); ok {
-		if s, ok := c.enum(r, mpAt(body0, "status"), mixpeek.KeyStatuses); ok {
+		if s, ok := c.enum(r, mpAt(body0, "status"), mpKeyStatuses); ok {
 			in.status = &s
 		}
 	}

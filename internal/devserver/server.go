@@ -8,15 +8,17 @@ import (
 	"context"
 	"crypto/cipher"
 	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -24,23 +26,29 @@ import (
 
 // Config configures a Server.
 //
-// Encryption opt-in: real Unkey stores recoverable keys only for APIs whose keyspace has
-// "store_encrypted_keys" switched on in the dashboard, and the public API cannot switch it. The
-// request schemas forbid extra fields, so the local server cannot take the switch from a request
-// either. Instead every API created while EncryptAllAPIs is true is opted in (the devserver
-// command turns this on by default so recoverable keys just work), and SetAPIEncryption flips
-// the flag of one API afterwards, which is how tests reach the 412 paths. With EncryptAllAPIs
-// false (the zero value) new APIs behave like ones made through Unkey's apis.createApi.
+// Encryption opt-in: the genuine Unkey stores recoverable keys only for APIs whose keyspace has
+// "store_encrypted_keys" switched on in its dashboard, and an API made through apis.createApi
+// never has it, so keys.createKey with recoverable=true answers 412 there. The local server
+// behaves the same. Opting an API in is an explicit testing aid: SetAPIEncryption for one API,
+// or EncryptAllAPIs for every API created afterwards, apis.createApi included.
 type Config struct {
-	// DBPath is the SQLite file; "" or ":memory:" keeps everything in memory.
+	// DBPath is the SQLite file, created 0600 (its -wal and -shm files too); "" or ":memory:"
+	// keeps everything in memory.
 	DBPath string
-	// RootKey is the bearer token clients must send; "" generates "unkey_" + base58 of 24
-	// random bytes (see RootKey()).
+	// RootKey is the primary root key clients must send. It replaces the root key a database
+	// already had. "" keeps the database's root key (only its SHA-256 digest is stored), or
+	// generates "unkey_" + base58 of 24 random bytes when there is none; see RootKeySource.
 	RootKey string
-	// MasterKey is the 32-byte AES-256 key sealing recoverable keys; nil generates one and
-	// persists it in the database so a file database keeps working across restarts.
+	// MasterKey is the 32-byte AES-256 key sealing recoverable keys. nil reads MasterKeyFile.
 	MasterKey []byte
-	// EncryptAllAPIs opts every newly created API into key encryption (see above).
+	// MasterKeyFile holds the master key outside the database: read when it exists, created
+	// 0600 with a new random key otherwise. "" means DBPath + ".masterkey" for a file database
+	// and a random key kept in memory for an in-memory one. The key is never written to the
+	// database, and a database that still holds one (made by an older devserver) is refused.
+	MasterKeyFile string
+	// EncryptAllAPIs is a testing aid that opts every API created afterwards into key
+	// encryption, apis.createApi included (see above). Off, new APIs answer 412 to recoverable
+	// keys as the genuine service does.
 	EncryptAllAPIs bool
 	// Now is the clock for timestamps, expiry checks and rate-limit windows; nil is time.Now.
 	Now func() time.Time
@@ -103,7 +111,8 @@ type Server struct {
 	log            *slog.Logger
 	encryptAllAPIs bool
 	rootKey        string
-	rootKeyDigest  [32]byte
+	rootKeySource  RootKeySource
+	rootKeyDigest  [32]byte // of the primary root key, the only one the Mixpeek protocol accepts
 	aead           cipher.AEAD
 
 	statsMu sync.Mutex
@@ -131,7 +140,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := loadMasterKey(db, cfg.MasterKey)
+	keyFile := cfg.MasterKeyFile
+	if keyFile == "" && !isMemoryDB(cfg.DBPath) {
+		keyFile = cfg.DBPath + ".masterkey"
+	}
+	mk, err := loadMasterKey(context.Background(), db, cfg.MasterKey, keyFile)
 	if err != nil {
 		_ = db.Close() // already failing; the original error is the one worth reporting
 		return nil, err
@@ -146,7 +159,6 @@ func New(cfg Config) (*Server, error) {
 		now:            cfg.Now,
 		log:            cfg.Logger,
 		encryptAllAPIs: cfg.EncryptAllAPIs,
-		rootKey:        cfg.RootKey,
 		aead:           aead,
 		stats:          newStats(),
 		limiter:        rateLimiter{windows: map[string]rlWindow{}},
@@ -158,20 +170,18 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.rootKey == "" {
-		s.rootKey = "unkey_" + randomBase58(24)
+	if err := s.setupRootKey(context.Background(), cfg.RootKey); err != nil {
+		_ = db.Close() // already failing; the original error is the one worth reporting
+		return nil, fmt.Errorf("root key: %w", err)
 	}
-	s.rootKeyDigest = sha256.Sum256([]byte(s.rootKey))
 	return s, nil
 }
-
-// RootKey returns the bearer token the server accepts.
-func (s *Server) RootKey() string { return s.rootKey }
 
 // nowMillis is the current time in Unix ms, the unit of every stored timestamp.
 func (s *Server) nowMillis() int64 { return s.now().UnixMilli() }
 
 // Handler returns the HTTP handler serving the Unkey routes, the Mixpeek routes and liveness.
+// Anything else is a plain-text 404 (a known path with the wrong method: 405).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.registerUnkey(mux)
@@ -194,8 +204,12 @@ func (s *Server) Handler() http.Handler {
 			out = buf
 		}
 		sw := &statusWriter{ResponseWriter: out, status: http.StatusOK}
-		if _, pattern := mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/v2/") {
-			s.writeError(sw, r, newID("req"), &apiError{status: http.StatusNotFound, code: "unkey/data/route_not_found", title: "Not Found", detail: "No route matches " + r.Method + " " + r.URL.Path + "."})
+		// Unknown paths get the mux's plain-text "404 page not found": no envelope, so a client
+		// cannot mistake a wrong endpoint path for a missing resource.
+		if clean, ok := dotSegmentsRemoved(r.URL.Path); ok {
+			// The mux redirects literal "." and ".." segments itself but routes escaped ones
+			// (%2E) as names; normalising servers and proxies treat both alike, so they do too.
+			http.Redirect(sw, r, clean, http.StatusTemporaryRedirect)
 		} else {
 			mux.ServeHTTP(sw, r)
 		}
@@ -213,6 +227,27 @@ func (s *Server) Handler() http.Handler {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration", time.Since(start), "requestId", sw.Header().Get("X-Request-Id"))
 	})
+}
+
+// dotSegmentsRemoved returns the path without "." and ".." segments (as path.Clean does,
+// keeping a trailing slash); ok is false when there were none. p is the decoded path, so escaped
+// dots count.
+func dotSegmentsRemoved(p string) (string, bool) {
+	found := false
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "." || seg == ".." {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return "", false
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return (&url.URL{Path: clean}).EscapedPath(), true
 }
 
 // Listen serves Handler on addr in a background goroutine and returns the base URL.
@@ -305,21 +340,25 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 // authenticate checks the bearer root key. Unkey answers a missing or malformed header with 400
-// and an unknown key with 401; digests are compared so timing reveals nothing about the key.
-func (s *Server) authenticate(r *http.Request) *apiError {
+// and an unknown key with 401.
+func (s *Server) authenticate(r *http.Request) (rootKeyInfo, *apiError) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
-		return &apiError{status: http.StatusBadRequest, code: "unkey/authentication/missing", title: "Bad Request", detail: "Authorization header is missing. Provide 'Authorization: Bearer <root key>'."}
+		return rootKeyInfo{}, &apiError{status: http.StatusBadRequest, code: "unkey/authentication/missing", title: "Bad Request", detail: "Authorization header is missing. Provide 'Authorization: Bearer <root key>'."}
 	}
 	token, ok := strings.CutPrefix(header, "Bearer ")
 	if !ok || strings.TrimSpace(token) == "" {
-		return &apiError{status: http.StatusBadRequest, code: "unkey/authentication/malformed", title: "Bad Request", detail: "Authorization header must have the form 'Bearer <root key>'."}
+		return rootKeyInfo{}, &apiError{status: http.StatusBadRequest, code: "unkey/authentication/malformed", title: "Bad Request", detail: "Authorization header must have the form 'Bearer <root key>'."}
 	}
-	digest := sha256.Sum256([]byte(token))
-	if subtle.ConstantTimeCompare(digest[:], s.rootKeyDigest[:]) != 1 {
-		return &apiError{status: http.StatusUnauthorized, code: "unkey/authentication/key_not_found", title: "Unauthorized", detail: "The provided root key is invalid."}
+	info, found, err := s.lookupRootKey(r.Context(), sha256.Sum256([]byte(token)))
+	if err != nil {
+		s.log.Error("root key lookup", "path", r.URL.Path, "err", err)
+		return rootKeyInfo{}, errInternal()
 	}
-	return nil
+	if !found {
+		return rootKeyInfo{}, &apiError{status: http.StatusUnauthorized, code: "unkey/authentication/key_not_found", title: "Unauthorized", detail: "The provided root key is invalid."}
+	}
+	return info, nil
 }
 
 type responseMeta struct {
@@ -374,7 +413,8 @@ func endpoint[T any, P interface {
 			s.writeError(w, r, reqID, apiErr)
 			return
 		}
-		if apiErr := s.authenticate(r); apiErr != nil {
+		caller, apiErr := s.authenticate(r)
+		if apiErr != nil {
 			s.writeError(w, r, reqID, apiErr)
 			return
 		}
@@ -382,7 +422,7 @@ func endpoint[T any, P interface {
 			s.writeError(w, r, reqID, rej.unkeyError())
 			return
 		}
-		data, err := fn(r.Context(), req)
+		data, err := fn(context.WithValue(r.Context(), rootKeyCtx{}, caller), req)
 		if err != nil {
 			var apiErr *apiError
 			if !errors.As(err, &apiErr) {
@@ -487,9 +527,13 @@ func (s *Server) registerUnkey(mux *http.ServeMux) {
 		"permissions.listRoles":        endpoint(s, s.handleListRoles),
 		"permissions.deleteRole":       endpoint(s, s.handleDeleteRole),
 
+		"permissions.setRolePermissions": endpoint(s, s.handleSetRolePermissions),
+
 		"identities.createIdentity": endpoint(s, s.handleCreateIdentity),
 		"identities.getIdentity":    endpoint(s, s.handleGetIdentity),
 		"identities.deleteIdentity": endpoint(s, s.handleDeleteIdentity),
+		"identities.updateIdentity": endpoint(s, s.handleUpdateIdentity),
+		"identities.listIdentities": endpoint(s, s.handleListIdentities),
 	}
 	for name, h := range routes {
 		mux.HandleFunc("POST /v2/"+name, h)

@@ -115,9 +115,29 @@ func TestBodyTooLarge(t *testing.T) {
 	h.fail("apis.createApi", big, 413, "")
 }
 
+// Unknown routes answer like Go's mux: plain text, no envelope, so a wrong endpoint path cannot
+// pass for a missing resource.
 func TestUnknownRoute(t *testing.T) {
 	h := newHarness(t)
-	h.fail("keys.nope", `{}`, 404, "")
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{http.MethodPost, "/v2/keys.nope", 404, "404 page not found\n"},
+		{http.MethodPost, "/v2/keys.getkey", 404, "404 page not found\n"},
+		{http.MethodPost, "/v1/keys.getKey", 404, "404 page not found\n"},
+		{http.MethodPost, "/", 404, "404 page not found\n"},
+		{http.MethodGet, "/v2/keys.getKey", 405, "Method Not Allowed\n"},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(`{"keyId":"key_123"}`))
+		req.Header.Set("Authorization", "Bearer "+h.srv.RootKey())
+		rec := httptest.NewRecorder()
+		h.handler.ServeHTTP(rec, req)
+		if rec.Code != tc.status || rec.Body.String() != tc.body || strings.Contains(rec.Header().Get("Content-Type"), "json") {
+			t.Errorf("%s %s: %d %q (%s), want plain-text %d", tc.method, tc.path, rec.Code, rec.Body.String(), rec.Header().Get("Content-Type"), tc.status)
+		}
+	}
 }
 
 func TestLiveness(t *testing.T) {

@@ -10,10 +10,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net/url"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"os"
+	"slices"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -59,6 +60,10 @@ var unkeySchema = []string{
 		deleted_at    INTEGER
 	)`,
 	`CREATE INDEX IF NOT EXISTS keys_api ON keys(api_id, id)`,
+	// APIs with delete protection on (a dashboard-only setting upstream; SetAPIDeleteProtection).
+	`CREATE TABLE IF NOT EXISTS api_delete_protection (
+		api_id TEXT PRIMARY KEY REFERENCES apis(id)
+	)`,
 	`CREATE TABLE IF NOT EXISTS ratelimits (
 		id          TEXT PRIMARY KEY,
 		key_id      TEXT,
@@ -114,11 +119,15 @@ type querier interface {
 // connection does, and a single writer sidesteps SQLITE_BUSY on transaction upgrades. Callers
 // must therefore never query s.db while holding a transaction on the same goroutine.
 func openDB(path string) (*sql.DB, error) {
-	const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+	// secure_delete overwrites deleted rows, so a dropped ciphertext does not linger in free pages.
+	const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)"
 	var dsn string
-	if path == "" || path == ":memory:" {
+	if isMemoryDB(path) {
 		dsn = "file:devserver-" + randomBase58(12) + "?mode=memory&cache=shared&" + pragmas
 	} else {
+		if err := restrictDBFiles(path); err != nil {
+			return nil, err
+		}
 		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
 	}
 	db, err := sql.Open("sqlite", dsn)
@@ -129,13 +138,33 @@ func openDB(path string) (*sql.DB, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	for _, stmt := range append(append([]string{}, unkeySchema...), mixpeekSchema...) {
+	for _, stmt := range slices.Concat(unkeySchema, rootKeySchema, mixpeekSchema) {
 		if _, err := db.ExecContext(context.Background(), stmt); err != nil {
 			_ = db.Close() // already failing; the schema error is the one worth reporting
 			return nil, fmt.Errorf("create schema: %w", err)
 		}
 	}
 	return db, nil
+}
+
+func isMemoryDB(path string) bool { return path == "" || path == ":memory:" }
+
+// restrictDBFiles creates the database file 0600 before SQLite opens it (SQLite gives its -wal
+// and -shm files the database file's mode) and tightens files an earlier run left readable.
+func restrictDBFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict database file: %w", err)
+		}
+	}
+	return nil
 }
 
 // withTx runs fn in a transaction and commits when fn returns nil.
@@ -166,7 +195,7 @@ func newID(prefix string) string {
 	return prefix + "_" + randomBase58(16)
 }
 
-// base58 encodes b with unkey.Base58Alphabet, keeping leading zero bytes as '1' like Bitcoin.
+// base58 encodes b with base58Alphabet, keeping leading zero bytes as '1' like Bitcoin.
 func base58(b []byte) string {
 	n := new(big.Int).SetBytes(b)
 	radix := big.NewInt(58)
@@ -174,13 +203,13 @@ func base58(b []byte) string {
 	var out []byte
 	for n.Sign() > 0 {
 		n.DivMod(n, radix, mod)
-		out = append(out, unkey.Base58Alphabet[mod.Int64()])
+		out = append(out, base58Alphabet[mod.Int64()])
 	}
 	for _, c := range b {
 		if c != 0 {
 			break
 		}
-		out = append(out, unkey.Base58Alphabet[0])
+		out = append(out, base58Alphabet[0])
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
@@ -204,31 +233,63 @@ func hashKey(key string) string {
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// loadMasterKey returns the configured master key or the one persisted in the database,
-// generating it on first use so recoverable keys survive restarts.
-func loadMasterKey(db *sql.DB, configured []byte) ([]byte, error) {
+// errLegacyMasterKey refuses a database made by an older devserver, which kept the master key
+// in the data file next to the ciphertexts it protects.
+var errLegacyMasterKey = errors.New("the database stores its master key in the data file (made by an older devserver); " +
+	"it is not used: delete the database file and start again")
+
+// loadMasterKey returns the 32-byte master key: the configured one, else the one in keyFile
+// (created 0600 with a new random key when missing), else (no keyFile: an in-memory database) a
+// random one. The key never enters the database.
+func loadMasterKey(ctx context.Context, db *sql.DB, configured []byte, keyFile string) ([]byte, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM settings WHERE name = 'master_key'`).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, errLegacyMasterKey
+	}
 	if configured != nil {
-		if len(configured) != 32 {
-			return nil, fmt.Errorf("master key must be 32 bytes, got %d", len(configured))
+		if len(configured) != masterKeySize {
+			return nil, fmt.Errorf("master key must be %d bytes, got %d", masterKeySize, len(configured))
 		}
 		return configured, nil
 	}
-	var mk []byte
-	err := db.QueryRowContext(context.Background(), `SELECT value FROM settings WHERE name = 'master_key'`).Scan(&mk)
-	if err == nil && len(mk) == 32 {
-		return mk, nil
+	if keyFile == "" {
+		return randomMasterKey()
 	}
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	mk, err := os.ReadFile(keyFile)
+	if err == nil {
+		if len(mk) != masterKeySize {
+			return nil, fmt.Errorf("master key file %s must hold %d bytes, has %d", keyFile, masterKeySize, len(mk))
+		}
+		return mk, os.Chmod(keyFile, 0o600)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	mk = make([]byte, 32)
-	if _, err := rand.Read(mk); err != nil {
+	if mk, err = randomMasterKey(); err != nil {
 		return nil, err
 	}
-	if _, err := db.ExecContext(context.Background(), `INSERT OR REPLACE INTO settings(name, value) VALUES ('master_key', ?)`, mk); err != nil {
-		return nil, err
+	// O_EXCL: two servers starting on the same database must not each write their own key.
+	f, err := os.OpenFile(keyFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create master key file: %w", err)
+	}
+	_, werr := f.Write(mk)
+	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+		_ = os.Remove(keyFile) // a partial key file would make the next start fail
+		return nil, fmt.Errorf("write master key file: %w", err)
 	}
 	return mk, nil
+}
+
+const masterKeySize = 32
+
+func randomMasterKey() ([]byte, error) {
+	mk := make([]byte, masterKeySize)
+	_, err := rand.Read(mk)
+	return mk, err
 }
 
 func newAEAD(masterKey []byte) (cipher.AEAD, error) {

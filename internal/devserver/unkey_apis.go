@@ -5,9 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"unicode/utf8"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // apiRow is a live (not deleted) API.
@@ -28,10 +27,24 @@ func loadAPI(ctx context.Context, q querier, apiID string) (apiRow, error) {
 	return a, err
 }
 
+// loadAPIForCreate is loadAPI for keys.createKey, which on the genuine service looks the API up
+// without a deleted filter: a key created in a deleted API is created (200) and then reads as
+// not found, like every key of that API. deleted reports that case.
+func loadAPIForCreate(ctx context.Context, q querier, apiID string) (a apiRow, deleted bool, err error) {
+	a = apiRow{id: apiID}
+	var deletedAt sql.NullInt64
+	err = q.QueryRowContext(ctx, `SELECT name, store_encrypted_keys, deleted_at FROM apis WHERE id = ?`, apiID).
+		Scan(&a.name, &a.storeEncryptedKeys, &deletedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, false, errAPINotFound()
+	}
+	return a, deletedAt.Valid, err
+}
+
 // CreateAPI creates an API like apis.createApi does.
 func (s *Server) CreateAPI(ctx context.Context, name string) (string, error) {
-	if n := utf8.RuneCountInString(name); n < unkey.APINameMinLength || n > unkey.APINameMaxLength {
-		return "", fmt.Errorf("api name must be %d..%d characters", unkey.APINameMinLength, unkey.APINameMaxLength)
+	if n := utf8.RuneCountInString(name); n < ukAPINameMinLength || n > ukAPINameMaxLength {
+		return "", fmt.Errorf("api name must be %d..%d characters", ukAPINameMinLength, ukAPINameMaxLength)
 	}
 	id := newID("api")
 	_, err := s.db.ExecContext(ctx, `INSERT INTO apis(id, name, keyspace_id, store_encrypted_keys, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -69,15 +82,39 @@ func (s *Server) SetAPIEncryption(apiID string, on bool) error {
 	return nil
 }
 
+// SetAPIDeleteProtection is a testing aid: it turns an API's delete protection on or off, the
+// local stand-in for Unkey's dashboard-only setting. While it is on, apis.deleteApi answers 412
+// unkey/application/protected_resource, as the genuine service does.
+func (s *Server) SetAPIDeleteProtection(apiID string, on bool) error {
+	ctx := context.Background()
+	if _, err := loadAPI(ctx, s.db, apiID); err != nil {
+		return fmt.Errorf("api %s not found", apiID)
+	}
+	stmt := `DELETE FROM api_delete_protection WHERE api_id = ?`
+	if on {
+		stmt = `INSERT OR IGNORE INTO api_delete_protection(api_id) VALUES (?)`
+	}
+	_, err := s.db.ExecContext(ctx, stmt, apiID)
+	return err
+}
+
+func errProtectedAPI() *apiError {
+	return &apiError{status: http.StatusPreconditionFailed, code: "unkey/application/protected_resource", title: "Resource is protected",
+		detail: "The API has delete protection enabled. Disable it first, then retry."}
+}
+
 type createAPIRequest struct {
 	Name *string `json:"name"`
 }
 
 func (r *createAPIRequest) validate(v *validator) {
-	v.reqStr("body.name", r.Name, unkey.APINameMinLength, unkey.APINameMaxLength, nil)
+	v.reqStr("body.name", r.Name, ukAPINameMinLength, ukAPINameMaxLength, nil)
 }
 
 func (s *Server) handleCreateAPI(ctx context.Context, req *createAPIRequest) (any, error) {
+	if err := require(ctx, PermCreateAPI); err != nil {
+		return nil, err
+	}
 	id, err := s.CreateAPI(ctx, *req.Name)
 	if err != nil {
 		return nil, err
@@ -92,10 +129,13 @@ type apiIDRequest struct {
 
 func (r *apiIDRequest) validate(v *validator) {
 	// The response schema's apiId is 8..255; the request repeats that bound.
-	v.reqStr("body.apiId", r.APIID, 8, unkey.APIIDMaxLength, unkey.IdentifierPattern)
+	v.reqStr("body.apiId", r.APIID, ukAPIIDRefMinLength, ukAPIIDMaxLength, ukIdentifierPattern)
 }
 
 func (s *Server) handleGetAPI(ctx context.Context, req *apiIDRequest) (any, error) {
+	if err := require(ctx, PermReadAPI); err != nil {
+		return nil, err
+	}
 	a, err := loadAPI(ctx, s.db, *req.APIID)
 	if err != nil {
 		return nil, err
@@ -103,13 +143,35 @@ func (s *Server) handleGetAPI(ctx context.Context, req *apiIDRequest) (any, erro
 	return map[string]string{"id": a.id, "name": a.name}, nil
 }
 
+// handleDeleteAPI soft-deletes the API; its keys stay but can never be read again, so their
+// ciphertexts are dropped.
 func (s *Server) handleDeleteAPI(ctx context.Context, req *apiIDRequest) (any, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE apis SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, s.nowMillis(), *req.APIID)
-	if err != nil {
+	if err := require(ctx, PermDeleteAPI); err != nil {
 		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, errAPINotFound()
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := loadAPI(ctx, tx, *req.APIID); err != nil {
+			return err
+		}
+		var protected int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM api_delete_protection WHERE api_id = ?`, *req.APIID).Scan(&protected); err != nil {
+			return err
+		}
+		if protected > 0 {
+			return errProtectedAPI()
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE apis SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, s.nowMillis(), *req.APIID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errAPINotFound()
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE keys SET encrypted = NULL WHERE api_id = ?`, *req.APIID)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return struct{}{}, nil
 }
@@ -126,7 +188,7 @@ type listKeysRequest struct {
 func (r *listKeysRequest) validate(v *validator) {
 	v.reqStr("body.apiId", r.APIID, 1, -1, nil)
 	if r.Limit != nil {
-		v.intRange("body.limit", *r.Limit, 1, unkey.ListKeysMaxLimit)
+		v.intRange("body.limit", *r.Limit, 1, ukListLimitMax)
 	}
 	v.optStr("body.externalId", r.ExternalID, 1, -1, nil)
 }
@@ -134,15 +196,24 @@ func (r *listKeysRequest) validate(v *validator) {
 // handleListKeys pages by key id; the cursor is the first id of the next page (inclusive), as
 // Unkey does. revalidateKeysCache is accepted and ignored like upstream.
 func (s *Server) handleListKeys(ctx context.Context, req *listKeysRequest) (any, error) {
+	// Unkey masks missing read permissions as an unknown API.
+	if !can(ctx, PermReadKey, PermReadAPI) {
+		return nil, errAPINotFound()
+	}
 	a, err := loadAPI(ctx, s.db, *req.APIID)
 	if err != nil {
 		return nil, err
 	}
 	decrypt := req.Decrypt != nil && *req.Decrypt
-	if decrypt && !a.storeEncryptedKeys {
-		return nil, errEncryptionNotEnabled()
+	if decrypt {
+		if err := require(ctx, PermDecryptKey); err != nil {
+			return nil, err
+		}
+		if !a.storeEncryptedKeys {
+			return nil, errEncryptionNotEnabled()
+		}
 	}
-	limit := int64(unkey.ListKeysDefault)
+	limit := int64(ukListLimitDefault)
 	if req.Limit != nil {
 		limit = *req.Limit
 	}

@@ -48,7 +48,19 @@ func TestCreateGetDeleteAPI(t *testing.T) {
 	// Keys of a deleted API are gone for every read and fail verification.
 	h.fail("keys.getKey", map[string]any{"keyId": k.KeyID}, 404, "unkey/data/key_not_found")
 	h.fail("apis.listKeys", map[string]any{"apiId": created.APIID}, 404, "unkey/data/api_not_found")
-	h.fail("keys.createKey", map[string]any{"apiId": created.APIID}, 404, "unkey/data/api_not_found")
+	// The genuine createKey looks the API up without a deleted filter: the create succeeds and the
+	// new key reads as not found, as do its API's other keys.
+	for _, body := range []map[string]any{{"apiId": created.APIID}, {"apiId": created.APIID, "recoverable": true}} {
+		late := h.createKey(body)
+		h.fail("keys.getKey", map[string]any{"keyId": late.KeyID}, 404, "unkey/data/key_not_found")
+		if v := h.verify(map[string]any{"key": late.Key}); v.Code != "NOT_FOUND" {
+			t.Fatalf("verify key %s created in a deleted api: %s", late.KeyID, v.Code)
+		}
+		if c := storedCiphertext(t, h.srv.db, late.KeyID); c != nil {
+			t.Fatalf("key %s of a deleted api keeps a ciphertext", late.KeyID)
+		}
+	}
+	h.fail("keys.createKey", map[string]any{"apiId": "api_neverexisted"}, 404, "unkey/data/api_not_found")
 	if v := h.verify(map[string]any{"key": k.Key}); v.Code != "NOT_FOUND" || v.Valid {
 		t.Fatalf("verify key %s of deleted api: %s", k.KeyID, v.Code)
 	}

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // keyRow is a live key of a live API, as stored.
@@ -143,9 +141,9 @@ func creditsOut(k keyRow) *keyCredits {
 	}
 	c := &keyCredits{Remaining: &k.remaining.Int64}
 	if k.refillAmount.Valid {
-		c.Refill = &creditsRefill{Interval: unkey.RefillDaily, Amount: k.refillAmount.Int64}
+		c.Refill = &creditsRefill{Interval: ukRefillDaily, Amount: k.refillAmount.Int64}
 		if k.refillDay.Valid {
-			c.Refill.Interval = unkey.RefillMonthly
+			c.Refill.Interval = ukRefillMonthly
 			c.Refill.RefillDay = k.refillDay.Int64
 		}
 	}
@@ -288,22 +286,22 @@ type createKeyRequest struct {
 }
 
 func (r *createKeyRequest) validate(v *validator) {
-	v.reqStr("body.apiId", r.APIID, unkey.APIIDMinLength, unkey.APIIDMaxLength, unkey.IdentifierPattern)
-	v.optStr("body.prefix", r.Prefix, unkey.PrefixMinLength, unkey.PrefixMaxLength, unkey.IdentifierPattern)
-	v.optStr("body.name", r.Name, unkey.NameMinLength, unkey.NameMaxLength, nil)
+	v.reqStr("body.apiId", r.APIID, ukAPIIDMinLength, ukAPIIDMaxLength, ukIdentifierPattern)
+	v.optStr("body.prefix", r.Prefix, ukPrefixMinLength, ukPrefixMaxLength, ukIdentifierPattern)
+	v.optStr("body.name", r.Name, ukNameMinLength, ukNameMaxLength, nil)
 	if r.ByteLength != nil {
-		v.intRange("body.byteLength", *r.ByteLength, unkey.ByteLengthMin, unkey.ByteLengthMax)
+		v.intRange("body.byteLength", *r.ByteLength, ukByteLengthMin, ukByteLengthMax)
 	}
-	v.optStr("body.externalId", r.ExternalID, unkey.ExternalIDMinLength, unkey.ExternalIDMaxLength, unkey.ExternalIDPattern)
+	v.optStr("body.externalId", r.ExternalID, ukExternalIDMinLength, ukExternalIDMaxLength, ukExternalIDPattern)
 	v.meta("body.meta", r.Meta)
-	v.roleNames("body.roles", r.Roles, 0, unkey.RolesMaxItems)
-	v.slugs("body.permissions", r.Permissions, 0, unkey.PermissionsMaxItems)
+	v.roleNames("body.roles", r.Roles, 0, ukRolesMaxItems)
+	v.slugs("body.permissions", r.Permissions, 0, ukPermissionsMaxItems)
 	if r.Expires != nil {
-		v.intRange("body.expires", *r.Expires, 0, unkey.ExpiresMaxMillis)
+		v.intRange("body.expires", *r.Expires, 0, ukExpiresMaxMillis)
 	}
 	if r.Credits != nil {
 		if v.required("body.credits.remaining", r.Credits.Remaining.Set) && !r.Credits.Remaining.Null {
-			v.intRange("body.credits.remaining", r.Credits.Remaining.Value, unkey.CreditsRemainingMin, 1<<63-1)
+			v.intRange("body.credits.remaining", r.Credits.Remaining.Value, ukCreditsRemainingMin, 1<<63-1)
 		}
 		if r.Credits.Refill != nil {
 			v.refill("body.credits.refill", r.Credits.Refill)
@@ -358,7 +356,7 @@ func encodeMeta(m map[string]json.RawMessage) (*string, error) {
 // rejected on update (strictDaily) and silently dropped on create.
 func refillColumns(loc string, r *refillRequest, strictDaily bool) (amount, day *int64, err error) {
 	switch *r.Interval {
-	case unkey.RefillMonthly:
+	case ukRefillMonthly:
 		if r.RefillDay == nil {
 			return nil, nil, badField(loc+".refillDay", "refillDay is required when interval is monthly")
 		}
@@ -372,6 +370,11 @@ func refillColumns(loc string, r *refillRequest, strictDaily bool) (amount, day 
 }
 
 func (s *Server) handleCreateKey(ctx context.Context, req *createKeyRequest) (any, error) {
+	// Unkey masks a root key lacking create_key (or encrypt_key for a recoverable key) as an
+	// unknown API.
+	if !can(ctx, PermCreateKey) || (req.Recoverable != nil && *req.Recoverable && !can(ctx, PermEncryptKey)) {
+		return nil, errAPINotFound()
+	}
 	ks := keySettings{apiID: *req.APIID, name: req.Name, expires: req.Expires, enabled: true}
 	if req.Enabled != nil {
 		ks.enabled = *req.Enabled
@@ -398,7 +401,7 @@ func (s *Server) handleCreateKey(ctx context.Context, req *createKeyRequest) (an
 	if req.Prefix != nil {
 		prefix = *req.Prefix
 	}
-	byteLength := unkey.ByteLengthDefault
+	byteLength := ukByteLengthDefault
 	if req.ByteLength != nil {
 		byteLength = int(*req.ByteLength)
 	}
@@ -406,13 +409,15 @@ func (s *Server) handleCreateKey(ctx context.Context, req *createKeyRequest) (an
 
 	var keyID, key string
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
-		api, err := loadAPI(ctx, tx, ks.apiID)
+		api, apiDeleted, err := loadAPIForCreate(ctx, tx, ks.apiID)
 		if err != nil {
 			return err
 		}
 		if recoverable && !api.storeEncryptedKeys {
 			return errEncryptionNotEnabled()
 		}
+		// A key of a deleted API can never be read, so there is no point keeping its ciphertext.
+		recoverable = recoverable && !apiDeleted
 		if req.ExternalID != nil {
 			id, err := upsertIdentity(ctx, tx, *req.ExternalID, s.nowMillis())
 			if err != nil {
@@ -426,7 +431,7 @@ func (s *Server) handleCreateKey(ctx context.Context, req *createKeyRequest) (an
 		if err := setKeyRoles(ctx, tx, keyID, req.Roles); err != nil {
 			return err
 		}
-		if err := s.setKeyPermissions(ctx, tx, keyID, req.Permissions); err != nil {
+		if err := s.setKeyPermissions(ctx, tx, keyID, req.Permissions, false); err != nil {
 			return err
 		}
 		return replaceRatelimits(ctx, tx, "key_id", keyID, req.Ratelimits)
@@ -445,13 +450,21 @@ type getKeyRequest struct {
 func (r *getKeyRequest) validate(v *validator) { v.keyID("body.keyId", r.KeyID) }
 
 func (s *Server) handleGetKey(ctx context.Context, req *getKeyRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermReadKey); err != nil {
+		return nil, err
+	}
 	k, err := loadKey(ctx, s.db, *req.KeyID)
 	if err != nil {
 		return nil, err
 	}
 	decrypt := req.Decrypt != nil && *req.Decrypt
-	if decrypt && !k.storeEncryptedKeys {
-		return nil, errEncryptionNotEnabled()
+	if decrypt {
+		if err := require(ctx, PermDecryptKey); err != nil {
+			return nil, err
+		}
+		if !k.storeEncryptedKeys {
+			return nil, errEncryptionNotEnabled()
+		}
 	}
 	return s.keyResponse(ctx, s.db, k, decrypt)
 }
@@ -461,10 +474,14 @@ type whoamiRequest struct {
 }
 
 func (r *whoamiRequest) validate(v *validator) {
-	v.reqStr("body.key", r.Key, 1, unkey.VerifyKeyMaxLength, nil)
+	v.reqStr("body.key", r.Key, 1, ukVerifyKeyMaxLength, nil)
 }
 
 func (s *Server) handleWhoami(ctx context.Context, req *whoamiRequest) (any, error) {
+	// Unkey masks a missing read_key as not found here.
+	if !can(ctx, PermReadKey) {
+		return nil, errKeyNotFound()
+	}
 	k, ok, err := loadKeyByPlaintext(ctx, s.db, *req.Key)
 	if err != nil {
 		return nil, err
@@ -497,31 +514,34 @@ type updateKeyRequest struct {
 func (r *updateKeyRequest) validate(v *validator) {
 	v.keyID("body.keyId", r.KeyID)
 	if r.Name.Set && !r.Name.Null {
-		v.str("body.name", r.Name.Value, unkey.NameMinLength, unkey.NameMaxLength, nil)
+		v.str("body.name", r.Name.Value, ukNameMinLength, ukNameMaxLength, nil)
 	}
 	if r.ExternalID.Set && !r.ExternalID.Null {
-		v.str("body.externalId", r.ExternalID.Value, unkey.ExternalIDMinLength, unkey.ExternalIDMaxLength, unkey.ExternalIDPattern)
+		v.str("body.externalId", r.ExternalID.Value, ukExternalIDMinLength, ukExternalIDMaxLength, ukExternalIDPattern)
 	}
 	v.meta("body.meta", r.Meta.Value)
 	if r.Expires.Set && !r.Expires.Null {
-		v.intRange("body.expires", r.Expires.Value, 0, unkey.ExpiresMaxMillis)
+		v.intRange("body.expires", r.Expires.Value, 0, ukExpiresMaxMillis)
 	}
 	if c := r.Credits.Value; r.Credits.Set && !r.Credits.Null {
 		if c.Remaining.Set && !c.Remaining.Null {
-			v.intRange("body.credits.remaining", c.Remaining.Value, unkey.CreditsRemainingMin, 1<<63-1)
+			v.intRange("body.credits.remaining", c.Remaining.Value, ukCreditsRemainingMin, 1<<63-1)
 		}
 		if c.Refill.Set && !c.Refill.Null {
 			v.refill("body.credits.refill", &c.Refill.Value)
 		}
 	}
 	v.ratelimits("body.ratelimits", r.Ratelimits)
-	v.roleNames("body.roles", r.Roles, 0, unkey.RolesMaxItems)
-	v.slugs("body.permissions", r.Permissions, 0, unkey.PermissionsMaxItems)
+	v.roleNames("body.roles", r.Roles, 0, ukRolesMaxItems)
+	v.slugs("body.permissions", r.Permissions, 0, ukPermissionsMaxItems)
 }
 
 // handleUpdateKey applies a partial update: omitted fields stay, null clears, a value sets.
 // Everything happens in one transaction, so an unknown role leaves the key untouched.
 func (s *Server) handleUpdateKey(ctx context.Context, req *updateKeyRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey); err != nil {
+		return nil, err
+	}
 	var sets []string
 	var args []any
 	set := func(column string, value any) {
@@ -608,7 +628,7 @@ func (s *Server) handleUpdateKey(ctx context.Context, req *updateKeyRequest) (an
 			if _, err := tx.ExecContext(ctx, `DELETE FROM keys_permissions WHERE key_id = ?`, k.id); err != nil {
 				return err
 			}
-			return s.setKeyPermissions(ctx, tx, k.id, req.Permissions)
+			return s.setKeyPermissions(ctx, tx, k.id, req.Permissions, false)
 		}
 		return nil
 	})
@@ -634,13 +654,17 @@ type deleteKeyRequest struct {
 func (r *deleteKeyRequest) validate(v *validator) { v.keyID("body.keyId", r.KeyID) }
 
 func (s *Server) handleDeleteKey(ctx context.Context, req *deleteKeyRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermDeleteKey); err != nil {
+		return nil, err
+	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		k, err := loadKey(ctx, tx, *req.KeyID)
 		if err != nil {
 			return err
 		}
 		if req.Permanent == nil || !*req.Permanent {
-			_, err := tx.ExecContext(ctx, `UPDATE keys SET deleted_at = ? WHERE id = ?`, s.nowMillis(), k.id)
+			// The row stays (as in Unkey) but its ciphertext goes: nothing can read it any more.
+			_, err := tx.ExecContext(ctx, `UPDATE keys SET deleted_at = ?, encrypted = NULL WHERE id = ?`, s.nowMillis(), k.id)
 			return err
 		}
 		for _, stmt := range []string{
@@ -669,7 +693,7 @@ type rerollKeyRequest struct {
 func (r *rerollKeyRequest) validate(v *validator) {
 	v.keyID("body.keyId", r.KeyID)
 	if v.required("body.expiration", r.Expiration != nil) {
-		v.intRange("body.expiration", *r.Expiration, 0, unkey.RerollExpirationMaxMillis)
+		v.intRange("body.expiration", *r.Expiration, 0, ukExpiresMaxMillis)
 	}
 }
 
@@ -684,6 +708,14 @@ func (s *Server) handleRerollKey(ctx context.Context, req *rerollKeyRequest) (an
 			return err
 		}
 		recoverable := k.encrypted != nil
+		if recoverable {
+			err = require(ctx, PermCreateKey, PermEncryptKey)
+		} else {
+			err = require(ctx, PermCreateKey)
+		}
+		if err != nil {
+			return err
+		}
 		if recoverable && !k.storeEncryptedKeys {
 			return errEncryptionNotEnabled()
 		}
@@ -702,7 +734,7 @@ func (s *Server) handleRerollKey(ctx context.Context, req *rerollKeyRequest) (an
 			refillAmount: nullInt64Ptr(k.refillAmount),
 			refillDay:    nullInt64Ptr(k.refillDay),
 		}
-		if newKeyID, key, err = s.insertKey(ctx, tx, ks, prefix, unkey.ByteLengthDefault, recoverable); err != nil {
+		if newKeyID, key, err = s.insertKey(ctx, tx, ks, prefix, ukByteLengthDefault, recoverable); err != nil {
 			return err
 		}
 		for _, stmt := range []string{
@@ -759,18 +791,21 @@ type updateCreditsRequest struct {
 }
 
 func (r *updateCreditsRequest) validate(v *validator) {
-	v.reqStr("body.keyId", r.KeyID, unkey.KeyIDMinLength, -1, nil)
+	v.reqStr("body.keyId", r.KeyID, ukKeyIDMinLength, -1, nil)
 	if r.Value.Set && !r.Value.Null {
 		v.intRange("body.value", r.Value.Value, 0, 1<<63-1)
 	}
 	if v.required("body.operation", r.Operation != nil) {
-		v.enum("body.operation", *r.Operation, unkey.UpdateCreditsOperations)
+		v.enum("body.operation", *r.Operation, ukUpdateCreditsOperations)
 	}
 }
 
 // handleUpdateCredits implements set (null = unlimited, clearing refill), increment and
 // decrement (floored at 0).
 func (s *Server) handleUpdateCredits(ctx context.Context, req *updateCreditsRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey); err != nil {
+		return nil, err
+	}
 	op := *req.Operation
 	hasValue := req.Value.Set && !req.Value.Null
 	if op != "set" && !hasValue {

@@ -3,8 +3,6 @@ package devserver
 import (
 	"context"
 	"database/sql"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 type permissionData struct {
@@ -100,10 +98,21 @@ func findRole(ctx context.Context, q querier, ref string) (roleData, error) {
 }
 
 // ensurePermissions returns the ids of slugs, creating the missing ones (named after their
-// slug) as Unkey's createKey/updateKey do.
-func (s *Server) ensurePermissions(ctx context.Context, tx *sql.Tx, slugs []string) ([]string, error) {
+// slug) as Unkey's createKey/updateKey do. Where Unkey requires create_permission for that
+// (keys.add/setPermissions, createRole, setRolePermissions), gated is true and a root key
+// without it gets a 403 for a missing slug.
+func (s *Server) ensurePermissions(ctx context.Context, tx *sql.Tx, slugs []string, gated bool) ([]string, error) {
 	ids := make([]string, 0, len(slugs))
 	for _, slug := range slugs {
+		if gated && !can(ctx, PermCreatePermission) {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM permissions WHERE slug = ?`, slug).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				return nil, require(ctx, PermCreatePermission)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO permissions(id, name, slug, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(slug) DO NOTHING`,
 			newID("perm"), slug, slug, s.nowMillis()); err != nil {
 			return nil, err
@@ -118,8 +127,8 @@ func (s *Server) ensurePermissions(ctx context.Context, tx *sql.Tx, slugs []stri
 }
 
 // setKeyPermissions adds direct permissions (by slug, auto-created) to a key.
-func (s *Server) setKeyPermissions(ctx context.Context, tx *sql.Tx, keyID string, slugs []string) error {
-	ids, err := s.ensurePermissions(ctx, tx, slugs)
+func (s *Server) setKeyPermissions(ctx context.Context, tx *sql.Tx, keyID string, slugs []string, gated bool) error {
+	ids, err := s.ensurePermissions(ctx, tx, slugs, gated)
 	if err != nil {
 		return err
 	}
@@ -182,7 +191,7 @@ func (r *keyPermissionsRequest) validate(v *validator) {
 type addPermissionsRequest struct{ keyPermissionsRequest }
 
 func (r *addPermissionsRequest) validate(v *validator) {
-	r.minItems, r.maxItems = 1, unkey.PermissionsMaxItems
+	r.minItems, r.maxItems = 1, ukPermissionsMaxItems
 	r.keyPermissionsRequest.validate(v)
 }
 
@@ -196,7 +205,7 @@ func (r *setPermissionsRequest) validate(v *validator) {
 type removePermissionsRequest struct{ keyPermissionsRequest }
 
 func (r *removePermissionsRequest) validate(v *validator) {
-	r.minItems, r.maxItems = 1, unkey.PermissionsMaxItems
+	r.minItems, r.maxItems = 1, ukPermissionsMaxItems
 	r.keyPermissionsRequest.validate(v)
 }
 
@@ -230,22 +239,31 @@ func keyRolesResult(ctx context.Context, keyID string) func(tx *sql.Tx) (any, er
 }
 
 func (s *Server) handleAddPermissions(ctx context.Context, req *addPermissionsRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey, PermAddPermissionToKey); err != nil {
+		return nil, err
+	}
 	return s.changeKey(ctx, *req.KeyID, func(tx *sql.Tx, k keyRow) error {
-		return s.setKeyPermissions(ctx, tx, k.id, req.Permissions)
+		return s.setKeyPermissions(ctx, tx, k.id, req.Permissions, true)
 	}, keyPermissionsResult(ctx, *req.KeyID))
 }
 
 func (s *Server) handleSetPermissions(ctx context.Context, req *setPermissionsRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey, PermAddPermissionToKey, PermRemovePermissionFromKey); err != nil {
+		return nil, err
+	}
 	return s.changeKey(ctx, *req.KeyID, func(tx *sql.Tx, k keyRow) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM keys_permissions WHERE key_id = ?`, k.id); err != nil {
 			return err
 		}
-		return s.setKeyPermissions(ctx, tx, k.id, req.Permissions)
+		return s.setKeyPermissions(ctx, tx, k.id, req.Permissions, true)
 	}, keyPermissionsResult(ctx, *req.KeyID))
 }
 
 // handleRemovePermissions accepts slugs or permission ids; an unknown one is a 404.
 func (s *Server) handleRemovePermissions(ctx context.Context, req *removePermissionsRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey, PermRemovePermissionFromKey); err != nil {
+		return nil, err
+	}
 	return s.changeKey(ctx, *req.KeyID, func(tx *sql.Tx, k keyRow) error {
 		for _, ref := range req.Permissions {
 			p, err := findPermission(ctx, tx, ref)
@@ -270,7 +288,7 @@ type keyRolesRequest struct {
 func (r *keyRolesRequest) validate(v *validator) {
 	v.keyID("body.keyId", r.KeyID)
 	if v.required("body.roles", r.Roles != nil) {
-		v.roleNames("body.roles", r.Roles, r.minItems, unkey.RolesMaxItems)
+		v.roleNames("body.roles", r.Roles, r.minItems, ukRolesMaxItems)
 	}
 }
 
@@ -291,12 +309,18 @@ func (r *removeRolesRequest) validate(v *validator) {
 }
 
 func (s *Server) handleAddRoles(ctx context.Context, req *addRolesRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey, PermAddRoleToKey); err != nil {
+		return nil, err
+	}
 	return s.changeKey(ctx, *req.KeyID, func(tx *sql.Tx, k keyRow) error {
 		return setKeyRoles(ctx, tx, k.id, req.Roles)
 	}, keyRolesResult(ctx, *req.KeyID))
 }
 
 func (s *Server) handleSetRoles(ctx context.Context, req *setRolesRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey); err != nil {
+		return nil, err
+	}
 	return s.changeKey(ctx, *req.KeyID, func(tx *sql.Tx, k keyRow) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM keys_roles WHERE key_id = ?`, k.id); err != nil {
 			return err
@@ -306,6 +330,9 @@ func (s *Server) handleSetRoles(ctx context.Context, req *setRolesRequest) (any,
 }
 
 func (s *Server) handleRemoveRoles(ctx context.Context, req *removeRolesRequest) (any, error) {
+	if err := s.requireOnKey(ctx, *req.KeyID, PermUpdateKey); err != nil {
+		return nil, err
+	}
 	return s.changeKey(ctx, *req.KeyID, func(tx *sql.Tx, k keyRow) error {
 		for _, ref := range req.Roles {
 			r, err := findRole(ctx, tx, ref)
@@ -327,12 +354,15 @@ type createPermissionRequest struct {
 }
 
 func (r *createPermissionRequest) validate(v *validator) {
-	v.reqStr("body.name", r.Name, 1, 512, nil)
-	v.reqStr("body.slug", r.Slug, unkey.PermissionMinLength, unkey.PermissionMaxLength, unkey.PermissionPattern)
-	v.optStr("body.description", r.Description, 0, 512, nil)
+	v.reqStr("body.name", r.Name, ukPermissionNameMinLength, ukPermissionNameMaxLength, nil)
+	v.reqStr("body.slug", r.Slug, ukSlugMinLength, ukSlugMaxLength, ukSlugPattern)
+	v.optStr("body.description", r.Description, 0, ukDescriptionMaxLength, nil)
 }
 
 func (s *Server) handleCreatePermission(ctx context.Context, req *createPermissionRequest) (any, error) {
+	if err := require(ctx, PermCreatePermission); err != nil {
+		return nil, err
+	}
 	id := newID("perm")
 	desc := ""
 	if req.Description != nil {
@@ -354,15 +384,21 @@ type permissionRefRequest struct {
 }
 
 func (r *permissionRefRequest) validate(v *validator) {
-	v.reqStr("body.permission", r.Permission, unkey.PermissionMinLength, unkey.PermissionMaxLength, unkey.PermissionPattern)
+	v.reqStr("body.permission", r.Permission, ukSlugMinLength, ukSlugMaxLength, ukSlugPattern)
 }
 
 func (s *Server) handleGetPermission(ctx context.Context, req *permissionRefRequest) (any, error) {
+	if err := require(ctx, PermReadPermission); err != nil {
+		return nil, err
+	}
 	return findPermission(ctx, s.db, *req.Permission)
 }
 
 // handleDeletePermission also detaches the permission from every key and role.
 func (s *Server) handleDeletePermission(ctx context.Context, req *permissionRefRequest) (any, error) {
+	if err := require(ctx, PermDeletePermission); err != nil {
+		return nil, err
+	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		p, err := findPermission(ctx, tx, *req.Permission)
 		if err != nil {
@@ -393,17 +429,17 @@ type listRequest struct {
 }
 
 func (r *listRequest) validate(v *validator) {
-	v.optStr("body.cursor", r.Cursor, 0, 1024, nil)
+	v.optStr("body.cursor", r.Cursor, 0, ukCursorMaxLength, nil)
 	if r.Limit != nil {
-		v.intRange("body.limit", *r.Limit, 1, unkey.ListKeysMaxLimit)
+		v.intRange("body.limit", *r.Limit, 1, ukListLimitMax)
 	}
-	v.optStr("body.search", r.Search, 0, 256, nil)
+	v.optStr("body.search", r.Search, 0, ukSearchMaxLength, nil)
 }
 
 // page returns the SQL filter/limit arguments: rows with id >= cursor whose searched columns
 // contain search (case-insensitively), one more than the page size to detect hasMore.
 func (r *listRequest) page() (cursor, search string, limit int64) {
-	limit = unkey.ListKeysDefault
+	limit = ukListLimitDefault
 	if r.Limit != nil {
 		limit = *r.Limit
 	}
@@ -427,6 +463,9 @@ func pageOf[T any](items []T, limit int64, id func(T) string) listResult {
 }
 
 func (s *Server) handleListPermissions(ctx context.Context, req *listRequest) (any, error) {
+	if err := require(ctx, PermReadPermission); err != nil {
+		return nil, err
+	}
 	cursor, search, limit := req.page()
 	ps, err := queryPermissions(ctx, s.db, `SELECT id, name, slug, description FROM permissions
 		WHERE id >= ? AND (instr(lower(id || ' ' || name || ' ' || slug || ' ' || description), lower(?)) > 0)
@@ -444,12 +483,19 @@ type createRoleRequest struct {
 }
 
 func (r *createRoleRequest) validate(v *validator) {
-	v.reqStr("body.name", r.Name, unkey.RoleNameMinLength, unkey.RoleNameMaxLength, nil)
-	v.optStr("body.description", r.Description, 0, 512, nil)
+	v.reqStr("body.name", r.Name, ukRoleNameMinLength, ukRoleNameMaxLength, nil)
+	v.optStr("body.description", r.Description, 0, ukDescriptionMaxLength, nil)
 	v.slugs("body.permissions", r.Permissions, 0, -1)
 }
 
 func (s *Server) handleCreateRole(ctx context.Context, req *createRoleRequest) (any, error) {
+	need := []string{PermCreateRole}
+	if len(req.Permissions) > 0 {
+		need = append(need, PermAddPermissionToRole)
+	}
+	if err := require(ctx, need...); err != nil {
+		return nil, err
+	}
 	id := newID("role")
 	desc := ""
 	if req.Description != nil {
@@ -464,7 +510,7 @@ func (s *Server) handleCreateRole(ctx context.Context, req *createRoleRequest) (
 		if n, _ := res.RowsAffected(); n == 0 {
 			return conflict("role", "A role named "+*req.Name+" already exists.")
 		}
-		permIDs, err := s.ensurePermissions(ctx, tx, req.Permissions)
+		permIDs, err := s.ensurePermissions(ctx, tx, req.Permissions, true)
 		if err != nil {
 			return err
 		}
@@ -486,15 +532,21 @@ type roleRefRequest struct {
 }
 
 func (r *roleRefRequest) validate(v *validator) {
-	v.reqStr("body.role", r.Role, unkey.RoleNameMinLength, unkey.RoleNameMaxLength, nil)
+	v.reqStr("body.role", r.Role, ukRoleNameMinLength, ukRoleNameMaxLength, nil)
 }
 
 func (s *Server) handleGetRole(ctx context.Context, req *roleRefRequest) (any, error) {
+	if err := require(ctx, PermReadRole); err != nil {
+		return nil, err
+	}
 	return findRole(ctx, s.db, *req.Role)
 }
 
 // handleDeleteRole also detaches the role from every key.
 func (s *Server) handleDeleteRole(ctx context.Context, req *roleRefRequest) (any, error) {
+	if err := require(ctx, PermDeleteRole); err != nil {
+		return nil, err
+	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		r, err := findRole(ctx, tx, *req.Role)
 		if err != nil {
@@ -518,6 +570,9 @@ func (s *Server) handleDeleteRole(ctx context.Context, req *roleRefRequest) (any
 }
 
 func (s *Server) handleListRoles(ctx context.Context, req *listRequest) (any, error) {
+	if err := require(ctx, PermReadRole); err != nil {
+		return nil, err
+	}
 	cursor, search, limit := req.page()
 	rs, err := queryRoles(ctx, s.db, `SELECT id, name, description FROM roles
 		WHERE id >= ? AND (instr(lower(id || ' ' || name || ' ' || description), lower(?)) > 0)
@@ -526,4 +581,53 @@ func (s *Server) handleListRoles(ctx context.Context, req *listRequest) (any, er
 		return nil, err
 	}
 	return pageOf(rs, limit, func(r roleData) string { return r.ID }), nil
+}
+
+type setRolePermissionsRequest struct {
+	RoleID      *string  `json:"roleId"`
+	Permissions []string `json:"permissions"`
+}
+
+func (r *setRolePermissionsRequest) validate(v *validator) {
+	v.reqStr("body.roleId", r.RoleID, ukResourceIdentifierMinLength, ukResourceIdentifierMaxLength, ukResourceIdentifierRegexp)
+	if v.required("body.permissions", r.Permissions != nil) {
+		v.slugs("body.permissions", r.Permissions, 0, -1)
+	}
+}
+
+// handleSetRolePermissions replaces the role's permissions (missing slugs are created, which
+// needs create_permission) and answers with the role's permissions afterwards.
+func (s *Server) handleSetRolePermissions(ctx context.Context, req *setRolePermissionsRequest) (any, error) {
+	var out []permissionData
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		r, err := findRole(ctx, tx, *req.RoleID)
+		if err != nil {
+			return err
+		}
+		if err := require(ctx, PermAddPermissionToRole, PermRemovePermissionRole); err != nil {
+			return err
+		}
+		ids, err := s.ensurePermissions(ctx, tx, req.Permissions, true)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM roles_permissions WHERE role_id = ?`, r.ID); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO roles_permissions(role_id, permission_id) VALUES (?, ?)`, r.ID, id); err != nil {
+				return err
+			}
+		}
+		out, err = queryPermissions(ctx, tx, `SELECT p.id, p.name, p.slug, p.description FROM permissions p
+			JOIN roles_permissions rp ON rp.permission_id = p.id WHERE rp.role_id = ? ORDER BY p.slug`, r.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []permissionData{}
+	}
+	return out, nil
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 type verifyCredits struct {
@@ -35,7 +33,7 @@ type verifyKeyRequest struct {
 }
 
 func (r *verifyKeyRequest) validate(v *validator) {
-	v.reqStr("body.key", r.Key, 1, unkey.VerifyKeyMaxLength, nil)
+	v.reqStr("body.key", r.Key, 1, ukVerifyKeyMaxLength, nil)
 	v.strs("body.tags", r.Tags, 0, 20, 1, 512, nil)
 	if r.Permissions != nil {
 		v.str("body.permissions", *r.Permissions, 1, 1000, nil)
@@ -92,6 +90,9 @@ type verifyKeyResponse struct {
 // handleVerifyKey checks, in Unkey's order, disabled → expired → permissions → credits → rate
 // limits. Outcomes are 200s; credits are only spent by a verification that passes everything.
 func (s *Server) handleVerifyKey(ctx context.Context, req *verifyKeyRequest) (any, error) {
+	if err := require(ctx, PermVerifyKey); err != nil {
+		return nil, err
+	}
 	out := verifyKeyResponse{Code: "NOT_FOUND"}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		k, ok, err := loadKeyByPlaintext(ctx, tx, *req.Key)
@@ -374,7 +375,7 @@ func (p *permParser) operand() (permQuery, error) {
 		return q, nil
 	case tok == ")" || strings.EqualFold(tok, "AND") || strings.EqualFold(tok, "OR"):
 		return nil, fmt.Errorf("unexpected %q in permissions query", tok)
-	case !unkey.PermissionPattern.MatchString(tok):
+	case !ukSlugPattern.MatchString(tok):
 		return nil, fmt.Errorf("invalid permission %q in permissions query", tok)
 	}
 	p.pos++

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // nullable is a request field with three states: omitted (Set=false), JSON null (Null=true)
@@ -210,8 +208,8 @@ func (v *validator) strs(loc string, items []string, minItems, maxItems, minLen,
 }
 
 func (v *validator) meta(loc string, m map[string]json.RawMessage) {
-	if len(m) > unkey.MetaMaxProperties {
-		v.add(loc, "must have at most %d properties", unkey.MetaMaxProperties)
+	if len(m) > ukMetaMaxProperties {
+		v.add(loc, "must have at most %d properties", ukMetaMaxProperties)
 	}
 }
 
@@ -230,17 +228,17 @@ type ratelimitRequest struct {
 }
 
 func (v *validator) ratelimits(loc string, rls []ratelimitRequest) {
-	if len(rls) > unkey.RatelimitsMaxItems {
-		v.add(loc, "must contain at most %d items", unkey.RatelimitsMaxItems)
+	if len(rls) > ukRatelimitsMaxItems {
+		v.add(loc, "must contain at most %d items", ukRatelimitsMaxItems)
 	}
 	for i, rl := range rls {
 		at := fmt.Sprintf("%s[%d]", loc, i)
-		v.reqStr(at+".name", rl.Name, unkey.RatelimitNameMinLength, unkey.RatelimitNameMaxLength, nil)
+		v.reqStr(at+".name", rl.Name, ukRatelimitNameMinLength, ukRatelimitNameMaxLength, nil)
 		if v.required(at+".limit", rl.Limit != nil) {
-			v.intRange(at+".limit", *rl.Limit, unkey.RatelimitLimitMin, unkey.RatelimitLimitMax)
+			v.intRange(at+".limit", *rl.Limit, ukRatelimitLimitMin, 1<<63-1)
 		}
 		if v.required(at+".duration", rl.Duration != nil) {
-			v.intRange(at+".duration", *rl.Duration, unkey.RatelimitDurationMinMillis, unkey.RatelimitDurationMaxMillis)
+			v.intRange(at+".duration", *rl.Duration, ukRatelimitDurationMinMill, 1<<63-1)
 		}
 		v.required(at+".autoApply", rl.AutoApply != nil)
 	}
@@ -255,24 +253,24 @@ type refillRequest struct {
 
 func (v *validator) refill(loc string, r *refillRequest) {
 	if v.required(loc+".interval", r.Interval != nil) {
-		v.enum(loc+".interval", *r.Interval, unkey.RefillIntervals)
+		v.enum(loc+".interval", *r.Interval, ukRefillIntervals)
 	}
 	if v.required(loc+".amount", r.Amount != nil) {
-		v.intRange(loc+".amount", *r.Amount, unkey.RefillAmountMin, 1<<63-1)
+		v.intRange(loc+".amount", *r.Amount, ukRefillAmountMin, 1<<63-1)
 	}
 	if r.RefillDay != nil {
-		v.intRange(loc+".refillDay", *r.RefillDay, unkey.RefillDayMin, unkey.RefillDayMax)
+		v.intRange(loc+".refillDay", *r.RefillDay, ukRefillDayMin, ukRefillDayMax)
 	}
 }
 
 func (v *validator) keyID(loc string, s *string) {
-	v.reqStr(loc, s, unkey.KeyIDMinLength, unkey.KeyIDMaxLength, unkey.IdentifierPattern)
+	v.reqStr(loc, s, ukKeyIDMinLength, ukKeyIDMaxLength, ukIdentifierPattern)
 }
 
 func (v *validator) slugs(loc string, items []string, minItems, maxItems int) {
-	v.strs(loc, items, minItems, maxItems, unkey.PermissionMinLength, unkey.PermissionMaxLength, unkey.PermissionPattern)
+	v.strs(loc, items, minItems, maxItems, ukSlugMinLength, ukSlugMaxLength, ukSlugPattern)
 }
 
 func (v *validator) roleNames(loc string, items []string, minItems, maxItems int) {
-	v.strs(loc, items, minItems, maxItems, unkey.RoleNameMinLength, unkey.RoleNameMaxLength, nil)
+	v.strs(loc, items, minItems, maxItems, ukRoleNameMinLength, ukRoleNameMaxLength, nil)
 }

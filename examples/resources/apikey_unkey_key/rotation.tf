@@ -17,3 +17,16 @@ resource "apikey_unkey_key" "worker" {
     create_before_destroy = true
   }
 }
+
+# The same rotation in place, without create_before_destroy: a reroll gives the resource a new key
+# with the same settings, and the old key keeps working for revoke_grace_period, shown in
+# previous_key until the first refresh after its deadline deletes it.
+resource "apikey_unkey_key" "worker_in_place" {
+  api_id              = var.api_id
+  name                = "worker-in-place"
+  prefix              = "wrk"
+  rotation_mode       = "reroll"
+  rotate_after        = "600h"
+  revoke_grace_period = "24h"
+  warn_unused_after   = "168h" # plans warn when the key has not been used for a week
+}

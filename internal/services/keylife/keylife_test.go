@@ -21,6 +21,7 @@ type testKey struct {
 	ExpiresAt timetypes.RFC3339
 	Model
 	revealable bool
+	reroll     bool
 }
 
 func (k *testKey) Life() *Model               { return &k.Model }
@@ -28,6 +29,8 @@ func (k *testKey) Expiry() *timetypes.RFC3339 { return &k.ExpiresAt }
 func (k *testKey) Created() *types.String     { return &k.CreatedAt }
 func (k *testKey) KeyID() types.String        { return k.ID }
 func (k *testKey) Revealable() bool           { return k.revealable }
+func (k *testKey) Rerolls() bool              { return k.reroll }
+func (k *testKey) MarkReroll()                { k.ID = types.StringUnknown() }
 
 var testPolicy = Policy{ExpiryPrecision: time.Millisecond, MaxExpiry: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), RevealHint: "Or reveal it."}
 
@@ -125,6 +128,26 @@ func TestPlanUpdate(t *testing.T) {
 			t.Errorf("created_at = %s, requires replace %v", plan.CreatedAt, resp.RequiresReplace)
 		}
 		checkDiags(t, resp.Diagnostics, "", "rotate_after is 1h")
+	})
+	t.Run("rotation due rerolls in place", func(t *testing.T) {
+		cfg, plan, state := newKey(), newKey(), newKey()
+		plan.RotateAfter, plan.reroll = types.StringValue("1h"), true
+		resp := &resource.ModifyPlanResponse{}
+		Plan(testPolicy, created.Add(2*time.Hour), cfg, plan, state, resp)
+		if !plan.ID.IsUnknown() || len(resp.RequiresReplace) != 0 {
+			t.Errorf("id = %s, requires replace %v", plan.ID, resp.RequiresReplace)
+		}
+		checkDiags(t, resp.Diagnostics, "", "rerolls it in place")
+	})
+	t.Run("changed trigger rerolls in place", func(t *testing.T) {
+		cfg, plan, state := newKey(), newKey(), newKey()
+		plan.reroll = true
+		plan.RotationTriggers = types.MapValueMust(types.StringType, map[string]attr.Value{"n": types.StringValue("2")})
+		resp := &resource.ModifyPlanResponse{}
+		Plan(testPolicy, created, cfg, plan, state, resp)
+		if !plan.ID.IsUnknown() {
+			t.Errorf("id = %s, want unknown", plan.ID)
+		}
 	})
 	t.Run("rotation not due", func(t *testing.T) {
 		cfg, plan, state := newKey(), newKey(), newKey()
@@ -267,10 +290,42 @@ func TestAfterImport(t *testing.T) {
 }
 
 func TestAttributesValidate(t *testing.T) {
-	attrs := Attributes("`key`")
+	attrs := Attributes("`key`", true)
 	for _, name := range []string{"plaintext", "store_plaintext", "plaintext_age_recipients", "encrypted_plaintext", "rotation_triggers", "expire_after", "rotate_after", "revoke_grace_period"} {
 		if _, ok := attrs[name]; !ok {
 			t.Errorf("attribute %s missing", name)
 		}
+	}
+}
+
+func TestAgeWarnings(t *testing.T) {
+	now := time.Date(2030, 3, 1, 0, 0, 0, 0, time.UTC)
+	created := types.StringValue("2030-01-01T00:00:00Z")
+	cases := []struct {
+		name       string
+		lastUsed   types.String
+		unused     time.Duration
+		older      time.Duration
+		wantAttrs  []string
+		wantDetail string
+	}{
+		{"used recently", types.StringValue("2030-02-28T00:00:00Z"), 720 * time.Hour, 0, nil, ""},
+		{"unused for long", types.StringValue("2030-01-02T00:00:00Z"), 720 * time.Hour, 0, []string{"warn_unused_after"}, "last used at 2030-01-02T00:00:00Z"},
+		{"never used", types.StringNull(), 720 * time.Hour, 0, []string{"warn_unused_after"}, "never been used since it was created"},
+		{"older than allowed", types.StringValue("2030-02-28T00:00:00Z"), 0, 1000 * time.Hour, []string{"warn_older_than"}, "warn_older_than (1000h0m0s)"},
+		{"young enough", types.StringNull(), 0, 2000 * time.Hour, nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := ageWarnings(now, `Key key_1 ("ci")`, created, c.lastUsed, c.unused, c.unused > 0, c.older, c.older > 0)
+			if len(got) != len(c.wantAttrs) {
+				t.Fatalf("warnings = %+v, want on %v", got, c.wantAttrs)
+			}
+			for i, w := range got {
+				if w.attr != c.wantAttrs[i] || !strings.Contains(w.detail, c.wantDetail) || !strings.Contains(w.detail, `key_1 ("ci")`) {
+					t.Errorf("warning %+v, want on %s mentioning %q and the key", w, c.wantAttrs[i], c.wantDetail)
+				}
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
@@ -44,6 +45,8 @@ type Model struct {
 	ExpireAfter            types.String `tfsdk:"expire_after"`
 	RotateAfter            types.String `tfsdk:"rotate_after"`
 	RevokeGracePeriod      types.String `tfsdk:"revoke_grace_period"`
+	WarnUnusedAfter        types.String `tfsdk:"warn_unused_after"`
+	WarnOlderThan          types.String `tfsdk:"warn_older_than"`
 }
 
 // Key is what the lifecycle needs of a key resource's model.
@@ -56,6 +59,10 @@ type Key interface {
 	KeyID() types.String
 	// Revealable reports whether the backend can show the plaintext again later.
 	Revealable() bool
+	// Rerolls reports whether a due rotation rerolls the key in place instead of replacing it.
+	Rerolls() bool
+	// MarkReroll plans an in-place reroll: the values a new key will have become unknown.
+	MarkReroll()
 }
 
 // Policy is what differs per backend.
@@ -71,9 +78,30 @@ type Policy struct {
 	RevealHint string
 }
 
+// RotationModeAttribute names the attribute of a resource that can rotate in place; the
+// rotation_triggers of such a resource replace the key only when it is not "reroll".
+const RotationModeAttribute = "rotation_mode"
+
+// Rotation modes.
+const (
+	RotationReplace = "replace"
+	RotationReroll  = "reroll"
+)
+
 // Attributes is the lifecycle schema fragment, merged into each key resource's schema.
-// plaintextSource names the API field the plaintext comes from.
-func Attributes(plaintextSource string) map[string]schema.Attribute {
+// plaintextSource names the API field the plaintext comes from; inPlace is true for a resource
+// with a rotation_mode attribute.
+func Attributes(plaintextSource string, inPlace bool) map[string]schema.Attribute {
+	triggersReplace := mapplanmodifier.RequiresReplace()
+	triggersDesc := "Arbitrary values that replace the key when any of them changes, for example `{ rotation = time_rotating.key.id }`. Provider-side only."
+	if inPlace {
+		triggersReplace = mapplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+			var mode types.String
+			resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(RotationModeAttribute), &mode)...)
+			resp.RequiresReplace = mode.ValueString() != RotationReroll
+		}, "Replaces the key when changed, unless rotation_mode is reroll.", "Replaces the key when changed, unless `rotation_mode` is `reroll`.")
+		triggersDesc = "Arbitrary values that rotate the key when any of them changes, for example `{ rotation = time_rotating.key.id }`: by replacement, or in place with `rotation_mode = \"reroll\"`. Provider-side only."
+	}
 	return map[string]schema.Attribute{
 		"plaintext": schema.StringAttribute{
 			MarkdownDescription: fmt.Sprintf("The key itself (%s). Set once at create and never read back, so it is null after import. Sensitive, but stored in state unless `store_plaintext = false` or `plaintext_age_recipients` is set; see the guide on keeping secrets out of state.", plaintextSource),
@@ -103,10 +131,10 @@ func Attributes(plaintextSource string) map[string]schema.Attribute {
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"rotation_triggers": schema.MapAttribute{
-			MarkdownDescription: "Arbitrary values that replace the key when any of them changes, for example `{ rotation = time_rotating.key.id }`. Provider-side only.",
+			MarkdownDescription: triggersDesc,
 			ElementType:         types.StringType,
 			Optional:            true,
-			PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			PlanModifiers:       []planmodifier.Map{triggersReplace},
 		},
 		"expire_after": schema.StringAttribute{
 			MarkdownDescription: fmt.Sprintf("Lifetime of the key as a Go duration such as `720h`: `expires_at` becomes the creation time plus this duration. Conflicts with `expires_at`. Between %s and %s, and the resulting expiry must be one the backend accepts.", MinRotationDuration, MaxRotationDuration),
@@ -115,6 +143,16 @@ func Attributes(plaintextSource string) map[string]schema.Attribute {
 		},
 		"rotate_after": schema.StringAttribute{
 			MarkdownDescription: "Age after which a plan replaces the key, as a Go duration such as `600h`; no time resource needed. Must be shorter than `expire_after` when both are set. Combine with `lifecycle { create_before_destroy = true }` and `revoke_grace_period` for rotation without downtime.",
+			Optional:            true,
+			Validators:          []validator.String{tfvalue.Duration(MinRotationDuration, MaxRotationDuration)},
+		},
+		"warn_unused_after": schema.StringAttribute{
+			MarkdownDescription: "Make every plan print a warning naming the key once it has not been used for this long (a Go duration such as `720h`; since its creation when it was never used), so unused keys can be found and removed. Provider-side only: it never causes a diff and never changes state.",
+			Optional:            true,
+			Validators:          []validator.String{tfvalue.Duration(MinRotationDuration, MaxRotationDuration)},
+		},
+		"warn_older_than": schema.StringAttribute{
+			MarkdownDescription: "Make every plan print a warning naming the key once it is older than this (a Go duration such as `2160h`), for keys that must be rotated by hand. Provider-side only: it never causes a diff and never changes state.",
 			Optional:            true,
 			Validators:          []validator.String{tfvalue.Duration(MinRotationDuration, MaxRotationDuration)},
 		},

@@ -78,10 +78,19 @@ func Plan(p Policy, now time.Time, cfg, plan, state Key, resp *resource.ModifyPl
 		return
 	}
 
-	// Rotation by age: once the key is older than rotate_after, a normal plan replaces it.
+	// Rotation by age: once the key is older than rotate_after, a normal plan rotates it.
 	if rotationDue(pl.RotateAfter, *state.Created(), now) {
 		*plan.Created() = types.StringUnknown()
-		markRotation(state.KeyID(), *state.Created(), pl.RotateAfter, resp)
+		markRotation(state.KeyID(), *state.Created(), pl.RotateAfter, plan.Rerolls(), resp)
+		if plan.Rerolls() {
+			plan.MarkReroll()
+		}
+	}
+	// A changed trigger rotates in place in reroll mode (otherwise its plan modifier replaces).
+	if plan.Rerolls() && !pl.RotationTriggers.Equal(state.Life().RotationTriggers) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("rotation_triggers"), "Key rerolled in place",
+			fmt.Sprintf("rotation_triggers of key %s changed, so this plan rerolls it: a new key with the same settings replaces it in place, and the old one keeps working for revoke_grace_period.", state.KeyID().ValueString()))
+		plan.MarkReroll()
 	}
 }
 
@@ -107,27 +116,37 @@ func rotationDue(rotateAfter, createdAt types.String, now time.Time) bool {
 	return err == nil && !now.Before(created.Add(rotate))
 }
 
-func markRotation(id, createdAt, rotateAfter types.String, resp *resource.ModifyPlanResponse) {
+func markRotation(id, createdAt, rotateAfter types.String, reroll bool, resp *resource.ModifyPlanResponse) {
+	how := "replaces it"
+	if reroll {
+		how = "rerolls it in place (rotation_mode = \"reroll\")"
+	}
 	resp.Diagnostics.AddAttributeWarning(path.Root("rotate_after"), "Key due for rotation",
-		fmt.Sprintf("Key %s was created at %s and rotate_after is %s, so this plan replaces it.", id.ValueString(), createdAt.ValueString(), rotateAfter.ValueString()))
-	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("created_at"))
+		fmt.Sprintf("Key %s was created at %s and rotate_after is %s, so this plan %s.", id.ValueString(), createdAt.ValueString(), rotateAfter.ValueString(), how))
+	if !reroll {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("created_at"))
+	}
 }
 
 // PlanRotationDue is the rotation check for a plan that otherwise changes nothing; it reads only
-// the attributes it needs, which keeps a refresh of thousands of unchanged keys cheap.
-func PlanRotationDue(ctx context.Context, now time.Time, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+// the attributes it needs, which keeps a refresh of thousands of unchanged keys cheap. It reports
+// whether a rotation is due; with markReroll (a resource that can reroll in place, and does) the
+// rotation is planned by markReroll instead of a replacement.
+func PlanRotationDue(ctx context.Context, now time.Time, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, markReroll func() bool) bool {
 	var rotateAfter, createdAt, id types.String
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("rotate_after"), &rotateAfter)...)
 	if resp.Diagnostics.HasError() || rotateAfter.IsNull() {
-		return
+		return false
 	}
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("created_at"), &createdAt)...)
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
 	if resp.Diagnostics.HasError() || !rotationDue(rotateAfter, createdAt, now) {
-		return
+		return false
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("created_at"), types.StringUnknown())...)
-	markRotation(id, createdAt, rotateAfter, resp)
+	reroll := markReroll != nil && markReroll()
+	markRotation(id, createdAt, rotateAfter, reroll, resp)
+	return true
 }
 
 // ExpiryValue is t at the backend's precision. (timetypes.NewRFC3339TimeValue would format whole

@@ -57,6 +57,11 @@ func (m *keyModel) Expiry() *timetypes.RFC3339 { return &m.ExpiresAt }
 func (m *keyModel) Created() *types.String     { return &m.CreatedAt }
 func (m *keyModel) KeyID() types.String        { return m.ID }
 func (m *keyModel) Revealable() bool           { return false }
+
+// Mixpeek rotates by revoking the old key at once, so there is no in-place rotation with an
+// overlap: keys rotate by replacement.
+func (m *keyModel) Rerolls() bool { return false }
+func (m *keyModel) MarkReroll()   {}
 func (m *keyModel) identity() *keyIdentityModel {
 	return &keyIdentityModel{UserEmail: m.UserEmail, ID: m.ID}
 }
@@ -131,7 +136,7 @@ func keySchema() schema.Schema {
 			Validators:          []validator.String{stringvalidator.UTF8LengthAtMost(mixpeek.DescriptionMaxLength)},
 		},
 		"permissions": schema.SetAttribute{
-			MarkdownDescription: fmt.Sprintf("Permissions of the key (`permissions`): %s. Unset means Mixpeek's default, `read`; a permission granted outside Terraform then shows as a change. Updates in place.", tfvalue.QuoteList(mixpeek.Permissions)),
+			MarkdownDescription: fmt.Sprintf("Permissions of the key (`permissions`): %s. Unset means Mixpeek's default: the permissions Mixpeek gave the key when it was created (or imported) without them, otherwise the documented `read`, `write` and `delete`; a change made outside Terraform then shows in the plan. Updates in place.", tfvalue.QuoteList(mixpeek.Permissions)),
 			ElementType:         types.StringType,
 			Optional:            true,
 			Computed:            true,
@@ -201,7 +206,7 @@ func keySchema() schema.Schema {
 			MarkdownDescription: "Browser origins the key is limited to (`allowed_origins`); read-only on organization keys.",
 		},
 	}
-	for name, a := range keylife.Attributes("`key` in the create response") {
+	for name, a := range keylife.Attributes("`key` in the create response", false) {
 		attrs[name] = a
 	}
 	return schema.Schema{

@@ -31,6 +31,10 @@ var (
 // created (or imported) without permissions in its configuration: what "unset" means for it.
 const privateDefaultPermissions = "default_permissions"
 
+// documentedDefaultPermissions is what Mixpeek's documentation gives a key created without
+// permissions ("full read/write/delete access"); the default actually recorded at create wins.
+var documentedDefaultPermissions = []string{"delete", "read", "write"}
+
 // NewKeyResource is the apikey_mixpeek_key resource.
 func NewKeyResource() resource.Resource { return &keyResource{} }
 
@@ -89,6 +93,7 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		return
 	}
 	now := r.b().now()
+	keylife.PlanWarnings(ctx, now, req, resp)
 	var plan, cfg keyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -110,6 +115,10 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			plan.Permissions = types.SetUnknown(types.StringType)
 		} else if def := defaultPermissions(ctx, req.Private); def != nil {
 			plan.Permissions = tfvalue.StringSet(def)
+		} else {
+			// A key created with permissions that the configuration no longer sets: the
+			// documented default applies.
+			plan.Permissions = tfvalue.StringSet(documentedDefaultPermissions)
 		}
 	}
 	if state == nil {
@@ -162,8 +171,11 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	tflog.Debug(ctx, "created mixpeek key", map[string]any{"key_id": created.KeyID})
 	keylife.StoreSecret(ctx, &plan.Model, created.Plaintext, &resp.Diagnostics)
 	configuredDescription := plan.Description
+	// Planned unknown means the configuration leaves permissions unset: what Mixpeek chose is
+	// the default that "unset" means from now on.
+	permissionsUnset := plan.Permissions.IsUnknown()
 	applyKey(ctx, &plan, &created.Key, &resp.Diagnostics)
-	if plan.Permissions.IsUnknown() || !plan.Permissions.IsNull() {
+	if permissionsUnset {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDefaultPermissions, encodePermissions(created.Permissions))...)
 	}
 

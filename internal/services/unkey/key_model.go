@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -60,6 +61,8 @@ type keyModel struct {
 	UpdatedAt            types.String      `tfsdk:"updated_at"`
 	LastUsedAt           types.String      `tfsdk:"last_used_at"`
 	PermanentDelete      types.Bool        `tfsdk:"permanent_delete"`
+	RotationMode         types.String      `tfsdk:"rotation_mode"`
+	PreviousKey          types.Object      `tfsdk:"previous_key"`
 	keylife.Model
 }
 
@@ -69,6 +72,32 @@ func (m *keyModel) Created() *types.String      { return &m.CreatedAt }
 func (m *keyModel) KeyID() types.String         { return m.ID }
 func (m *keyModel) Revealable() bool            { return m.Recoverable.ValueBool() }
 func (m *keyModel) identity() *keyIdentityModel { return &keyIdentityModel{APIID: m.APIID, ID: m.ID} }
+func (m *keyModel) Rerolls() bool               { return m.RotationMode.ValueString() == keylife.RotationReroll }
+
+// MarkReroll plans an in-place reroll: a new id, plaintext and start, the retiring key recorded.
+func (m *keyModel) MarkReroll() {
+	m.ID = types.StringUnknown()
+	m.Start = types.StringUnknown()
+	m.CreatedAt = types.StringUnknown()
+	m.UpdatedAt = types.StringUnknown()
+	m.LastUsedAt = types.StringUnknown()
+	m.PreviousKey = types.ObjectUnknown(previousKeyAttrTypes)
+	if !m.Plaintext.IsNull() {
+		m.Plaintext = types.StringUnknown()
+	}
+	if !m.EncryptedPlaintext.IsNull() {
+		m.EncryptedPlaintext = types.StringUnknown()
+	}
+}
+
+// previousKeyModel is the key a reroll retired, kept in state until its deadline passes.
+type previousKeyModel struct {
+	ID        types.String `tfsdk:"id"`
+	Start     types.String `tfsdk:"start"`
+	ExpiresAt types.String `tfsdk:"expires_at"`
+}
+
+var previousKeyAttrTypes = map[string]attr.Type{"id": types.StringType, "start": types.StringType, "expires_at": types.StringType}
 
 type keyIdentityModel struct {
 	APIID types.String `tfsdk:"api_id"`
@@ -312,7 +341,24 @@ func keySchema() schema.Schema {
 			PlanModifiers:       []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
 		},
 	}
-	for name, a := range keylife.Attributes("`key` in the create response") {
+	attrs["rotation_mode"] = schema.StringAttribute{
+		MarkdownDescription: "How `rotate_after` and `rotation_triggers` rotate the key: `replace` (default) plans a replacement; `reroll` rerolls it in place with `keys.rerollKey`: a new key with the same settings takes the resource's `id`, `plaintext` and `start`, and the old key keeps working for `revoke_grace_period` (at once revoked when unset), recorded in `previous_key` until then. No `create_before_destroy` is needed. Unkey gives a rerolled key the API's default byte length and the part of the old prefix before its first `_`, so `reroll` needs a `prefix` without `_` and no `byte_length`. Updates in place.",
+		Optional:            true,
+		Computed:            true,
+		Default:             stringdefault.StaticString(keylife.RotationReplace),
+		Validators:          []validator.String{stringvalidator.OneOf(keylife.RotationReplace, keylife.RotationReroll)},
+	}
+	attrs["previous_key"] = schema.SingleNestedAttribute{
+		MarkdownDescription: "The key a reroll retired, while it still works: null otherwise. The next refresh after `expires_at` deletes it and clears this.",
+		Computed:            true,
+		PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+		Attributes: map[string]schema.Attribute{
+			"id":         schema.StringAttribute{Computed: true, MarkdownDescription: "Id of the retiring key."},
+			"start":      schema.StringAttribute{Computed: true, MarkdownDescription: "First characters of the retiring key."},
+			"expires_at": schema.StringAttribute{Computed: true, MarkdownDescription: "When the retiring key stops working, RFC 3339."},
+		},
+	}
+	for name, a := range keylife.Attributes("`key` in the create response", true) {
 		attrs[name] = a
 	}
 	return schema.Schema{

@@ -12,11 +12,13 @@ import (
 
 // Batched reads. A refresh calls Read once per key, in parallel, within one provider process.
 // Reading each key with keys.getKey costs one request per key; one apis.listKeys page returns up
-// to 100 keys. Once an API has had a few Reads in this process, the reader lists the API once and
-// serves the remaining Reads from that listing.
+// to 100 keys. Once an API has had a few Reads in this process, the reader starts listing the
+// API, one page at a time and only while listing pays: a page is fetched only when a Read needs
+// it and every page so far has served at least one Read. So a refresh costs about N/100 + 10
+// requests when the managed keys are most of their API, and never more than N + 11 when they are
+// a sliver of it (each page that served nobody stops the listing; the rest read directly).
 const (
-	// directReadsPerAPI are served with getKey before a listing pays off: a configuration with a
-	// handful of keys in a large API should not list the whole API.
+	// directReadsPerAPI are served with getKey before a listing is started.
 	directReadsPerAPI = 10
 	// listingTTL bounds how old a listing may be when it serves a Read.
 	listingTTL = 30 * time.Second
@@ -32,11 +34,18 @@ type unkeyReader struct {
 	written  map[string]bool          // keys this process created, changed or deleted
 }
 
+// unkeyListing is an API's keys, fetched page by page on demand.
 type unkeyListing struct {
-	done chan struct{} // closed when keys/err are set
-	at   time.Time
-	keys map[string]unkey.Key
-	err  error
+	mu       sync.Mutex
+	wake     chan struct{} // closed (and replaced) when a page arrives
+	at       time.Time     // when the listing was started
+	keys     map[string]unkey.Key
+	cursor   string
+	done     bool // every page fetched
+	stopped  bool // listing no longer pays, or failed
+	fetching bool
+	waiting  map[string]int // keys that Reads are waiting for
+	err      error
 }
 
 func newUnkeyReader(client *unkey.Client, now func() time.Time) *unkeyReader {
@@ -56,78 +65,113 @@ func (r *unkeyReader) wrote(keyID string) {
 	r.mu.Unlock()
 }
 
-// get reads a key. A key absent from a listing is confirmed with getKey, so a 404 from this
+// get reads a key. A key absent from a listing is confirmed with getKey, so a not-found from this
 // method always comes from getKey.
 func (r *unkeyReader) get(ctx context.Context, apiID, keyID string) (*unkey.Key, error) {
-	if l := r.listingFor(ctx, apiID, keyID); l != nil {
-		if k, ok := l.keys[keyID]; ok {
-			return &k, nil
+	if l := r.listingFor(apiID, keyID); l != nil {
+		if k, ok := l.lookup(ctx, r.client, apiID, keyID); ok {
+			return k, nil
 		}
-		tflog.Debug(ctx, "key not in the API listing; confirming with getKey", map[string]any{"key_id": keyID, "api_id": apiID})
+		tflog.Debug(ctx, "key not served by the API listing; reading it with getKey", map[string]any{"key_id": keyID, "api_id": apiID})
 	}
 	return r.client.GetKey(ctx, keyID, false)
 }
 
-// listingFor returns a fresh listing of apiID that may serve keyID, or nil when keyID must be
-// read directly.
-func (r *unkeyReader) listingFor(ctx context.Context, apiID, keyID string) *unkeyListing {
+// listingFor returns the listing of apiID that may serve keyID, or nil when keyID must be read
+// directly.
+func (r *unkeyReader) listingFor(apiID, keyID string) *unkeyListing {
 	if apiID == "" {
 		return nil
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.written[keyID] {
-		r.mu.Unlock()
 		return nil
 	}
 	r.reads[apiID]++
 	if r.reads[apiID] <= directReadsPerAPI {
-		r.mu.Unlock()
 		return nil
 	}
 	l, ok := r.listings[apiID]
-	if ok {
-		select {
-		case <-l.done:
-			// A failed listing is remembered for as long as a good one: listing again on every
-			// Read would add a request (and the client's whole retry schedule) to each of them.
-			if r.now().Sub(l.at) > listingTTL {
-				ok = false
-			}
-		default: // being fetched: wait for it below
-		}
+	if ok && r.now().Sub(l.startedAt()) > listingTTL {
+		ok = false
 	}
 	if !ok {
-		l = &unkeyListing{done: make(chan struct{})}
+		l = &unkeyListing{at: r.now(), keys: map[string]unkey.Key{}, waiting: map[string]int{}, wake: make(chan struct{})}
 		r.listings[apiID] = l
-		go r.fill(context.WithoutCancel(ctx), apiID, l)
-	}
-	r.mu.Unlock()
-
-	select {
-	case <-l.done:
-	case <-ctx.Done():
-		return nil
-	}
-	if l.err != nil {
-		tflog.Debug(ctx, "listing the API failed; reading keys directly", map[string]any{"api_id": apiID, "error": l.err.Error()})
-		return nil
 	}
 	return l
 }
 
-func (r *unkeyReader) fill(ctx context.Context, apiID string, l *unkeyListing) {
-	defer close(l.done)
-	at := r.now()
-	keys, err := r.client.ListAllKeys(ctx, apiID, "")
-	if err != nil {
-		l.err, l.at = err, at
-		return
+func (l *unkeyListing) startedAt() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.at
+}
+
+// lookup finds keyID in the listing, waiting for further pages while the listing pays. ok is
+// false when the key must be read directly, or ctx ended while waiting for a page.
+func (l *unkeyListing) lookup(ctx context.Context, client *unkey.Client, apiID, keyID string) (*unkey.Key, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for {
+		if k, ok := l.keys[keyID]; ok {
+			return &k, true
+		}
+		if l.done || l.stopped {
+			return nil, false
+		}
+		if !l.fetching {
+			l.fetching = true
+			// The page outlives this Read's context: other Reads wait for it.
+			go l.fetch(context.WithoutCancel(ctx), client, apiID, l.cursor)
+		}
+		l.waiting[keyID]++
+		wake := l.wake
+		l.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+		}
+		l.mu.Lock()
+		if l.waiting[keyID]--; l.waiting[keyID] <= 0 {
+			delete(l.waiting, keyID)
+		}
+		if ctx.Err() != nil {
+			return nil, false
+		}
 	}
-	l.keys = make(map[string]unkey.Key, len(keys))
-	for _, k := range keys {
-		l.keys[k.KeyID] = k
+}
+
+// fetch gets the page at cursor and wakes the Reads waiting for it. A page that serves none of
+// them stops the listing: the managed keys are then a sliver of the API, and reading them
+// directly is cheaper than the rest of the listing.
+func (l *unkeyListing) fetch(ctx context.Context, client *unkey.Client, apiID, cursor string) {
+	page, err := client.ListKeys(ctx, unkey.ListKeysRequest{APIID: apiID, Limit: unkey.ListKeysMaxLimit, Cursor: cursor})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fetching = false
+	switch {
+	case err != nil:
+		// A failed listing is remembered for as long as a good one: listing again on every Read
+		// would add a request (and the client's whole retry schedule) to each of them.
+		l.err, l.stopped = err, true
+		tflog.Debug(ctx, "listing the API failed; reading keys directly", map[string]any{"api_id": apiID, "error": err.Error()})
+	default:
+		served := 0
+		for _, k := range page.Keys {
+			l.keys[k.KeyID] = k
+			if l.waiting[k.KeyID] > 0 {
+				served++
+			}
+		}
+		l.cursor = page.Cursor
+		l.done = !page.HasMore || page.Cursor == ""
+		if served == 0 && !l.done {
+			l.stopped = true
+			tflog.Debug(ctx, "API listing stopped: a page served no read", map[string]any{"api_id": apiID})
+		}
 	}
-	// Taken when the listing started: anything changed after that is newer than the listing.
-	l.at = at
-	tflog.Debug(ctx, "listed API keys for batched reads", map[string]any{"api_id": apiID, "keys": len(keys)})
+	close(l.wake)
+	l.wake = make(chan struct{})
 }

@@ -2,6 +2,7 @@ package unkey
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -75,6 +76,46 @@ func (r *keyResource) ValidateConfig(ctx context.Context, req resource.ValidateC
 	if c != nil {
 		validateCredits(c, refillOf(ctx, c.Refill, &resp.Diagnostics), &resp.Diagnostics)
 	}
+
+	var mode, prefix types.String
+	var byteLength types.Int64
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rotation_mode"), &mode)...)
+	if mode.ValueString() != keylife.RotationReroll {
+		return
+	}
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("prefix"), &prefix)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("byte_length"), &byteLength)...)
+	if strings.Contains(prefix.ValueString(), "_") {
+		resp.Diagnostics.AddAttributeError(path.Root("prefix"), "Prefix not kept by a reroll",
+			fmt.Sprintf("prefix %q contains \"_\", and Unkey gives a rerolled key only the part before the first \"_\"; with rotation_mode = \"reroll\" use a prefix without \"_\".", prefix.ValueString()))
+	}
+	if !byteLength.IsNull() && !byteLength.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("byte_length"), "Byte length not kept by a reroll",
+			"Unkey gives a rerolled key the API's default byte length, not the original's; with rotation_mode = \"reroll\" leave byte_length unset.")
+	}
+}
+
+// markRerollAttrs plans an in-place reroll on the fast path when the key's rotation_mode asks
+// for one, and reports whether it did.
+func markRerollAttrs(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) bool {
+	var mode, plaintext, encrypted types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("rotation_mode"), &mode)...)
+	if mode.ValueString() != keylife.RotationReroll {
+		return false
+	}
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("plaintext"), &plaintext)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("encrypted_plaintext"), &encrypted)...)
+	for _, name := range []string{"id", "start", "updated_at", "last_used_at"} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), types.StringUnknown())...)
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("previous_key"), types.ObjectUnknown(previousKeyAttrTypes))...)
+	if !plaintext.IsNull() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("plaintext"), types.StringUnknown())...)
+	}
+	if !encrypted.IsNull() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("encrypted_plaintext"), types.StringUnknown())...)
+	}
+	return true
 }
 
 // ModifyPlan applies the rules that need the clock or the prior state, and marks computed values
@@ -87,12 +128,13 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		return
 	}
 	now := r.b().now()
+	keylife.PlanWarnings(ctx, now, req, resp)
 	// Nothing changes for most keys of a refresh; only the rotation clock can still replace them.
 	// Returning early keeps a plan of thousands of unchanged keys cheap. An expiry set outside
 	// Terraform on a key configured without one is not "unchanged": the framework proposes the
 	// prior value for an optional computed attribute, so it is checked here.
 	if !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw) && !expiryAddedOutOfBand(ctx, req, &resp.Diagnostics) {
-		keylife.PlanRotationDue(ctx, now, req, resp)
+		keylife.PlanRotationDue(ctx, now, req, resp, func() bool { return markRerollAttrs(ctx, req, resp) })
 		return
 	}
 	var plan, cfg keyModel
@@ -163,8 +205,8 @@ func expiryAddedOutOfBand(ctx context.Context, req resource.ModifyPlanRequest, d
 // replaced an equivalent configuration value (reformatted JSON, another time offset) with the
 // prior one, and would otherwise show an update that does nothing.
 func keepStateIfNoop(ctx context.Context, plan, state keyModel, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if len(resp.RequiresReplace) > 0 {
-		return // a replacement (rotate_after) marked created_at unknown on purpose
+	if len(resp.RequiresReplace) > 0 || plan.ID.IsUnknown() {
+		return // a replacement or an in-place reroll marked these unknown on purpose
 	}
 	candidate := plan
 	for _, pair := range [][2]*types.String{
@@ -207,6 +249,7 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	// expire_after key needs no second request to line them up.
 	now := r.b().now()
 	keylife.StartExpireAfter(policy, &plan, now)
+	plan.PreviousKey = types.ObjectNull(previousKeyAttrTypes)
 	r.create(ctx, &plan, now, &resp.Diagnostics)
 	if plan.ID.IsNull() || plan.ID.IsUnknown() {
 		return // nothing was created
@@ -228,6 +271,10 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 	if diags.HasError() {
 		return
 	}
+	if err := r.b().checkAPI(ctx, req.APIID); err != nil {
+		diags.AddAttributeError(path.Root("api_id"), "API not found", err.Error())
+		return
+	}
 	created, err := r.createOnce(ctx, req, userMeta)
 	var unconfirmed *errUnconfirmedCreate
 	if errors.As(err, &unconfirmed) {
@@ -245,6 +292,7 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 	r.b().reader.wrote(created.KeyID)
 	plan.ID = types.StringValue(created.KeyID)
 	keylife.StoreSecret(ctx, &plan.Model, created.Key, diags)
+	r.removeMarker(ctx, created.KeyID, userMeta, diags)
 
 	// Only an identity or roles make the server's view differ from the request in ways the
 	// provider cannot derive; otherwise the create is the only request, which matters when a
@@ -260,6 +308,20 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 		return
 	}
 	r.apply(ctx, plan, createdKeyView(req, userMeta, created, now), diags)
+}
+
+// removeMarker settles a create: the key's meta becomes what the configuration says, without
+// the creation marker. A failure only warns; the key works, and the marker is never shown in
+// state and goes with the next change of meta.
+func (r *keyResource) removeMarker(ctx context.Context, keyID string, userMeta json.RawMessage, diags *diag.Diagnostics) {
+	meta := unkey.Null[json.RawMessage]()
+	if len(userMeta) > 0 {
+		meta = unkey.Value(userMeta)
+	}
+	if err := r.b().Client.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: keyID, Meta: meta}); err != nil {
+		diags.AddAttributeWarning(path.Root("meta"), "Creation marker not removed",
+			fmt.Sprintf("Key %s was created, but removing the provider's creation marker (%s) from its meta failed: %s. The key works; the marker is removed with the next change of meta.", keyID, createMarkerKey, r.b().explain(err)))
+	}
 }
 
 // apply is applyKey with the direct permissions separated from the role-derived ones.
@@ -359,7 +421,79 @@ func (r *keyResource) read(ctx context.Context, state *keyModel, diags *diag.Dia
 		}
 	}
 	r.apply(ctx, state, key, diags)
+	r.retirePreviousKey(ctx, state, diags)
 	return false
+}
+
+// retirePreviousKey deletes the key a reroll retired once its deadline has passed, and forgets
+// it, so an overlap never leaves a key behind.
+func (r *keyResource) retirePreviousKey(ctx context.Context, state *keyModel, diags *diag.Diagnostics) {
+	prev := previousKeyOf(ctx, state.PreviousKey, diags)
+	if prev == nil {
+		return
+	}
+	deadline, err := time.Parse(time.RFC3339Nano, prev.ExpiresAt.ValueString())
+	if err == nil && r.b().now().Before(deadline) {
+		return
+	}
+	if err := r.b().Client.DeleteKey(ctx, prev.ID.ValueString(), false); err != nil && !keyGone(err) {
+		diags.AddWarning("Retired key not deleted",
+			fmt.Sprintf("Key %s, retired by a reroll of %s, reached its deadline but deleting it failed: %s. It no longer verifies; the next refresh tries again.", prev.ID.ValueString(), state.ID.ValueString(), r.b().explain(err)))
+		return
+	}
+	state.PreviousKey = types.ObjectNull(previousKeyAttrTypes)
+}
+
+func previousKeyOf(ctx context.Context, obj types.Object, diags *diag.Diagnostics) *previousKeyModel {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil
+	}
+	var p previousKeyModel
+	diags.Append(obj.As(ctx, &p, objectAsOptions)...)
+	return &p
+}
+
+// reroll replaces the key in place with keys.rerollKey: the new key copies the old one's
+// settings, and the old one keeps working for revoke_grace_period (revoked at once without one).
+// state is moved to the new key so the rest of the update applies to it.
+func (r *keyResource) reroll(ctx context.Context, plan, state *keyModel, diags *diag.Diagnostics) bool {
+	oldID := state.ID.ValueString()
+	overlap := time.Duration(0)
+	if d, err := time.ParseDuration(plan.RevokeGracePeriod.ValueString()); err == nil {
+		overlap = d
+	}
+	// The previous retiring key, if any, is superseded: it goes now.
+	if prev := previousKeyOf(ctx, state.PreviousKey, diags); prev != nil {
+		if err := r.b().Client.DeleteKey(ctx, prev.ID.ValueString(), false); err != nil && !keyGone(err) {
+			diags.AddError("Error deleting the retiring key", fmt.Sprintf("Key %s, retired by an earlier reroll, could not be deleted before rerolling again: %s", prev.ID.ValueString(), r.b().explain(err)))
+			return false
+		}
+	}
+	r.b().reader.wrote(oldID)
+	created, err := r.b().Client.RerollKey(ctx, oldID, overlap.Milliseconds())
+	if err != nil {
+		diags.AddError("Error rerolling key", fmt.Sprintf("Could not reroll key %s: %s. The key is unchanged.", oldID, r.b().explain(err)))
+		return false
+	}
+	r.b().reader.wrote(created.KeyID)
+	tflog.Info(ctx, "rerolled unkey key", map[string]any{"old_key_id": oldID, "key_id": created.KeyID, "overlap": overlap.String()})
+	plan.ID = types.StringValue(created.KeyID)
+	keylife.StoreSecret(ctx, &plan.Model, created.Key, diags)
+	plan.PreviousKey = types.ObjectNull(previousKeyAttrTypes)
+	if overlap > 0 {
+		// Unkey rounds a non-zero overlap up to the next full minute.
+		until := r.b().now().Add(overlap).Truncate(time.Minute).Add(time.Minute).UTC()
+		obj, d := types.ObjectValueFrom(ctx, previousKeyAttrTypes, previousKeyModel{ID: types.StringValue(oldID), Start: state.Start, ExpiresAt: types.StringValue(until.Format(time.RFC3339))})
+		diags.Append(d...)
+		plan.PreviousKey = obj
+	} else if err := r.b().Client.DeleteKey(ctx, oldID, false); err != nil && !keyGone(err) {
+		diags.AddWarning("Old key not deleted",
+			fmt.Sprintf("Key %s was rerolled to %s and no longer verifies, but deleting it failed: %s. Delete it by hand.", oldID, created.KeyID, r.b().explain(err)))
+	}
+	// The rest of the update applies to the new key, which has the old key's settings.
+	state.ID = plan.ID
+	state.Plaintext = plan.Plaintext
+	return true
 }
 
 // completeImport fills what only an import needs: inputs the API can return or that follow from
@@ -379,6 +513,8 @@ func (r *keyResource) completeImport(ctx context.Context, state *keyModel, key *
 		}
 	}
 	state.PermanentDelete = types.BoolValue(false)
+	state.RotationMode = types.StringValue(keylife.RotationReplace)
+	state.PreviousKey = types.ObjectNull(previousKeyAttrTypes)
 	state.Ratelimits = types.SetNull(ratelimitType)
 	state.Roles = types.SetNull(types.StringType)
 	state.Permissions = types.SetNull(types.StringType)
@@ -405,6 +541,14 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		return
 	}
 	plannedPlaintext := plan.Plaintext
+	if plan.ID.IsUnknown() {
+		if !r.reroll(ctx, &plan, &state, &resp.Diagnostics) {
+			return
+		}
+		plannedPlaintext = plan.Plaintext
+	} else if plan.PreviousKey.IsUnknown() {
+		plan.PreviousKey = state.PreviousKey
+	}
 	r.update(&plan, &state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -467,6 +611,12 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		}
 		tflog.Info(ctx, "key left to expire after its grace period", map[string]any{"key_id": id, "expires_at": until.Format(time.RFC3339)})
 		return
+	}
+	if prev := previousKeyOf(ctx, state.PreviousKey, &resp.Diagnostics); prev != nil {
+		if err := r.b().Client.DeleteKey(ctx, prev.ID.ValueString(), state.PermanentDelete.ValueBool()); err != nil && !keyGone(err) {
+			resp.Diagnostics.AddError("Error deleting the retiring key", fmt.Sprintf("Could not delete key %s, retired by a reroll of %s: %s", prev.ID.ValueString(), id, r.b().explain(err)))
+			return
+		}
 	}
 	err := r.b().Client.DeleteKey(ctx, id, state.PermanentDelete.ValueBool())
 	if err != nil && !keyGone(err) {

@@ -2,7 +2,10 @@ package unkey
 
 import (
 	"context"
+	"fmt"
 	"sync"
+
+	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
 // roleCache remembers each role's permissions for the life of the provider process, so telling
@@ -61,4 +64,39 @@ func (b *Backend) keyInAPI(ctx context.Context, apiID, keyID string) (bool, erro
 		}
 	}
 	return false, nil
+}
+
+// apiChecks remembers, per provider process, which APIs are known to exist.
+type apiChecks struct {
+	mu sync.Mutex
+	ok map[string]bool
+}
+
+// checkAPI fails when Unkey reports apiID as not found. Creating a key in a deleted API is
+// answered with success by Unkey, and the key then reads as not found, so without this check
+// every apply would leak one key and plan it again. One getApi per API per provider process;
+// a root key that may not read APIs (403) skips the check rather than block creates.
+func (b *Backend) checkAPI(ctx context.Context, apiID string) error {
+	b.apis.mu.Lock()
+	known := b.apis.ok[apiID]
+	b.apis.mu.Unlock()
+	if known {
+		return nil
+	}
+	_, err := b.Client.GetAPI(ctx, apiID)
+	switch {
+	case unkey.IsAPINotFound(err):
+		return fmt.Errorf("API %s does not exist (it may have been deleted outside Terraform); create it, for example with an apikey_unkey_api resource, or point api_id at an existing API: %w", apiID, err)
+	case unkey.IsForbidden(err):
+		return nil
+	case err != nil:
+		return b.explain(err)
+	}
+	b.apis.mu.Lock()
+	if b.apis.ok == nil {
+		b.apis.ok = map[string]bool{}
+	}
+	b.apis.ok[apiID] = true
+	b.apis.mu.Unlock()
+	return nil
 }

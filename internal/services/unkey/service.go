@@ -29,6 +29,7 @@ type Backend struct {
 	createAttempts int
 	reader         *unkeyReader
 	roles          roleCache
+	apis           apiChecks
 	now            func() time.Time
 	// credentialFrom names where the credential came from, for error messages.
 	credentialFrom string

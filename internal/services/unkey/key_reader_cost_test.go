@@ -1,0 +1,59 @@
+package unkey
+
+import (
+	"sync"
+	"testing"
+)
+
+// A handful of managed keys in a large API: the listing stops after a page that serves no Read,
+// so a refresh costs about one request per key, not a listing of the whole API.
+func TestUnkeyReader_sliverOfLargeAPI(t *testing.T) {
+	t.Parallel()
+	const apiKeys, managed = 1500, 20
+	f := newReaderFixture(t, apiKeys)
+	r := f.reader()
+	// The managed keys are the newest ones, far from the first listing pages.
+	ids := f.ids[apiKeys-managed:]
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 10) // Terraform's default parallelism
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			readName(t, r, f.apiID, id)
+		}()
+	}
+	wg.Wait()
+	st := f.dev.Stats()
+	if bound := int64(managed + 10); st.Requests > bound {
+		t.Errorf("%d requests (getKey %d, listKeys %d) for %d keys in an API of %d, want at most %d",
+			st.Requests, st.ByRoute[routeGetKey], st.ByRoute[routeListKeys], managed, apiKeys, bound)
+	}
+}
+
+// Managed keys that are most of their API are read through the listing: about N/100 + 10.
+func TestUnkeyReader_mostOfTheAPI(t *testing.T) {
+	t.Parallel()
+	const n = 350
+	f := newReaderFixture(t, n)
+	r := f.reader()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 10)
+	for _, id := range f.ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			readName(t, r, f.apiID, id)
+		}()
+	}
+	wg.Wait()
+	st := f.dev.Stats()
+	if bound := int64(n/100 + 1 + directReadsPerAPI + 10); st.Requests > bound {
+		t.Errorf("%d requests (getKey %d, listKeys %d) for all %d keys of an API, want at most %d",
+			st.Requests, st.ByRoute[routeGetKey], st.ByRoute[routeListKeys], n, bound)
+	}
+}
