@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -130,6 +131,8 @@ func TestAccUnkeyKeyRerollAction_resourceAdoptsNewKey(t *testing.T) {
 				},
 			},
 			{
+				// The adopting refresh records the old key as previous_key and keeps it: it holds
+				// the link until a saved state tracks the replacement.
 				RefreshState: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					func(s *terraform.State) error {
@@ -137,29 +140,40 @@ func TestAccUnkeyKeyRerollAction_resourceAdoptsNewKey(t *testing.T) {
 						if got != rerolledTo {
 							return fmt.Errorf("state tracks %s, want the replacement %s", got, rerolledTo)
 						}
+						if _, err := srv.Unkey.GetKey(context.Background(), old.id, false); err != nil {
+							return fmt.Errorf("the old key is gone before a saved state tracked its replacement: %w", err)
+						}
 						return nil
 					},
 					resource.TestCheckNoResourceAttr(actionKeyAddr, "plaintext"),
+					resource.TestCheckResourceAttrPtr(actionKeyAddr, "previous_key.id", &old.id),
 					resource.TestCheckResourceAttr(actionKeyAddr, "name", "incident-svc"),
 					resource.TestCheckResourceAttr(actionKeyAddr, "status", "active"),
 				),
 			},
 			{
-				// Converged: nothing to plan, and the action is not invoked again.
+				// Converged: nothing to plan, the action is not invoked again, and the refresh
+				// from the saved state deletes the old key, whose deadline has passed.
 				Config: withAction,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: func(*terraform.State) error {
-					keys, err := srv.Unkey.ListAllKeys(context.Background(), srv.APIID, "")
-					if err != nil {
-						return err
-					}
-					if len(keys) != 2 {
-						return fmt.Errorf("want 2 keys (no second reroll), got %d", len(keys))
-					}
-					return nil
-				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(*terraform.State) error {
+						if _, err := srv.Unkey.GetKey(context.Background(), old.id, false); !unkey.IsKeyNotFound(err) {
+							return fmt.Errorf("the old key: want key_not_found after its deadline, got %v", err)
+						}
+						keys, err := srv.Unkey.ListAllKeys(context.Background(), srv.APIID, "")
+						if err != nil {
+							return err
+						}
+						if len(keys) != 1 || keys[0].KeyID != rerolledTo {
+							return fmt.Errorf("want only the replacement left (no second reroll), got %d keys", len(keys))
+						}
+						return nil
+					},
+					resource.TestCheckNoResourceAttr(actionKeyAddr, "previous_key.id"),
+				),
 			},
 		},
 	})
@@ -169,6 +183,7 @@ func TestAccUnkeyKeyRerollAction_overlapKeepsOldKey(t *testing.T) {
 	skipUnlessQueryAndActions(t, "actions")
 	srv := acctest.NewServer(t)
 	var old keyCapture
+	var deadline string
 	base := srv.ProviderConfig() + managedKey(srv, "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -191,6 +206,26 @@ func TestAccUnkeyKeyRerollAction_overlapKeepsOldKey(t *testing.T) {
 					}
 					if k.Expires == nil {
 						return errors.New("the old key has no expiry after a reroll with an overlap")
+					}
+					deadline = time.UnixMilli(*k.Expires).UTC().Format(time.RFC3339Nano)
+					return nil
+				},
+			},
+			{
+				// Retired until its deadline, as after an in-place reroll.
+				RefreshState: true,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttrPtr(actionKeyAddr, "previous_key.id", &old.id),
+					resource.TestCheckResourceAttrPtr(actionKeyAddr, "previous_key.expires_at", &deadline),
+				),
+			},
+			{
+				Config: base + invokedOnce("apikey_unkey_key_reroll", `    key_id  = apikey_unkey_key.managed.id
+    overlap = "2h"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: func(*terraform.State) error {
+					if valid, err := verifyOutcome(srv, old.plaintext); err != nil || !valid {
+						return fmt.Errorf("the old key stopped verifying before its deadline (%v)", err)
 					}
 					return nil
 				},

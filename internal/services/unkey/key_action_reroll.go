@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
@@ -26,7 +28,8 @@ import (
 // original is retiring (its meta was already copied to the new key), so nothing a configuration
 // manages changes. At its next refresh an apikey_unkey_key holding the original id follows the
 // link and adopts the new key (see followReroll), so the next plan is empty and the new key is
-// never left untracked. The original lingers as an expired key, as after any Unkey reroll.
+// never left untracked. The original becomes the resource's previous_key, as after an in-place
+// reroll (rotation_mode = "reroll"), and is deleted by the first refresh after its deadline.
 const (
 	rerolledToKey = "_apikey_rerolled_to"
 	// maxRerollHops bounds how many links a refresh follows (a key rerolled again before the
@@ -169,11 +172,12 @@ func rerolledTo(meta json.RawMessage) string {
 }
 
 // followReroll moves state from a key that apikey_unkey_key_reroll replaced to its replacement,
-// and returns the key state now tracks. gone reports that the replacement no longer exists (the
-// resource is removed from state and the next plan creates a key).
-func (r *keyResource) followReroll(ctx context.Context, state *keyModel, key *unkey.Key, diags *diag.Diagnostics) (_ *unkey.Key, gone bool) {
+// and returns the key state now tracks; adopted reports the move. gone reports that the
+// replacement no longer exists (the resource is removed from state and the next plan creates a
+// key).
+func (r *keyResource) followReroll(ctx context.Context, state *keyModel, key *unkey.Key, diags *diag.Diagnostics) (_ *unkey.Key, adopted, gone bool) {
+	chain := []*unkey.Key{key}
 	seen := map[string]bool{key.KeyID: true}
-	first := key.KeyID
 	for range maxRerollHops {
 		next := rerolledTo(key.Meta)
 		if next == "" || seen[next] {
@@ -183,22 +187,61 @@ func (r *keyResource) followReroll(ctx context.Context, state *keyModel, key *un
 		k, err := r.getKeyAfterWrite(ctx, next)
 		if keyGone(err) {
 			diags.AddWarning("Rerolled key no longer exists",
-				fmt.Sprintf("Key %s was rerolled to %s, which Unkey reports as not found. It is removed from state and the next plan creates a new key.", key.KeyID, next))
-			return nil, true
+				fmt.Sprintf("Key %s was rerolled to %s, which Unkey reports as not found. It is removed from state and the next plan creates a new key; key %s stays until its expiry and can be deleted.", key.KeyID, next, key.KeyID))
+			return nil, false, true
 		}
 		if err != nil {
 			diags.AddError("Error reading rerolled key", fmt.Sprintf("Key %s was rerolled to %s, which could not be read: %s. State is left unchanged.", key.KeyID, next, r.b().explain(err)))
-			return nil, false
+			return nil, false, false
 		}
+		chain = append(chain, k)
 		key = k
 	}
-	if key.KeyID == first {
-		return key, false
+	if len(chain) == 1 {
+		return key, false, false
 	}
+	first := chain[0].KeyID
 	diags.AddWarning("Key was rerolled",
 		fmt.Sprintf("Key %s was rerolled to %s (apikey_unkey_key_reroll); state now tracks %s. The stored plaintext belonged to the old key and is cleared: reveal the new key with the apikey_unkey_key ephemeral resource if it is recoverable, or replace this resource to get a new plaintext in state.", first, key.KeyID, key.KeyID))
+	r.retireRerolled(ctx, state, chain[:len(chain)-1], diags)
 	state.ID = types.StringValue(key.KeyID)
 	state.Plaintext = types.StringNull()
 	state.EncryptedPlaintext = types.StringNull()
-	return key, false
+	return key, true, false
+}
+
+// retireRerolled hands the key the tracked key replaced to the resource's retirement, as after
+// an in-place reroll: it becomes previous_key, deleted by the first refresh after its deadline
+// that starts from a saved state tracking the replacement. Deleting it sooner would break the
+// link for a state not yet saved (a refresh during terraform plan is discarded). An earlier
+// previous_key is superseded and deleted now; keys further back in a chain of rerolls hold links
+// too, so they are left to expire and named in a warning.
+func (r *keyResource) retireRerolled(ctx context.Context, state *keyModel, replaced []*unkey.Key, diags *diag.Diagnostics) {
+	last := replaced[len(replaced)-1]
+	if prev := previousKeyOf(ctx, state.PreviousKey, diags); prev != nil && !slices.ContainsFunc(replaced, func(k *unkey.Key) bool { return k.KeyID == prev.ID.ValueString() }) {
+		id := prev.ID.ValueString()
+		r.b().reader.wrote(id)
+		if err := r.b().Client.DeleteKey(ctx, id, false); err != nil && !keyGone(err) {
+			diags.AddWarning("Replaced key not deleted",
+				fmt.Sprintf("Key %s, retired by an earlier reroll, could not be deleted: %s. Delete it by hand.", id, r.b().explain(err)))
+		}
+	}
+	if older := replaced[:len(replaced)-1]; len(older) > 0 {
+		ids := make([]string, len(older))
+		for i, k := range older {
+			ids[i] = k.KeyID
+		}
+		diags.AddWarning("Earlier rerolled keys not tracked",
+			fmt.Sprintf("Keys %s were rerolled more than once before this refresh; they no longer verify once their deadlines pass, and are not tracked by this resource. Delete them when no state refers to them.", strings.Join(ids, ", ")))
+	}
+	// Unkey set the replaced key's expiry to the reroll's deadline; without one it is due now.
+	deadline := r.b().now().UTC()
+	if last.Expires != nil {
+		deadline = time.UnixMilli(*last.Expires).UTC()
+	}
+	obj, d := types.ObjectValueFrom(ctx, previousKeyAttrTypes, previousKeyModel{
+		ID: types.StringValue(last.KeyID), Start: types.StringValue(last.Start), ExpiresAt: types.StringValue(deadline.Format(time.RFC3339Nano)),
+	})
+	diags.Append(d...)
+	state.PreviousKey = obj
 }

@@ -281,9 +281,9 @@ func TestFollowReroll(t *testing.T) {
 	ctx := context.Background()
 	a := &keyRerollAction{keyAction{svc: tb.svc, what: "action.apikey_unkey_key_reroll"}}
 	r := &keyResource{svc: tb.svc}
-	reroll := func(id string) string {
+	reroll := func(id, overlap string) string {
 		t.Helper()
-		if diags, _ := invoke(t, a, map[string]tftypes.Value{"key_id": str(id)}); diags.HasError() {
+		if diags, _ := invoke(t, a, map[string]tftypes.Value{"key_id": str(id), "overlap": str(overlap)}); diags.HasError() {
 			t.Fatal(diagText(diags))
 		}
 		k, err := tb.svc.Value.Client.GetKey(ctx, id, false)
@@ -292,44 +292,75 @@ func TestFollowReroll(t *testing.T) {
 		}
 		return rerolledTo(k.Meta)
 	}
-	first := tb.createKey(t, unkey.CreateKeyRequest{Name: "chain"})
-	second := reroll(first.KeyID)
-	third := reroll(second)
-	plain := tb.createKey(t, unkey.CreateKeyRequest{Name: "plain"})
-
-	get := func(id string) *unkey.Key {
-		k, err := tb.svc.Value.Client.GetKey(ctx, id, false)
-		if err != nil {
+	exists := func(id string) bool {
+		_, err := tb.svc.Value.Client.GetKey(ctx, id, false)
+		if err != nil && !unkey.IsKeyNotFound(err) {
 			t.Fatal(err)
 		}
-		return k
+		return err == nil
 	}
+	previous := func(m keyModel) string {
+		p := previousKeyOf(ctx, m.PreviousKey, new(diag.Diagnostics))
+		if p == nil {
+			return ""
+		}
+		return p.ID.ValueString()
+	}
+
+	var prior string // a previous_key state holds before the refresh
 	cases := []struct {
-		name     string
-		from     string
-		before   func()
-		wantID   string
+		name string
+		// setup returns the id state holds, the id it should track afterwards, the
+		// previous_key it should record, and keys that must have been deleted.
+		setup    func() (from, want, prev string, deleted []string)
 		wantGone bool
 		wantWarn string
 	}{
-		{name: "not rerolled", from: plain.KeyID, wantID: plain.KeyID},
-		{name: "follows the chain", from: first.KeyID, wantID: third, wantWarn: "Key was rerolled"},
-		{name: "replacement deleted", from: first.KeyID, wantGone: true, wantWarn: "no longer exists",
-			before: func() {
-				if err := tb.svc.Value.Client.DeleteKey(ctx, third, false); err != nil {
-					t.Fatal(err)
-				}
-			}},
+		{name: "not rerolled", setup: func() (string, string, string, []string) {
+			k := tb.createKey(t, unkey.CreateKeyRequest{Name: "plain"}).KeyID
+			return k, k, "", nil
+		}},
+		{name: "one reroll with an overlap", wantWarn: "Key was rerolled", setup: func() (string, string, string, []string) {
+			k := tb.createKey(t, unkey.CreateKeyRequest{Name: "one"}).KeyID
+			return k, reroll(k, "1h"), k, nil
+		}},
+		{name: "a chain: keys further back are named", wantWarn: "not tracked", setup: func() (string, string, string, []string) {
+			first := tb.createKey(t, unkey.CreateKeyRequest{Name: "chain"}).KeyID
+			second := reroll(first, "1h")
+			third := reroll(second, "1h")
+			return first, third, second, nil
+		}},
+		{name: "an earlier previous_key is superseded", wantWarn: "Key was rerolled", setup: func() (string, string, string, []string) {
+			prior = tb.createKey(t, unkey.CreateKeyRequest{Name: "retiring"}).KeyID
+			k := tb.createKey(t, unkey.CreateKeyRequest{Name: "current"}).KeyID
+			return k, reroll(k, "0s"), k, []string{prior}
+		}},
+		{name: "replacement deleted", wantGone: true, wantWarn: "no longer exists", setup: func() (string, string, string, []string) {
+			k := tb.createKey(t, unkey.CreateKeyRequest{Name: "gone"}).KeyID
+			next := reroll(k, "0s")
+			if err := tb.svc.Value.Client.DeleteKey(ctx, next, false); err != nil {
+				t.Fatal(err)
+			}
+			return k, "", "", nil
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.before != nil {
-				tc.before()
+			prior = ""
+			from, want, prev, deleted := tc.setup()
+			state := keyModel{ID: types.StringValue(from), PreviousKey: types.ObjectNull(previousKeyAttrTypes)}
+			if prior != "" {
+				state.PreviousKey = types.ObjectValueMust(previousKeyAttrTypes, map[string]attr.Value{
+					"id": types.StringValue(prior), "start": types.StringValue(""), "expires_at": types.StringValue(time.Now().Add(time.Hour).Format(time.RFC3339)),
+				})
 			}
-			state := keyModel{ID: types.StringValue(tc.from)}
 			state.Plaintext = types.StringValue("old-secret")
 			var diags diag.Diagnostics
-			k, gone := r.followReroll(ctx, &state, get(tc.from), &diags)
+			k, err := tb.svc.Value.Client.GetKey(ctx, from, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, adopted, gone := r.followReroll(ctx, &state, k, &diags)
 			if diags.HasError() {
 				t.Fatal(diagText(diags))
 			}
@@ -342,11 +373,25 @@ func TestFollowReroll(t *testing.T) {
 			if gone {
 				return
 			}
-			if k.KeyID != tc.wantID || state.ID.ValueString() != tc.wantID {
-				t.Errorf("tracks %s (state %s), want %s", k.KeyID, state.ID.ValueString(), tc.wantID)
+			if adopted != (want != from) {
+				t.Errorf("adopted = %v moving from %s to %s", adopted, from, want)
 			}
-			if moved := tc.wantID != tc.from; moved != state.Plaintext.IsNull() {
+			if k.KeyID != want || state.ID.ValueString() != want {
+				t.Errorf("tracks %s (state %s), want %s", k.KeyID, state.ID.ValueString(), want)
+			}
+			if moved := want != from; moved != state.Plaintext.IsNull() {
 				t.Errorf("plaintext null = %v after a move = %v", state.Plaintext.IsNull(), moved)
+			}
+			if got := previous(state); got != prev {
+				t.Errorf("previous_key %q, want %q", got, prev)
+			}
+			if prev != "" && !exists(prev) {
+				t.Errorf("the retiring key %s was deleted before its deadline", prev)
+			}
+			for _, id := range deleted {
+				if exists(id) {
+					t.Errorf("superseded key %s still exists", id)
+				}
 			}
 		})
 	}

@@ -409,19 +409,22 @@ func (r *keyResource) read(ctx context.Context, state *keyModel, diags *diag.Dia
 		diags.AddError("Error reading key", fmt.Sprintf("Could not read key %s: %s. State is left unchanged.", state.ID.ValueString(), r.b().explain(err)))
 		return false
 	}
-	// A key replaced by apikey_unkey_key_reroll hands state to its replacement.
-	key, gone := r.followReroll(ctx, state, key, diags)
-	if gone || diags.HasError() {
-		return gone
-	}
 	if imported {
 		r.completeImport(ctx, state, key, diags)
 		if diags.HasError() {
 			return false
 		}
 	}
+	// A key replaced by apikey_unkey_key_reroll hands state to its replacement.
+	key, adopted, gone := r.followReroll(ctx, state, key, diags)
+	if gone || diags.HasError() {
+		return gone
+	}
 	r.apply(ctx, state, key, diags)
-	r.retirePreviousKey(ctx, state, diags)
+	// The key just left holds the link until a saved state tracks its replacement.
+	if !adopted {
+		r.retirePreviousKey(ctx, state, diags)
+	}
 	return false
 }
 
