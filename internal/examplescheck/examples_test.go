@@ -6,6 +6,7 @@
 package examplescheck
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,10 +49,14 @@ func TestExamplesValidate(t *testing.T) {
 			t.Fatalf("examples/%s was not found among the example folders %v", must, dirs)
 		}
 	}
+	noActions := actionsUnsupported(t, cli, env)
 	for _, dir := range dirs {
 		rel, _ := filepath.Rel(examples, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
 			t.Parallel()
+			if noActions != "" && strings.HasPrefix(filepath.ToSlash(rel), "actions/") {
+				t.Skip(noActions)
+			}
 			// A copy keeps .terraform and lock files out of the repository.
 			copyDir := filepath.Join(t.TempDir(), "example")
 			copyTree(t, dir, copyDir)
@@ -71,6 +76,39 @@ func TestExamplesValidate(t *testing.T) {
 			t.Errorf("%s fmt -check: %v (run make fmt)\n%s", filepath.Base(cli), err, out)
 		}
 	})
+}
+
+// actionsUnsupported says why the CLI cannot read the examples under examples/actions (action
+// blocks need Terraform 1.14; OpenTofu has none), or "" when it can.
+func actionsUnsupported(t *testing.T, cli string, env []string) string {
+	t.Helper()
+	tofu, err := tfcli.IsOpenTofu(t.Context(), cli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), cli, "version", "-json")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s version -json: %v", cli, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("%s version -json: %v", cli, err)
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(v.Version, "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("version %q: %v", v.Version, err)
+	}
+	switch {
+	case tofu:
+		return fmt.Sprintf("action blocks are not available in OpenTofu (this run uses OpenTofu %s); Terraform has them from 1.14.0", v.Version)
+	case major == 1 && minor < 14:
+		return fmt.Sprintf("action blocks need Terraform 1.14.0 or later; this run uses Terraform %s", v.Version)
+	}
+	return ""
 }
 
 // exampleDirs lists the folders under root that hold .tf files.
