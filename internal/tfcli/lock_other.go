@@ -17,7 +17,7 @@ import (
 const staleLock = 30 * time.Minute
 
 // lock creates path exclusively, waiting while another process holds it.
-func lock(ctx context.Context, path string, log io.Writer) (unlock func(), err error) {
+func lock(ctx context.Context, path, what string, log io.Writer) (unlock func(), err error) {
 	told := false
 	for {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
@@ -33,7 +33,7 @@ func lock(ctx context.Context, path string, log io.Writer) (unlock func(), err e
 			continue
 		}
 		if !told {
-			fmt.Fprintln(log, "Another process is building OpenTofu; waiting for it to finish.")
+			fmt.Fprintln(log, "Another process is building", what+"; waiting for it to finish.")
 			told = true
 		}
 		select {

@@ -15,7 +15,7 @@ import (
 // lock takes an exclusive advisory lock on path, waiting while another
 // process holds it. The kernel releases the lock if the holder dies, so a
 // crashed build never leaves a stale lock behind.
-func lock(ctx context.Context, path string, log io.Writer) (unlock func(), err error) {
+func lock(ctx context.Context, path, what string, log io.Writer) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
@@ -34,7 +34,7 @@ func lock(ctx context.Context, path string, log io.Writer) (unlock func(), err e
 			return nil, fmt.Errorf("locking %s: %w", path, err)
 		}
 		if !told {
-			fmt.Fprintln(log, "Another process is building OpenTofu; waiting for it to finish.")
+			fmt.Fprintln(log, "Another process is building", what+"; waiting for it to finish.")
 			told = true
 		}
 		select {

@@ -1,8 +1,10 @@
 // Command tfcli prints the path of the Terraform or OpenTofu binary used by
-// the tests, the demo and the docs pipeline, building OpenTofu once when none
-// is installed (see internal/tfcli for the search order).
+// the tests, the demo and the docs pipeline, building it once when none is
+// installed (see internal/tfcli for the search order).
 //
 //	go run ./internal/cmd/tfcli                       # print the CLI path
+//	go run ./internal/cmd/tfcli -cli terraform        # Terraform (built if needed)
+//	go run ./internal/cmd/tfcli -cli tofu             # OpenTofu (built if needed)
 //	go run ./internal/cmd/tfcli -no-build             # print it only if no build is needed
 //	go run ./internal/cmd/tfcli schema -o schema.json # write the provider schema JSON
 //
@@ -44,12 +46,24 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-no-build" {
-		find := tfcli.Find
-		if len(args) > 0 {
-			find = func(context.Context) (string, error) { return tfcli.Lookup() }
+	fs := flag.NewFlagSet("tfcli", flag.ContinueOnError)
+	cli := fs.String("cli", "any", "which CLI: terraform, tofu, or any (an installed Terraform, else OpenTofu)")
+	noBuild := fs.Bool("no-build", false, "fail instead of building the CLI from source")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	flavour, err := tfcli.ParseFlavour(*cli)
+	if err != nil {
+		return err
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		var bin string
+		if *noBuild {
+			bin, err = tfcli.LookupFlavour(flavour)
+		} else {
+			bin, err = tfcli.FindFlavour(ctx, flavour)
 		}
-		bin, err := find(ctx)
 		if err != nil {
 			return err
 		}
@@ -58,12 +72,12 @@ func run(ctx context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "schema":
-		fs := flag.NewFlagSet("schema", flag.ContinueOnError)
-		out := fs.String("o", "", "write the schema JSON to this file instead of stdout")
-		if err := fs.Parse(args[1:]); err != nil {
+		sub := flag.NewFlagSet("schema", flag.ContinueOnError)
+		out := sub.String("o", "", "write the schema JSON to this file instead of stdout")
+		if err := sub.Parse(args[1:]); err != nil {
 			return err
 		}
-		schema, err := providerSchema(ctx)
+		schema, err := providerSchema(ctx, flavour)
 		if err != nil {
 			return err
 		}
@@ -73,18 +87,18 @@ func run(ctx context.Context, args []string) error {
 		}
 		return os.WriteFile(*out, schema, 0o600)
 	default:
-		return fmt.Errorf("unknown argument %q (want none, -no-build or schema)", args[0])
+		return fmt.Errorf("unknown argument %q (want no argument or schema)", args[0])
 	}
 }
 
 // providerSchema returns the provider's schema as "providers schema -json"
 // prints it, with the provider keyed by its short name.
-func providerSchema(ctx context.Context) ([]byte, error) {
+func providerSchema(ctx context.Context, flavour tfcli.Flavour) ([]byte, error) {
 	root, err := tfcli.ModuleRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	bin, err := tfcli.Find(ctx)
+	bin, err := tfcli.FindFlavour(ctx, flavour)
 	if err != nil {
 		return nil, err
 	}

@@ -32,3 +32,19 @@ func TestRekey(t *testing.T) {
 		t.Errorf("rekey without the apikey provider: error = %v", err)
 	}
 }
+
+func TestRunArguments(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{args: []string{"-cli", "pulumi"}, want: `unknown CLI "pulumi"`},
+		{args: []string{"frobnicate"}, want: `unknown argument "frobnicate"`},
+		{args: []string{"-no-such-flag"}, want: "flag provided but not defined"},
+	} {
+		err := run(t.Context(), tt.args)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("run(%q) error = %v, want one containing %q", tt.args, err, tt.want)
+		}
+	}
+}

@@ -112,7 +112,11 @@ func (b *Backend) clearUnsettled(ctx context.Context, email, name, marker string
 		}
 		tflog.Warn(ctx, "revoking a key left by an unsettled create of this provider", map[string]any{"key_id": k.KeyID})
 		if err := b.Client.RevokeKey(ctx, email, k.Name); err != nil {
-			return fmt.Errorf("revoking key %s left by an unsettled create: %w", k.KeyID, err)
+			// A revoke whose response was lost is retried, and the retry finds nothing to
+			// revoke: only the listing tells whether the key is still live.
+			if gone, cerr := b.Client.ConfirmGone(ctx, email, k.KeyID); cerr != nil || !gone {
+				return fmt.Errorf("revoking key %s left by an unsettled create: %w", k.KeyID, err)
+			}
 		}
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -137,7 +138,27 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if state != nil && !plan.ExpiresAt.Equal(state.ExpiresAt) {
 		plan.Status = types.StringUnknown()
 	}
+	if state != nil {
+		plan = keepVolatileIfUnchanged(ctx, resp.Plan, req.State, plan, state)
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// keepVolatileIfUnchanged undoes the framework's marking of the computed attributes that may
+// change on any update (last_used_at, revoked_*, allowed_origins) as unknown, when the plan is
+// otherwise the prior state. The framework marks them whenever the configuration differs from
+// state before plan modifiers run, so an expiry respelled in another offset, which
+// KeepEquivalentTime plans as the prior value, would still plan an update.
+func keepVolatileIfUnchanged(ctx context.Context, probe tfsdk.Plan, prior tfsdk.State, plan keyModel, state *keyModel) keyModel {
+	if !plan.LastUsedAt.IsUnknown() && !plan.RevokedAt.IsUnknown() && !plan.RevokedBy.IsUnknown() && !plan.AllowedOrigins.IsUnknown() {
+		return plan
+	}
+	settled := plan
+	settled.LastUsedAt, settled.RevokedAt, settled.RevokedBy, settled.AllowedOrigins = state.LastUsedAt, state.RevokedAt, state.RevokedBy, state.AllowedOrigins
+	if diags := probe.Set(ctx, &settled); diags.HasError() || !probe.Raw.Equal(prior.Raw) {
+		return plan
+	}
+	return settled
 }
 
 func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -3,13 +3,14 @@ package unkey
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
 // White-box tests cannot use internal/acctest (it imports the provider, which imports this
@@ -53,22 +54,7 @@ func newClient(t *testing.T, endpoint, token string) *unkey.Client {
 	return unkey.New(hc)
 }
 
-// testClock is an adjustable clock; the reader's listing goroutine reads it, so it is locked.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock { return &testClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
+// newTestClock is the shared adjustable clock at a fixed start.
+func newTestClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 }

@@ -14,7 +14,8 @@ import (
 // Reading each key with keys.getKey costs one request per key; one apis.listKeys page returns up
 // to 100 keys. Once an API has had a few Reads in this process, the reader starts listing the
 // API, one page at a time and only while listing pays: a page is fetched only when a Read needs
-// it and every page so far has served at least one Read. So a refresh costs about N/100 + 10
+// it and every page so far has served at least one Read (the first page also counts the keys
+// read directly before the listing started). So a refresh costs about N/100 + 10
 // requests when the managed keys are most of their API, and never more than N + 11 when they are
 // a sliver of it (each page that served nobody stops the listing; the rest read directly).
 const (
@@ -30,6 +31,7 @@ type unkeyReader struct {
 
 	mu       sync.Mutex
 	reads    map[string]int           // Reads per API in this process
+	direct   map[string][]string      // keys read directly per API before its listing started
 	listings map[string]*unkeyListing // per API
 	written  map[string]bool          // keys this process created, changed or deleted
 }
@@ -45,7 +47,11 @@ type unkeyListing struct {
 	stopped  bool // listing no longer pays, or failed
 	fetching bool
 	waiting  map[string]int // keys that Reads are waiting for
-	err      error
+	// readBefore holds the keys read directly before the listing started. The first page counts
+	// them as served: sequential Reads wait for one key at a time, which the first page misses
+	// one time in three even when the managed keys are the whole API.
+	readBefore map[string]bool
+	err        error
 }
 
 func newUnkeyReader(client *unkey.Client, now func() time.Time) *unkeyReader {
@@ -53,6 +59,7 @@ func newUnkeyReader(client *unkey.Client, now func() time.Time) *unkeyReader {
 		client:   client,
 		now:      now,
 		reads:    map[string]int{},
+		direct:   map[string][]string{},
 		listings: map[string]*unkeyListing{},
 		written:  map[string]bool{},
 	}
@@ -90,6 +97,7 @@ func (r *unkeyReader) listingFor(apiID, keyID string) *unkeyListing {
 	}
 	r.reads[apiID]++
 	if r.reads[apiID] <= directReadsPerAPI {
+		r.direct[apiID] = append(r.direct[apiID], keyID)
 		return nil
 	}
 	l, ok := r.listings[apiID]
@@ -97,7 +105,10 @@ func (r *unkeyReader) listingFor(apiID, keyID string) *unkeyListing {
 		ok = false
 	}
 	if !ok {
-		l = &unkeyListing{at: r.now(), keys: map[string]unkey.Key{}, waiting: map[string]int{}, wake: make(chan struct{})}
+		l = &unkeyListing{at: r.now(), keys: map[string]unkey.Key{}, waiting: map[string]int{}, wake: make(chan struct{}), readBefore: map[string]bool{}}
+		for _, id := range r.direct[apiID] {
+			l.readBefore[id] = true
+		}
 		r.listings[apiID] = l
 	}
 	return l
@@ -161,7 +172,7 @@ func (l *unkeyListing) fetch(ctx context.Context, client *unkey.Client, apiID, c
 		served := 0
 		for _, k := range page.Keys {
 			l.keys[k.KeyID] = k
-			if l.waiting[k.KeyID] > 0 {
+			if l.waiting[k.KeyID] > 0 || (cursor == "" && l.readBefore[k.KeyID]) {
 				served++
 			}
 		}

@@ -1,6 +1,7 @@
 package unkey
 
 import (
+	"slices"
 	"sync"
 	"testing"
 )
@@ -55,5 +56,25 @@ func TestUnkeyReader_mostOfTheAPI(t *testing.T) {
 	if bound := int64(n/100 + 1 + directReadsPerAPI + 10); st.Requests > bound {
 		t.Errorf("%d requests (getKey %d, listKeys %d) for all %d keys of an API, want at most %d",
 			st.Requests, st.ByRoute[routeGetKey], st.ByRoute[routeListKeys], n, bound)
+	}
+}
+
+// Sequential Reads whose first listed key sits on the second page: the first page holds keys read
+// directly before the listing, which proves the managed keys are dense in the API, so the
+// listing goes on instead of stopping after one page.
+func TestUnkeyReader_firstPageCountsEarlierReads(t *testing.T) {
+	t.Parallel()
+	const n = 150
+	f := newReaderFixture(t, n)
+	r := f.reader()
+	byID := slices.Clone(f.ids)
+	slices.Sort(byID) // the listing's order
+	order := append(slices.Clone(byID[:directReadsPerAPI]), byID[n-1])
+	order = append(order, byID[directReadsPerAPI:n-1]...)
+	for _, id := range order {
+		readName(t, r, f.apiID, id)
+	}
+	if get, list := f.routes(); get != directReadsPerAPI || list != 2 {
+		t.Errorf("getKey=%d listKeys=%d, want %d and 2 (the whole listing)", get, list, directReadsPerAPI)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
 // The batched reader (key_reader.go) against the local server.
@@ -24,7 +26,7 @@ const (
 type readerFixture struct {
 	*devFixture
 	ids   []string
-	clock *testClock
+	clock *testkit.Clock
 }
 
 func newReaderFixture(t *testing.T, n int) *readerFixture {

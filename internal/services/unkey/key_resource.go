@@ -172,7 +172,10 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		plan.Ratelimits = state.Ratelimits
 	}
 
-	// Derived values that follow from inputs changing in this plan.
+	// Derived values that follow from inputs changing in this plan. The framework marks
+	// updated_at unknown only when the proposed plan differs from state, which an expiry planned
+	// away here (set outside Terraform) does not; keepStateIfNoop restores it when nothing changes.
+	plan.UpdatedAt = types.StringUnknown()
 	if !plan.Enabled.Equal(state.Enabled) || !plan.ExpiresAt.Equal(state.ExpiresAt) {
 		plan.Status = types.StringUnknown()
 	}
@@ -511,7 +514,7 @@ func (r *keyResource) completeImport(ctx context.Context, state *keyModel, key *
 			return
 		case !in:
 			diags.AddAttributeError(path.Root("api_id"), "Key belongs to another API",
-				fmt.Sprintf("Key %s exists but is not in API %s; import it with the id of the API that holds it.", key.KeyID, state.APIID.ValueString()))
+				fmt.Sprintf("Key %s exists but is not in API %s (the api_id of the import id); import it as <api_id>/<key_id> with the API that holds it.", key.KeyID, state.APIID.ValueString()))
 			return
 		}
 	}

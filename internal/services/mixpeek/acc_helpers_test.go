@@ -1,0 +1,145 @@
+package mixpeek_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
+	mpclient "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+)
+
+func TestMain(m *testing.M) { acctest.Main(m) }
+
+const (
+	email    = "ops@example.com"
+	keyAddr  = "apikey_mixpeek_key.test"
+	keyType  = "apikey_mixpeek_key"
+	ownMark  = "terraform-provider-apikey create in progress "
+	dataAddr = "data.apikey_mixpeek_key.read"
+)
+
+// Resource identity needs Terraform or OpenTofu 1.12; older CLIs skip these tests.
+var identityVersions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)}
+
+// keyConfig is srv's provider block (both backends) and one apikey_mixpeek_key.test with body.
+func keyConfig(srv *acctest.Server, body string) string {
+	return srv.ProviderConfig() + fmt.Sprintf("\nresource \"apikey_mixpeek_key\" \"test\" {\n%s\n}\n", body)
+}
+
+func stateAttrs(s *terraform.State, addr string) (map[string]string, error) {
+	rs, ok := s.RootModule().Resources[addr]
+	if !ok {
+		return nil, fmt.Errorf("%s not in state", addr)
+	}
+	return rs.Primary.Attributes, nil
+}
+
+func stateKeyID(s *terraform.State) (string, error) {
+	attrs, err := stateAttrs(s, keyAddr)
+	if err != nil {
+		return "", err
+	}
+	return attrs["id"], nil
+}
+
+// checkKey runs fn on keyAddr's key as the server lists it (revoked keys included).
+func checkKey(srv *acctest.Server, fn func(*mpclient.Key) error) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		attrs, err := stateAttrs(s, keyAddr)
+		if err != nil {
+			return err
+		}
+		k, err := srv.Mixpeek.FindKey(context.Background(), attrs["user_email"], attrs["id"])
+		if err != nil {
+			return fmt.Errorf("finding key %s on the server: %w", attrs["id"], err)
+		}
+		return fn(k)
+	}
+}
+
+// checkRevoked is a CheckDestroy: every Mixpeek key that was in state is revoked (or, for a key
+// that had expired, still expired: neither can authenticate again).
+func checkRevoked(srv *acctest.Server) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != keyType {
+				continue
+			}
+			k, err := srv.Mixpeek.FindKey(context.Background(), rs.Primary.Attributes["user_email"], rs.Primary.ID)
+			if err != nil {
+				return fmt.Errorf("finding key %s after destroy: %w", rs.Primary.ID, err)
+			}
+			if k.Status != mpclient.StatusRevoked && k.Status != mpclient.StatusExpired {
+				return fmt.Errorf("key %s is %q after destroy, want revoked", rs.Primary.ID, k.Status)
+			}
+		}
+		return nil
+	}
+}
+
+// liveNamed lists the user's live keys called name.
+func liveNamed(srv *acctest.Server, user, name string) ([]mpclient.Key, error) {
+	keys, err := srv.Mixpeek.ListKeys(context.Background(), user, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []mpclient.Key
+	for _, k := range keys {
+		if k.Name == name && (k.Status == "" || k.Status == mpclient.StatusActive) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// checkNoMarkers fails when any key of the user, revoked ones included, that is still live
+// carries the create marker: every create this provider made must have settled.
+func checkNoMarkers(srv *acctest.Server, user string) error {
+	keys, err := srv.Mixpeek.ListKeys(context.Background(), user, false)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if strings.HasPrefix(k.Description, ownMark) {
+			return fmt.Errorf("live key %s (%q) still carries the create marker", k.KeyID, k.Name)
+		}
+	}
+	return nil
+}
+
+func hashOf(plaintext string) string {
+	sum := sha256.Sum256([]byte(plaintext))
+	return hex.EncodeToString(sum[:])
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
+
+func sameInstant(a, b string) bool {
+	x, err1 := time.Parse(time.RFC3339Nano, a)
+	y, err2 := time.Parse(time.RFC3339Nano, b)
+	return err1 == nil && err2 == nil && x.Equal(y)
+}
+
+// errorPattern matches the fragments in order, across the CLI's line wrapping.
+func errorPattern(fragments ...string) *regexp.Regexp {
+	quoted := make([]string, len(fragments))
+	for i, f := range fragments {
+		quoted[i] = strings.Join(strings.Fields(regexp.QuoteMeta(f)), `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(quoted, `.*`))
+}
