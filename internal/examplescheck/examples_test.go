@@ -6,7 +6,6 @@
 package examplescheck
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 )
 
@@ -49,7 +49,7 @@ func TestExamplesValidate(t *testing.T) {
 			t.Fatalf("examples/%s was not found among the example folders %v", must, dirs)
 		}
 	}
-	noActions := actionsUnsupported(t, cli, env)
+	noActions := actionsUnsupported(t, cli)
 	for _, dir := range dirs {
 		rel, _ := filepath.Rel(examples, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
@@ -78,37 +78,15 @@ func TestExamplesValidate(t *testing.T) {
 	})
 }
 
-// actionsUnsupported says why the CLI cannot read the examples under examples/actions (action
-// blocks need Terraform 1.14; OpenTofu has none), or "" when it can.
-func actionsUnsupported(t *testing.T, cli string, env []string) string {
+// actionsUnsupported says why the CLI cannot read the examples under examples/actions, or ""
+// when it can; the minimum versions come from acctest's feature table.
+func actionsUnsupported(t *testing.T, cli string) string {
 	t.Helper()
-	tofu, err := tfcli.IsOpenTofu(t.Context(), cli)
+	fl, version, err := tfcli.Identify(t.Context(), cli)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("identifying the CLI: %v", err)
 	}
-	cmd := exec.CommandContext(t.Context(), cli, "version", "-json")
-	cmd.Env = env
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s version -json: %v", cli, err)
-	}
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatalf("%s version -json: %v", cli, err)
-	}
-	var major, minor int
-	if _, err := fmt.Sscanf(v.Version, "%d.%d", &major, &minor); err != nil {
-		t.Fatalf("version %q: %v", v.Version, err)
-	}
-	switch {
-	case tofu:
-		return fmt.Sprintf("action blocks are not available in OpenTofu (this run uses OpenTofu %s); Terraform has them from 1.14.0", v.Version)
-	case major == 1 && minor < 14:
-		return fmt.Sprintf("action blocks need Terraform 1.14.0 or later; this run uses Terraform %s", v.Version)
-	}
-	return ""
+	return acctest.Unsupported(acctest.FeatureActions, fl, version)
 }
 
 // exampleDirs lists the folders under root that hold .tf files.

@@ -54,7 +54,7 @@ func serverKey(srv *acctest.Server, id string) (*mpclient.Key, error) {
 }
 
 func TestAccMixpeekKeyRevokeAction(t *testing.T) {
-	skipUnlessQueryAndActions(t, "actions")
+	skipUnlessCLIHas(t, acctest.FeatureActions)
 	srv := acctest.NewServer(t)
 	var oldID string
 	resource.ParallelTest(t, resource.TestCase{
@@ -108,7 +108,7 @@ func TestAccMixpeekKeyRevokeAction(t *testing.T) {
 }
 
 func TestAccMixpeekKeyRevokeAction_backendNotConfigured(t *testing.T) {
-	skipUnlessQueryAndActions(t, "actions")
+	skipUnlessCLIHas(t, acctest.FeatureActions)
 	srv := acctest.NewServer(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),

@@ -11,7 +11,7 @@ import (
 
 // Every attribute an import reads back must survive the generated configuration.
 func TestAccMixpeekKeyList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
-	skipUnlessQueryAndActions(t, "list resources (query)")
+	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	srv := acctest.NewServer(t)
 	desc := "nightly export"
 	limit := int64(250)

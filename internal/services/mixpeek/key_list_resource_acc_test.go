@@ -31,7 +31,7 @@ func mixpeekIdentity(id string) map[string]knownvalue.Check {
 }
 
 func TestAccMixpeekKeyList_filtersAndObjects(t *testing.T) {
-	skipUnlessQueryAndActions(t, "list resources (query)")
+	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	srv := acctest.NewServer(t)
 	desc := "reporting pipeline"
 	svc := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "svc-reporting", Description: &desc, Permissions: []string{"read"}})

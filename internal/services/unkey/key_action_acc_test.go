@@ -81,7 +81,7 @@ func verifyOutcome(srv *acctest.Server, plaintext string) (bool, error) {
 }
 
 func TestAccUnkeyKeyRerollAction_resourceAdoptsNewKey(t *testing.T) {
-	skipUnlessQueryAndActions(t, "actions")
+	skipUnlessCLIHas(t, acctest.FeatureActions)
 	srv := acctest.NewServer(t)
 	var old keyCapture
 	var rerolledTo string
@@ -180,7 +180,7 @@ func TestAccUnkeyKeyRerollAction_resourceAdoptsNewKey(t *testing.T) {
 }
 
 func TestAccUnkeyKeyRerollAction_overlapKeepsOldKey(t *testing.T) {
-	skipUnlessQueryAndActions(t, "actions")
+	skipUnlessCLIHas(t, acctest.FeatureActions)
 	srv := acctest.NewServer(t)
 	var old keyCapture
 	var deadline string
@@ -235,7 +235,7 @@ func TestAccUnkeyKeyRerollAction_overlapKeepsOldKey(t *testing.T) {
 }
 
 func TestAccUnkeyKeyRevokeAction(t *testing.T) {
-	skipUnlessQueryAndActions(t, "actions")
+	skipUnlessCLIHas(t, acctest.FeatureActions)
 	cases := []struct {
 		mode string
 		// after is the action the refreshed plan proposes for the managed key.
@@ -329,7 +329,7 @@ func TestAccUnkeyKeyRevokeAction(t *testing.T) {
 }
 
 func TestAccUnkeyKeyActions_backendNotConfigured(t *testing.T) {
-	skipUnlessQueryAndActions(t, "actions")
+	skipUnlessCLIHas(t, acctest.FeatureActions)
 	srv := acctest.NewServer(t)
 	for _, typ := range []string{"apikey_unkey_key_reroll", "apikey_unkey_key_revoke"} {
 		t.Run(typ, func(t *testing.T) {
@@ -356,7 +356,7 @@ func TestAccUnkeyKeyActions_backendNotConfigured(t *testing.T) {
 // The documented way to run an action on demand, through the CLI: progress is shown, the new
 // secret is not, and the next plan is empty.
 func TestAccUnkeyKeyRerollAction_invokeFromCLI(t *testing.T) {
-	skipUnlessQueryAndActions(t, "actions")
+	skipUnlessCLIHas(t, acctest.FeatureActions)
 	srv := acctest.NewServer(t)
 	ctx := context.Background()
 	w := newCLIWorkspace(t)

@@ -14,7 +14,7 @@ import (
 // Every attribute an import reads back must survive the generated configuration: the keys below
 // set each of them once.
 func TestAccUnkeyKeyList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
-	skipUnlessQueryAndActions(t, "list resources (query)")
+	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	srv := acctest.NewServer(t)
 	expires := time.Now().Add(90 * 24 * time.Hour).UnixMilli()
 	remaining, day := int64(500), 1

@@ -38,7 +38,7 @@ func identityOf(apiID, id string) map[string]knownvalue.Check {
 }
 
 func TestAccUnkeyKeyList_pagesFiltersAndObjects(t *testing.T) {
-	skipUnlessQueryAndActions(t, "list resources (query)")
+	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	srv := acctest.NewServer(t)
 	for i := range bulkKeys {
 		mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("bulk-%03d", i), Prefix: "bulk"})
