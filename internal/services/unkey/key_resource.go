@@ -422,8 +422,16 @@ func (r *keyResource) read(ctx context.Context, state *keyModel, diags *diag.Dia
 			return false
 		}
 	}
+	// A key replaced by apikey_unkey_key_reroll hands state to its replacement.
+	key, adopted, gone := r.followReroll(ctx, state, key, diags)
+	if gone || diags.HasError() {
+		return gone
+	}
 	r.apply(ctx, state, key, diags)
-	r.retirePreviousKey(ctx, state, diags)
+	// The key just left holds the link until a saved state tracks its replacement.
+	if !adopted {
+		r.retirePreviousKey(ctx, state, diags)
+	}
 	return false
 }
 

@@ -6,9 +6,11 @@ package unkey
 import (
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
@@ -70,4 +72,14 @@ func DataSources() []func() datasource.DataSource {
 // EphemeralResources lists the service's ephemeral resources for the provider.
 func EphemeralResources() []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{NewKeyEphemeralResource}
+}
+
+// ListResources lists the service's list resources (terraform query) for the provider.
+func ListResources() []func() list.ListResource {
+	return []func() list.ListResource{NewKeyListResource}
+}
+
+// Actions lists the service's actions for the provider.
+func Actions() []func() action.Action {
+	return []func() action.Action{NewKeyRerollAction, NewKeyRevokeAction}
 }
