@@ -181,63 +181,156 @@ func TestMachineParsing(t *testing.T) {
 	}
 }
 
-func sampleReport(quick bool) *Report {
-	phase := func(name string, wall, floor float64, rss, req int64) PhaseResult {
-		return PhaseResult{Phase: name, Wall: time.Duration(wall * float64(time.Second)), FloorWall: time.Duration(floor * float64(time.Second)),
-			CPU: time.Second, PeakRSS: rss, Requests: req}
+const (
+	tofu = "OpenTofu v1.12.6"
+	tf   = "Terraform v1.15.9"
+)
+
+// sampleScenario has every phase with cpu ms per key (index by phase order)
+// and the given peak RSS.
+func sampleScenario(cli, subject string, n int, perKeyMs [5]float64, rss int64, refreshRequests int64) ScenarioResult {
+	s := ScenarioResult{CLI: cli, Subject: subject, N: n, ExitCodes: map[string][]int{"refresh": {0, 0, 0}, "plan": {0, 0, 0}}}
+	for i, phase := range Phases {
+		p := PhaseResult{
+			Phase: phase, Wall: time.Duration(float64(n) * perKeyMs[i] * 2 * float64(time.Millisecond)),
+			CPU:     time.Duration(float64(n) * perKeyMs[i] * float64(time.Millisecond)),
+			PeakRSS: rss, AllocObjects: int64(n) * 1000, GCCycles: 3, GCShare: 0.25, LiveHeapAfterGC: 5e6, Load1: 1.5,
+		}
+		if phase == "refresh" {
+			p.Requests = refreshRequests
+		}
+		s.Phases = append(s.Phases, p)
 	}
-	return &Report{
-		Quick:   quick,
-		Runs:    3,
-		Command: "make bench",
-		Date:    time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC),
-		Machine: Machine{CPU: "Test CPU", Cores: 8, Go: "go1.26", OS: "linux/amd64"},
-		CLI:     "Terraform v1.11.4",
-		Source:  "abc1234-dirty with uncommitted changes to a.go",
-		Scenarios: []ScenarioResult{
-			{N: 100, Phases: []PhaseResult{phase("plan", 1, 1, 40e6, 500)}, PlanExitCodes: []int{0, 0, 0}},
-			{N: 1000, Phases: []PhaseResult{
-				phase("init", 0.1, 0.1, 18e6, 0),
-				phase("apply", 30, 5, 60e6, 1000),
-				phase("plan", 3, 2, 50e6, 20),
-				phase("destroy", 20, 4, 79e6, 1000),
-			}, PlanExitCodes: []int{0, 0, 0}, RefreshRoutes: map[string]int64{"/v2/apis.listKeys": 10, "/v2/keys.getKey": 10}},
-		},
-		RateLimited: RateLimitedResult{N: 1000, RatePerMinute: 600, Wall: 120 * time.Second, Requests: 1100, RateLimited: 100, Created: 1000},
+	if subject == SubjectUnkey {
+		s.RefreshRoutes = map[string]int64{"/v2/apis.listKeys": 10, "/v2/keys.getKey": 10}
+	}
+	return s
+}
+
+func sampleReport(quick bool) *Report {
+	r := &Report{
+		Quick:       quick,
+		Runs:        3,
+		Command:     "make bench",
+		Date:        time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC),
+		Machine:     Machine{CPU: "Test CPU", Cores: 8, Go: "go1.26", OS: "linux/amd64", LoadStart: "1.00 1.00 1.00", LoadEnd: "2.00 1.00 1.00"},
+		CLIs:        []CLIInfo{{Version: tofu, OpenTofu: true}, {Version: tf}},
+		Subjects:    []string{SubjectFloor, SubjectMinimal, SubjectUnkey, VariantSubject("before"), SubjectMixpeek},
+		Variants:    []Variant{{Name: "before", Disable: "quietlogs,wrap", Env: []string{"GOGC=200"}}},
+		Source:      "abc1234-dirty with uncommitted changes to a.go",
+		RateLimited: RateLimitedResult{N: 1000, RatePerMinute: 600, Wall: 210 * time.Second, Requests: 2001, RateLimited: 100, Created: 1000},
 		Verify:      VerifyResult{Workers: 16, Duration: 5 * time.Second, Requests: 5000, PerSecond: 1000, P50: 5 * time.Millisecond, P99: 20 * time.Millisecond},
 	}
+	for _, cli := range []string{tofu, tf} {
+		for _, n := range []int{100, 1000} {
+			r.Scenarios = append(r.Scenarios,
+				sampleScenario(cli, SubjectFloor, n, [5]float64{}, 0, 0),
+				sampleScenario(cli, SubjectMinimal, n, [5]float64{0, 1, 0.8, 0.5, 1}, 20e6, 0),
+				//               init apply refresh plan destroy
+				sampleScenario(cli, SubjectUnkey, n, [5]float64{0.1, 3.5, 1.9, 1.2, 3.9}, 59e6, 20),
+				sampleScenario(cli, VariantSubject("before"), n, [5]float64{0.1, 30, 13, 7, 30}, 150e6, 20),
+				sampleScenario(cli, SubjectMixpeek, n, [5]float64{0.1, 4, 2.2, 1.4, 4.5}, 50e6, 20),
+			)
+		}
+	}
+	return r
+}
+
+func targetMap(r *Report) map[string]bool {
+	got := map[string]bool{}
+	for _, tg := range r.Targets() {
+		got[tg.Name] = tg.Met
+	}
+	return got
 }
 
 func TestTargets(t *testing.T) {
 	r := sampleReport(false)
-	got := map[string]bool{}
-	for _, tg := range r.Targets() {
-		got[strings.SplitN(tg.Name, ":", 2)[0]+"|"+tg.Goal] = tg.Met
-	}
+	got := targetMap(r)
 	want := map[string]bool{
-		"Refresh of 1000 unchanged keys|≤ 1.8×":                           true,  // 3 s vs 2 s = 1.5×
-		"Refresh of 1000 unchanged keys|≤ N/100+10 = 20":                  true,  // 20 requests
-		"Provider peak RSS at N=1000 (largest phase median)|≤ 80 MB":      true,  // 79 MB
-		"Rate-limited apply of 1000 keys at 600/min|≤ 1.15× and 0 errors": false, // 120 s vs 100 s
+		tofu + ", N=1000: refresh, provider CPU per key":                          true,  // 1.9 ms
+		tofu + ", N=1000: refresh CPU per key vs the minimal provider":            true,  // 2.375×
+		tofu + ", N=1000: apply, provider CPU per key":                            true,  // 3.5 ms
+		tofu + ", N=1000: destroy, provider CPU per key":                          true,  // 3.9 ms
+		tofu + ": plan CPU per key flat in N":                                     true,  // identical
+		tofu + ": refresh CPU per key flat in N":                                  true,  //
+		tofu + ", N=1000: provider peak RSS (largest phase median)":               true,  // 59 MB
+		tofu + ", N=1000: refresh API requests":                                   true,  // 20
+		tofu + ", N=1000: apikey_mixpeek_key CPU per key vs apikey_unkey_key":     true,  // worst 1.17×
+		tf + ", N=1000: refresh, provider CPU per key":                            true,  //
+		"Rate-limited apply of 1000 keys at 600/min: wall time vs N/rate, errors": false, // 210 s vs 100 s
 	}
 	for k, v := range want {
 		if m, ok := got[k]; !ok || m != v {
 			t.Errorf("target %q: got met=%v (present %v), want %v; all: %v", k, m, ok, v, got)
 		}
 	}
-
-	r.Scenarios[1].PlanExitCodes = []int{0, 2, 0}
-	for _, tg := range r.Targets() {
-		if strings.Contains(tg.Name, "wall time vs terraform_data") && tg.Met {
-			t.Error("a non-empty plan must fail the refresh target")
-		}
+	if len(got) != 2*9+1 {
+		t.Errorf("%d targets, want 9 per CLI and the rate-limited one: %v", len(got), got)
 	}
+
+	tests := []struct {
+		name   string
+		change func(r *Report)
+		target string
+	}{
+		{"refresh too slow", func(r *Report) { setPerKey(r, tofu, SubjectUnkey, 1000, "refresh", 2.1) }, tofu + ", N=1000: refresh, provider CPU per key"},
+		{"refresh not empty", func(r *Report) { sc(r, tofu, SubjectUnkey, 1000).ExitCodes["refresh"][1] = 2 }, tofu + ", N=1000: refresh, provider CPU per key"},
+		{"minimal much cheaper", func(r *Report) { setPerKey(r, tofu, SubjectMinimal, 1000, "refresh", 0.7) }, tofu + ", N=1000: refresh CPU per key vs the minimal provider"},
+		{"apply too slow", func(r *Report) { setPerKey(r, tofu, SubjectUnkey, 1000, "apply", 4.1) }, tofu + ", N=1000: apply, provider CPU per key"},
+		{"destroy too slow", func(r *Report) { setPerKey(r, tf, SubjectUnkey, 1000, "destroy", 4.1) }, tf + ", N=1000: destroy, provider CPU per key"},
+		{"plan grows with N", func(r *Report) { setPerKey(r, tofu, SubjectUnkey, 100, "plan", 1.45) }, tofu + ": plan CPU per key flat in N"},
+		{"RSS too high", func(r *Report) { sc(r, tofu, SubjectUnkey, 1000).Phases[4].PeakRSS = 61e6 }, tofu + ", N=1000: provider peak RSS (largest phase median)"},
+		{"too many requests", func(r *Report) { sc(r, tofu, SubjectUnkey, 1000).Phases[2].Requests = 21 }, tofu + ", N=1000: refresh API requests"},
+		{"mixpeek slower", func(r *Report) { setPerKey(r, tofu, SubjectMixpeek, 1000, "plan", 1.5) }, tofu + ", N=1000: apikey_mixpeek_key CPU per key vs apikey_unkey_key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := sampleReport(false)
+			tt.change(r)
+			got := targetMap(r)
+			if m, ok := got[tt.target]; !ok || m {
+				t.Errorf("target %q: met=%v present=%v, want not met", tt.target, m, ok)
+			}
+		})
+	}
+
 	r.RateLimited.Wall = 90 * time.Second
 	r.RateLimited.Errors = 1
-	for _, tg := range r.Targets() {
-		if strings.HasPrefix(tg.Name, "Rate-limited") && tg.Met {
-			t.Error("errors must fail the rate-limited target")
+	if targetMap(r)["Rate-limited apply of 1000 keys at 600/min: wall time vs N/rate, errors"] {
+		t.Error("errors must fail the rate-limited target")
+	}
+	r.RateLimited.Errors = 0
+	if !targetMap(r)["Rate-limited apply of 1000 keys at 600/min: wall time vs N/rate, errors"] {
+		t.Error("90 s for 1000 keys at 600/min without errors meets the target")
+	}
+}
+
+func sc(r *Report, cli, subject string, n int) *ScenarioResult {
+	for i := range r.Scenarios {
+		if s := &r.Scenarios[i]; s.CLI == cli && s.Subject == subject && s.N == n {
+			return s
 		}
+	}
+	panic("no such scenario")
+}
+
+func setPerKey(r *Report, cli, subject string, n int, phase string, msPerKey float64) {
+	s := sc(r, cli, subject, n)
+	for i := range s.Phases {
+		if s.Phases[i].Phase == phase {
+			s.Phases[i].CPU = time.Duration(float64(n) * msPerKey * float64(time.Millisecond))
+		}
+	}
+}
+
+func TestRateLimitedBounds(t *testing.T) {
+	rl := RateLimitedResult{N: 1000, RatePerMinute: 600, Wall: 210 * time.Second}
+	if rl.Bound() != 100*time.Second || rl.NeededRequests() != 2001 || rl.RequestBound() != 200100*time.Millisecond {
+		t.Errorf("bounds %s, %d requests, %s", rl.Bound(), rl.NeededRequests(), rl.RequestBound())
+	}
+	if r := rl.RequestRatio(); r < 1.04 || r > 1.05 {
+		t.Errorf("RequestRatio = %.3f", r)
 	}
 }
 
@@ -247,12 +340,20 @@ func TestMarkdown(t *testing.T) {
 		"# Benchmarks",
 		"make bench",
 		"| CPU | Test CPU |",
-		"| CLI | Terraform v1.11.4 |",
+		"| CLI | OpenTofu v1.12.6 |",
+		"| CLI | Terraform v1.15.9 |",
+		"| Load average (1/5/15 min), start → end | 1.00 1.00 1.00 → 2.00 1.00 1.00 |",
 		"| Provider built from | abc1234-dirty with uncommitted changes to a.go |",
-		"### N = 100",
-		"### N = 1000",
-		"| plan | 3.00 s | 2.00 s | 1.50× | 1.00 s | 50.0 MB | 20 |",
-		"| 1000 | 600/min | 120.00 s | 100.00 s | 1.20× | 1100 | 100 | 0 | 0 | 1000 |",
+		"### OpenTofu v1.12.6",
+		"### Terraform v1.15.9",
+		"#### N = 100",
+		"#### N = 1000",
+		// phase | floor wall | minimal CPU/key | unkey CPU/key | ratio | allocs | allocs | GC | GCs | RSS | RSS | heap | requests | wall | load
+		"| refresh | 0.00 s | 0.80 ms | 1.90 ms | 2.38× | 1000 | 1000 | 25% | 3 | 20.0 MB | 59.0 MB | 5.0 MB | 20 | 3.80 s | 1.5 |",
+		"| plan | 1.40 ms | 1.17× |",
+		"| before | refresh | 13.00 ms | 6.84× |",
+		"| before | quietlogs,wrap | `GOGC=200` |",
+		"| 1000 | 600/min | 210.00 s | 100.00 s | 2.10× | 200.10 s | 1.05× | 2001 | 100 | 0 | 0 | 1000 |",
 		"| 16 | 1000 | 5.00 ms | 20.00 ms | 0 |",
 		"**not met**",
 		"**met**",
@@ -280,6 +381,18 @@ func TestMarkdown(t *testing.T) {
 			cols = n
 		} else if n != cols {
 			t.Errorf("row %q has %d separators, header %d", line, n, cols)
+		}
+	}
+}
+
+func TestOpenTofuAlias(t *testing.T) {
+	tests := map[string]string{
+		"registry.terraform.io/apikey-bench/minimal": "registry.opentofu.org/apikey-bench/minimal",
+		"example.com/a/b": "example.com/a/b",
+	}
+	for in, want := range tests {
+		if got := OpenTofuAlias(in); got != want {
+			t.Errorf("OpenTofuAlias(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/runstats"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 )
 
@@ -34,10 +36,41 @@ type Options struct {
 	Quick          bool
 	Command        string    // the command line that reproduces the report
 	Log            io.Writer // progress; nil discards
+	// CLIs are the terraform/tofu binaries measured, interleaved; none means
+	// OpenTofu and Terraform as tfcli.FindFlavour finds them.
+	CLIs []string
+	// ProviderEnv is added to the environment of every provider process
+	// (e.g. GOGC or GOMEMLIMIT experiments); it is recorded in the report.
+	ProviderEnv []string
+	// NoMixpeek skips the apikey_mixpeek_key scenario.
+	NoMixpeek bool
+	// Variants are further builds of this provider measured beside it on the
+	// apikey_unkey_key scenario, interleaved, as subjects "apikey_unkey_key[<name>]".
+	Variants []Variant
 }
 
-// Run builds the provider, finds the CLI, runs every scenario Runs times and
-// returns the report (medians across runs).
+// Variant is a build of the provider with some of its process choices left
+// out (main.disabled) and variables added to its environment.
+type Variant struct {
+	Name    string
+	Disable string   // comma-separated: quietlogs, wrap, memlimit
+	Env     []string // NAME=value
+}
+
+// VariantSubject is the subject name of a variant.
+func VariantSubject(name string) string { return SubjectUnkey + "[" + name + "]" }
+
+// Subjects measured in every scenario, in the order they run.
+const (
+	SubjectFloor   = "terraform_data"     // the CLI alone
+	SubjectMinimal = "minimal"            // a one-attribute no-op framework provider: the plugin floor
+	SubjectUnkey   = "apikey_unkey_key"   // this provider, Unkey backend
+	SubjectMixpeek = "apikey_mixpeek_key" // this provider, Mixpeek backend
+)
+
+// Run builds the providers, finds the CLIs, runs every scenario Runs times,
+// interleaved (per run and N: each CLI, each subject), and returns the
+// report (medians across runs).
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Runs < 1 {
 		return nil, errors.New("bench: Runs must be at least 1")
@@ -50,41 +83,58 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := b.setup(ctx); err != nil {
 		return nil, err
 	}
+	subjects := []string{SubjectFloor, SubjectMinimal, SubjectUnkey}
+	for _, v := range opts.Variants {
+		subjects = append(subjects, VariantSubject(v.Name))
+	}
+	if !opts.NoMixpeek {
+		subjects = append(subjects, SubjectMixpeek)
+	}
 
 	rep := &Report{
-		Quick:   opts.Quick,
-		Runs:    opts.Runs,
-		Command: opts.Command,
-		Date:    time.Now(),
-		Machine: DescribeMachine(),
-		CLI:     b.cliVersion,
-		CLIPath: b.cli,
-		Source:  b.source,
+		Quick:       opts.Quick,
+		Runs:        opts.Runs,
+		Command:     opts.Command,
+		Date:        time.Now(),
+		Machine:     DescribeMachine(),
+		Source:      b.source,
+		ProviderEnv: opts.ProviderEnv,
+		Subjects:    subjects,
+		Variants:    opts.Variants,
 	}
-	if b.isTofu {
-		rep.Notes = append(rep.Notes, "The CLI is OpenTofu; TF_REATTACH_PROVIDERS carries the provider under "+OpenTofuAddress+" as well as "+TerraformAddress+".")
+	for _, c := range b.clis {
+		rep.CLIs = append(rep.CLIs, CLIInfo{Version: c.version, Path: c.path, OpenTofu: c.isTofu})
+		if c.isTofu {
+			rep.Notes = appendOnce(rep.Notes, "With OpenTofu, TF_REATTACH_PROVIDERS carries each provider under its registry.opentofu.org address as well as its registry.terraform.io one.")
+		}
 	}
 
 	rep.Machine.LoadStart = LoadAverage()
-	samples := map[int][]scenarioSample{}
+	type key struct {
+		cli     string
+		subject string
+		n       int
+	}
+	samples := map[key][]scenarioSample{}
 	var rlSamples []rateLimitedSample
 	var verifySamples []VerifyResult
 	for run := 1; run <= opts.Runs; run++ {
 		for _, n := range opts.Sizes {
-			b.logf("run %d/%d: N=%d, apikey_unkey_key", run, opts.Runs, n)
-			s, err := b.keyScenario(ctx, run, n)
-			if err != nil {
-				return nil, fmt.Errorf("run %d, N=%d, apikey_unkey_key: %w", run, n, err)
+			for _, c := range b.clis {
+				for _, subject := range subjects {
+					b.logf("run %d/%d: N=%d, %s, %s (load %s)", run, opts.Runs, n, c.version, subject, LoadAverage())
+					s, err := b.scenario(ctx, c, subject, run, n)
+					if err != nil {
+						return nil, fmt.Errorf("run %d, N=%d, %s, %s: %w", run, n, c.version, subject, err)
+					}
+					k := key{c.version, subject, n}
+					samples[k] = append(samples[k], s)
+				}
 			}
-			b.logf("run %d/%d: N=%d, terraform_data floor", run, opts.Runs, n)
-			if err := b.floorScenario(ctx, run, n, &s); err != nil {
-				return nil, fmt.Errorf("run %d, N=%d, terraform_data: %w", run, n, err)
-			}
-			samples[n] = append(samples[n], s)
 		}
 		if opts.RateN > 0 {
 			b.logf("run %d/%d: rate-limited apply, N=%d at %d/min (at least %s)", run, opts.Runs, opts.RateN, opts.RatePerMinute,
-				time.Duration(float64(opts.RateN)/float64(opts.RatePerMinute)*float64(time.Minute)).Round(time.Second))
+				time.Duration(float64(2*opts.RateN)/float64(opts.RatePerMinute)*float64(time.Minute)).Round(time.Second))
 			rl, err := b.rateLimited(ctx, run)
 			if err != nil {
 				return nil, fmt.Errorf("run %d, rate-limited apply: %w", run, err)
@@ -102,28 +152,47 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 
-	for _, n := range opts.Sizes {
-		rep.Scenarios = append(rep.Scenarios, aggregateScenario(n, samples[n]))
+	for _, c := range b.clis {
+		for _, n := range opts.Sizes {
+			for _, subject := range subjects {
+				rep.Scenarios = append(rep.Scenarios, aggregateScenario(c.version, subject, n, samples[key{c.version, subject, n}]))
+			}
+		}
 	}
 	rep.Machine.LoadEnd = LoadAverage()
 	if cores := float64(rep.Machine.Cores); loadAbove(rep.Machine.LoadStart, cores) || loadAbove(rep.Machine.LoadEnd, cores) {
-		rep.Notes = append(rep.Notes, "The load average exceeded the number of cores while measuring: other work shared the machine, so wall times are noisier and likely higher than on an idle machine.")
+		rep.Notes = append(rep.Notes, "The load average exceeded the number of cores while measuring: other work shared the machine. Wall times are then unreliable; provider CPU time is the process's own and steadier, though cache and frequency effects of a busy machine still raise it somewhat. Ratios are taken within one interleaved run.")
+	}
+	if len(opts.ProviderEnv) > 0 {
+		rep.Notes = append(rep.Notes, "Every provider process ran with "+strings.Join(opts.ProviderEnv, " ")+" added to its environment.")
 	}
 	rep.RateLimited = aggregateRateLimited(opts.RateN, opts.RatePerMinute, rlSamples)
 	rep.Verify = aggregateVerify(verifySamples)
 	return rep, nil
 }
 
+func appendOnce(xs []string, s string) []string {
+	if slices.Contains(xs, s) {
+		return xs
+	}
+	return append(xs, s)
+}
+
+type cli struct {
+	path, version string
+	isTofu        bool
+	config        string // CLI configuration file
+}
+
 type bencher struct {
-	opts       Options
-	log        io.Writer
-	tmp        string
-	provider   string // provider binary
-	cli        string
-	cliVersion string
-	isTofu     bool
-	cliConfig  string
-	source     string // the git state the provider was built from
+	opts     Options
+	log      io.Writer
+	tmp      string
+	provider string                  // provider binary
+	minimal  string                  // the minimal provider's binary
+	variants map[string]variantBuild // by subject
+	clis     []cli
+	source   string // the git state the provider was built from
 }
 
 func (b *bencher) logf(format string, args ...any) {
@@ -153,25 +222,64 @@ func (b *bencher) setup(ctx context.Context) error {
 	if b.provider, err = tfcli.BuildProvider(ctx, root, binDir, "bench"); err != nil {
 		return err
 	}
-	b.logf("locating the terraform/tofu CLI")
-	if b.cli, err = tfcli.Find(ctx); err != nil {
-		return fmt.Errorf("locating the CLI: %w", err)
+	b.variants = map[string]variantBuild{}
+	for _, v := range b.opts.Variants {
+		bin := filepath.Join(binDir, "terraform-provider-apikey-"+v.Name)
+		build := exec.CommandContext(ctx, "go", "build", "-ldflags", "-X main.version=bench -X main.disabled="+v.Disable, "-o", bin, ".")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("building variant %s: %w\n%s", v.Name, err, out)
+		}
+		b.variants[VariantSubject(v.Name)] = variantBuild{bin: bin, env: v.Env}
 	}
-	// A minimal CLI configuration of our own, so none elsewhere applies.
-	b.cliConfig = filepath.Join(b.tmp, "cli.tfrc")
-	if err := tfcli.WriteConfig(b.cliConfig, nil); err != nil {
-		return err
+	b.minimal = filepath.Join(binDir, "terraform-provider-minimal")
+	build := exec.CommandContext(ctx, "go", "build", "-o", b.minimal, "./internal/bench/minimal")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the minimal provider: %w\n%s", err, out)
 	}
-	cmd := exec.CommandContext(ctx, b.cli, "version")
-	cmd.Env = tfcli.Env(b.cliConfig)
-	out, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("%s version: %w", b.cli, err)
+	paths := b.opts.CLIs
+	if len(paths) == 0 {
+		b.logf("locating OpenTofu and Terraform (each is built from source into the cache when not installed)")
+		for _, fl := range []tfcli.Flavour{tfcli.OpenTofu, tfcli.Terraform} {
+			p, err := tfcli.FindFlavour(ctx, fl)
+			if err != nil {
+				return fmt.Errorf("locating %s: %w", fl, err)
+			}
+			paths = append(paths, p)
+		}
 	}
-	b.cliVersion, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
-	b.isTofu = strings.Contains(string(out), "OpenTofu")
-	b.logf("%s (%s)", b.cliVersion, b.cli)
+	seen := map[string]bool{}
+	for i, p := range paths {
+		if abs, err := filepath.EvalSymlinks(p); err == nil {
+			p = abs
+		}
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		c := cli{path: p, config: filepath.Join(b.tmp, fmt.Sprintf("cli%d.tfrc", i))}
+		// A minimal CLI configuration of our own, so none elsewhere applies.
+		if err := tfcli.WriteConfig(c.config, nil); err != nil {
+			return err
+		}
+		cmd := exec.CommandContext(ctx, c.path, "version")
+		cmd.Env = tfcli.Env(c.config)
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("%s version: %w", c.path, err)
+		}
+		c.version, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
+		c.isTofu = strings.Contains(string(out), "OpenTofu")
+		b.logf("%s (%s)", c.version, c.path)
+		b.clis = append(b.clis, c)
+	}
 	return nil
+}
+
+type variantBuild struct {
+	bin string
+	env []string
 }
 
 // server is one local backend server with an API.
@@ -201,12 +309,18 @@ func (b *bencher) newServer(ctx context.Context, dir string, ratePerMinute int) 
 
 // providerEnv is the provider process's environment: in debug mode it does
 // not inherit the CLI's, so the backend settings go here.
-func (b *bencher) providerEnv(s *server) []string {
-	return append(os.Environ(),
-		"UNKEY_ENDPOINT="+s.endpoint,
-		"UNKEY_ROOT_KEY="+s.dev.RootKey(),
-		"CHECKPOINT_DISABLE=1",
-	)
+func (b *bencher) providerEnv(s *server, statsFile string, extra []string) []string {
+	env := append(os.Environ(), "CHECKPOINT_DISABLE=1", runstats.EnvFile+"="+statsFile)
+	if s != nil {
+		env = append(env,
+			"UNKEY_ENDPOINT="+s.endpoint,
+			"UNKEY_ROOT_KEY="+s.dev.RootKey(),
+			"MIXPEEK_ENDPOINT="+s.endpoint,
+			"MIXPEEK_API_KEY="+s.dev.RootKey(),
+		)
+	}
+	env = append(env, b.opts.ProviderEnv...)
+	return append(env, extra...)
 }
 
 // cliResult is one CLI command.
@@ -216,8 +330,8 @@ type cliResult struct {
 	Output   []byte // stdout and stderr; the CLI redacts sensitive values
 }
 
-func (b *bencher) runCLI(ctx context.Context, dir string, env []string, args ...string) (cliResult, error) {
-	cmd := exec.CommandContext(ctx, b.cli, args...)
+func (b *bencher) runCLI(ctx context.Context, c cli, dir string, env []string, args ...string) (cliResult, error) {
+	cmd := exec.CommandContext(ctx, c.path, args...)
 	cmd.Dir = dir
 	cmd.Env = env
 	var out bytes.Buffer
@@ -235,14 +349,14 @@ func (b *bencher) runCLI(ctx context.Context, dir string, env []string, args ...
 	case errors.As(err, &exit):
 		res.ExitCode = exit.ExitCode()
 	default:
-		return res, fmt.Errorf("%s %s: %w", filepath.Base(b.cli), args[0], err)
+		return res, fmt.Errorf("%s %s: %w", filepath.Base(c.path), args[0], err)
 	}
 	return res, nil
 }
 
 // cliFailure describes a failed CLI command with the tail of its output.
-func (b *bencher) cliFailure(args []string, res cliResult) error {
-	return fmt.Errorf("%s %s exited %d:\n%s", filepath.Base(b.cli), strings.Join(args, " "), res.ExitCode, tail(res.Output, 40))
+func cliFailure(c cli, args []string, res cliResult) error {
+	return fmt.Errorf("%s %s exited %d:\n%s", filepath.Base(c.path), strings.Join(args, " "), res.ExitCode, tail(res.Output, 40))
 }
 
 func tail(out []byte, lines int) string {
@@ -255,20 +369,24 @@ func tail(out []byte, lines int) string {
 
 // phaseSample is one phase of one run.
 type phaseSample struct {
-	Wall, FloorWall time.Duration
-	Usage           Usage
-	Requests        int64
-	RateLimited     int64
-	Routes          map[string]int64
-	ExitCode        int
-	Output          []byte
+	Wall        time.Duration
+	Usage       Usage
+	Runtime     runstats.Snapshot
+	Requests    int64
+	RateLimited int64
+	Routes      map[string]int64
+	ExitCode    int
+	Output      []byte
+	Load1       float64 // 1-minute load average when the phase started
 }
 
-// providerPhase starts a fresh provider, runs one CLI command attached to it
-// with the server's counters reset, stops the provider and returns the
-// command's wall time, the provider's usage and the server's request count.
-func (b *bencher) providerPhase(ctx context.Context, s *server, dir string, extraEnv []string, args ...string) (phaseSample, error) {
-	prov, err := StartProvider(ctx, b.provider, b.providerEnv(s))
+// providerPhase starts a fresh provider (bin, announcing address), runs one
+// CLI command attached to it with the server's counters reset, stops the
+// provider and returns the command's wall time, the provider's usage and
+// runtime counters and the server's request count. s may be nil.
+func (b *bencher) providerPhase(ctx context.Context, c cli, bin, address string, s *server, env []string, dir string, args ...string) (phaseSample, error) {
+	statsFile := filepath.Join(dir, args[0]+"-"+strconv.FormatInt(time.Now().UnixNano(), 36)+".stats.json")
+	prov, err := StartProvider(ctx, bin, b.providerEnv(s, statsFile, env))
 	if err != nil {
 		return phaseSample{}, err
 	}
@@ -279,18 +397,24 @@ func (b *bencher) providerPhase(ctx context.Context, s *server, dir string, extr
 		}
 	}()
 	reattach := prov.Reattach()
-	if b.isTofu {
-		reattach = reattach.WithAlias(TerraformAddress, OpenTofuAddress)
+	if c.isTofu {
+		reattach = reattach.WithAlias(address, OpenTofuAlias(address))
 	}
 	reattachEnv, err := reattach.Env()
 	if err != nil {
 		return phaseSample{}, err
 	}
-	env := tfcli.Env(b.cliConfig, append([]string{reattachEnv, "TF_VAR_api_id=" + s.apiID}, extraEnv...)...)
-
-	s.dev.ResetStats()
-	res, err := b.runCLI(ctx, dir, env, args...)
-	st := s.dev.Stats()
+	extra := []string{reattachEnv}
+	if s != nil {
+		extra = append(extra, "TF_VAR_api_id="+s.apiID)
+		s.dev.ResetStats()
+	}
+	load := load1()
+	res, err := b.runCLI(ctx, c, dir, tfcli.Env(c.config, extra...), args...)
+	var st devserver.Stats
+	if s != nil {
+		st = s.dev.Stats()
+	}
 	stopped = true
 	usage, uerr := prov.Stop()
 	if err != nil {
@@ -299,18 +423,33 @@ func (b *bencher) providerPhase(ctx context.Context, s *server, dir string, extr
 	if uerr != nil {
 		return phaseSample{}, uerr
 	}
+	rt, rerr := runstats.Read(statsFile)
+	if rerr != nil {
+		return phaseSample{}, fmt.Errorf("the provider wrote no runtime counters: %w", rerr)
+	}
 	return phaseSample{
 		Wall:        res.Wall,
 		Usage:       usage,
+		Runtime:     rt,
 		Requests:    st.Requests,
 		RateLimited: st.RateLimited,
 		Routes:      st.ByRoute,
 		ExitCode:    res.ExitCode,
 		Output:      res.Output,
+		Load1:       load,
 	}, nil
 }
 
-const keysConfig = `terraform {
+// OpenTofuAlias is the registry.opentofu.org form of a registry.terraform.io
+// provider address.
+func OpenTofuAlias(address string) string {
+	if rest, ok := strings.CutPrefix(address, "registry.terraform.io/"); ok {
+		return "registry.opentofu.org/" + rest
+	}
+	return address
+}
+
+const unkeyConfig = `terraform {
   required_providers {
     apikey = {
       source = "apikey-provider/apikey"
@@ -323,9 +462,44 @@ variable "api_id" {
 }
 
 resource "apikey_unkey_key" "bench" {
-  count  = %d
-  api_id = var.api_id
-  name   = "bench-${count.index}"
+  count       = %d
+  api_id      = var.api_id
+  name        = "bench-${count.index}"
+  permissions = ["bench.read", "bench.write"]
+  ratelimits  = [{ name = "requests", limit = 100, duration = "1m", auto_apply = true }]
+}
+`
+
+const mixpeekConfig = `terraform {
+  required_providers {
+    apikey = {
+      source = "apikey-provider/apikey"
+    }
+  }
+}
+
+variable "api_id" {
+  type = string
+}
+
+resource "apikey_mixpeek_key" "bench" {
+  count      = %d
+  user_email = "bench@example.com"
+  name       = "bench-${count.index}"
+}
+`
+
+const minimalConfig = `terraform {
+  required_providers {
+    minimal = {
+      source = "apikey-bench/minimal"
+    }
+  }
+}
+
+resource "minimal_thing" "bench" {
+  count = %d
+  input = "bench-${count.index}"
 }
 `
 
@@ -335,6 +509,10 @@ const floorConfig = `resource "terraform_data" "bench" {
 }
 `
 
+// minimalAddress is where the minimal provider announces itself (its main
+// package's Address).
+const minimalAddress = "registry.terraform.io/apikey-bench/minimal"
+
 func writeConfig(dir, format string, n int) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -342,11 +520,14 @@ func writeConfig(dir, format string, n int) error {
 	return os.WriteFile(filepath.Join(dir, "main.tf"), fmt.Appendf(nil, format, n), 0o600)
 }
 
-// phaseArgs are the CLI arguments of each phase.
+// phaseArgs are the CLI arguments of each phase. "refresh" is a plan of
+// unchanged resources (a ReadResource and a PlanResourceChange each);
+// "plan" skips the refresh (PlanResourceChange only).
 var phaseArgs = map[string][]string{
 	"init":    {"init", "-input=false", "-no-color"},
 	"apply":   {"apply", "-auto-approve", "-input=false", "-no-color"},
-	"plan":    {"plan", "-detailed-exitcode", "-input=false", "-no-color"},
+	"refresh": {"plan", "-detailed-exitcode", "-input=false", "-no-color"},
+	"plan":    {"plan", "-refresh=false", "-detailed-exitcode", "-input=false", "-no-color"},
 	"destroy": {"destroy", "-auto-approve", "-input=false", "-no-color"},
 }
 
@@ -355,29 +536,56 @@ type scenarioSample struct {
 	Phases map[string]phaseSample
 }
 
-func (b *bencher) keyScenario(ctx context.Context, run, n int) (scenarioSample, error) {
-	dir := filepath.Join(b.tmp, fmt.Sprintf("run%d", run), fmt.Sprintf("keys-%d", n))
-	if err := writeConfig(dir, keysConfig, n); err != nil {
+func (b *bencher) scenario(ctx context.Context, c cli, subject string, run, n int) (scenarioSample, error) {
+	dir := filepath.Join(b.tmp, fmt.Sprintf("run%d", run), fmt.Sprintf("%s-%s-%d", filepath.Base(c.path), subject, n))
+	config := map[string]string{SubjectFloor: floorConfig, SubjectMinimal: minimalConfig, SubjectUnkey: unkeyConfig, SubjectMixpeek: mixpeekConfig}[subject]
+	variant, isVariant := b.variants[subject]
+	if isVariant {
+		config = unkeyConfig
+	}
+	if err := writeConfig(dir, config, n); err != nil {
 		return scenarioSample{}, err
 	}
-	s, err := b.newServer(ctx, dir, 0)
-	if err != nil {
-		return scenarioSample{}, err
+	var s *server
+	if subject == SubjectUnkey || subject == SubjectMixpeek || isVariant {
+		var err error
+		if s, err = b.newServer(ctx, dir, 0); err != nil {
+			return scenarioSample{}, err
+		}
+		defer s.dev.Close()
 	}
-	defer s.dev.Close()
 
 	out := scenarioSample{Phases: map[string]phaseSample{}}
 	for _, phase := range Phases {
 		args := phaseArgs[phase]
-		ps, err := b.providerPhase(ctx, s, dir, nil, args...)
+		var ps phaseSample
+		var err error
+		switch subject {
+		case SubjectFloor:
+			var res cliResult
+			load := load1()
+			res, err = b.runCLI(ctx, c, dir, tfcli.Env(c.config), args...)
+			ps = phaseSample{Wall: res.Wall, ExitCode: res.ExitCode, Output: res.Output, Load1: load}
+		case SubjectMinimal:
+			ps, err = b.providerPhase(ctx, c, b.minimal, minimalAddress, nil, nil, dir, args...)
+		default:
+			bin := b.provider
+			if isVariant {
+				bin = variant.bin
+			}
+			ps, err = b.providerPhase(ctx, c, bin, TerraformAddress, s, variant.env, dir, args...)
+		}
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", phase, err)
 		}
-		if ps.ExitCode != 0 && (phase != "plan" || ps.ExitCode != 2) {
-			return out, b.cliFailure(args, cliResult{ExitCode: ps.ExitCode, Output: ps.Output})
+		planLike := phase == "plan" || phase == "refresh"
+		if ps.ExitCode != 0 && (!planLike || ps.ExitCode != 2) {
+			return out, cliFailure(c, args, cliResult{ExitCode: ps.ExitCode, Output: ps.Output})
 		}
-		b.logf("  %-7s %7.2f s  provider CPU %6.2f s  peak RSS %6.1f MB  %5d requests%s", phase, ps.Wall.Seconds(),
-			ps.Usage.CPU.Seconds(), float64(ps.Usage.PeakRSS)/mb, ps.Requests, planNote(phase, ps.ExitCode))
+		b.logf("  %-7s %7.2f s  provider CPU %6.2f s (%5.2f ms/key)  %7.0f allocs/key  %3d GCs  peak RSS %6.1f MB  heap after GC %5.1f MB  %5d requests%s",
+			phase, ps.Wall.Seconds(), ps.Usage.CPU.Seconds(), float64(ps.Usage.CPU)/float64(time.Millisecond)/float64(n),
+			float64(ps.Runtime.AllocObjects)/float64(n), ps.Runtime.GCCycles, float64(ps.Usage.PeakRSS)/mb,
+			float64(ps.Runtime.LiveHeapAfterGC)/mb, ps.Requests, planNote(phase, ps.ExitCode))
 		ps.Output = nil
 		out.Phases[phase] = ps
 	}
@@ -385,33 +593,10 @@ func (b *bencher) keyScenario(ctx context.Context, run, n int) (scenarioSample, 
 }
 
 func planNote(phase string, code int) string {
-	if phase == "plan" && code == 2 {
+	if (phase == "plan" || phase == "refresh") && code == 2 {
 		return "  (plan NOT empty: exit code 2)"
 	}
 	return ""
-}
-
-func (b *bencher) floorScenario(ctx context.Context, run, n int, into *scenarioSample) error {
-	dir := filepath.Join(b.tmp, fmt.Sprintf("run%d", run), fmt.Sprintf("floor-%d", n))
-	if err := writeConfig(dir, floorConfig, n); err != nil {
-		return err
-	}
-	env := tfcli.Env(b.cliConfig)
-	for _, phase := range Phases {
-		args := phaseArgs[phase]
-		res, err := b.runCLI(ctx, dir, env, args...)
-		if err != nil {
-			return fmt.Errorf("%s: %w", phase, err)
-		}
-		if res.ExitCode != 0 {
-			return b.cliFailure(args, res)
-		}
-		b.logf("  %-7s %7.2f s", phase, res.Wall.Seconds())
-		ps := into.Phases[phase]
-		ps.FloorWall = res.Wall
-		into.Phases[phase] = ps
-	}
-	return nil
 }
 
 type rateLimitedSample struct {
@@ -426,27 +611,28 @@ type rateLimitedSample struct {
 
 func (b *bencher) rateLimited(ctx context.Context, run int) (rateLimitedSample, error) {
 	dir := filepath.Join(b.tmp, fmt.Sprintf("run%d", run), "ratelimited")
-	if err := writeConfig(dir, keysConfig, b.opts.RateN); err != nil {
+	if err := writeConfig(dir, unkeyConfig, b.opts.RateN); err != nil {
 		return rateLimitedSample{}, err
 	}
+	c := b.clis[0]
 	s, err := b.newServer(ctx, dir, b.opts.RatePerMinute)
 	if err != nil {
 		return rateLimitedSample{}, err
 	}
 	defer s.dev.Close()
 
-	initRes, err := b.providerPhase(ctx, s, dir, nil, phaseArgs["init"]...)
+	initRes, err := b.providerPhase(ctx, c, b.provider, TerraformAddress, s, nil, dir, phaseArgs["init"]...)
 	if err != nil {
 		return rateLimitedSample{}, fmt.Errorf("init: %w", err)
 	}
 	if initRes.ExitCode != 0 {
-		return rateLimitedSample{}, b.cliFailure(phaseArgs["init"], cliResult{ExitCode: initRes.ExitCode, Output: initRes.Output})
+		return rateLimitedSample{}, cliFailure(c, phaseArgs["init"], cliResult{ExitCode: initRes.ExitCode, Output: initRes.Output})
 	}
-	ps, err := b.providerPhase(ctx, s, dir, nil, phaseArgs["apply"]...)
+	ps, err := b.providerPhase(ctx, c, b.provider, TerraformAddress, s, nil, dir, phaseArgs["apply"]...)
 	if err != nil {
 		return rateLimitedSample{}, fmt.Errorf("apply: %w", err)
 	}
-	created, err := b.stateCount(ctx, dir)
+	created, err := b.stateCount(ctx, c, dir)
 	if err != nil {
 		return rateLimitedSample{}, err
 	}
@@ -469,8 +655,8 @@ func (b *bencher) rateLimited(ctx context.Context, run int) (rateLimitedSample, 
 }
 
 // stateCount is the number of resource instances in dir's state.
-func (b *bencher) stateCount(ctx context.Context, dir string) (int, error) {
-	res, err := b.runCLI(ctx, dir, tfcli.Env(b.cliConfig), "state", "list")
+func (b *bencher) stateCount(ctx context.Context, c cli, dir string) (int, error) {
+	res, err := b.runCLI(ctx, c, dir, tfcli.Env(c.config), "state", "list")
 	if err != nil {
 		return 0, err
 	}
@@ -523,33 +709,44 @@ func (b *bencher) verify(ctx context.Context, run int) (VerifyResult, error) {
 	return VerifyLoad(ctx, s.endpoint, s.dev.RootKey(), created.Key, b.opts.VerifyWorkers, b.opts.VerifyDuration)
 }
 
-func aggregateScenario(n int, samples []scenarioSample) ScenarioResult {
-	out := ScenarioResult{N: n}
+func aggregateScenario(cliVersion, subject string, n int, samples []scenarioSample) ScenarioResult {
+	out := ScenarioResult{CLI: cliVersion, Subject: subject, N: n, ExitCodes: map[string][]int{}}
 	for _, phase := range Phases {
-		var wall, floor, cpu []time.Duration
-		var rss, req []int64
+		var wall, cpu []time.Duration
+		var rss, req, allocs, allocBytes, gcs, heap []int64
+		var gcShare, load []float64
 		for _, s := range samples {
 			p := s.Phases[phase]
 			wall = append(wall, p.Wall)
-			floor = append(floor, p.FloorWall)
 			cpu = append(cpu, p.Usage.CPU)
 			rss = append(rss, p.Usage.PeakRSS)
 			req = append(req, p.Requests)
+			allocs = append(allocs, int64(p.Runtime.AllocObjects))
+			allocBytes = append(allocBytes, int64(p.Runtime.AllocBytes))
+			gcs = append(gcs, int64(p.Runtime.GCCycles))
+			heap = append(heap, int64(p.Runtime.LiveHeapAfterGC))
+			if p.Runtime.CPUSeconds > 0 {
+				gcShare = append(gcShare, p.Runtime.GCCPUSeconds/p.Runtime.CPUSeconds)
+			}
+			load = append(load, p.Load1)
+			out.ExitCodes[phase] = append(out.ExitCodes[phase], p.ExitCode)
 		}
 		out.Phases = append(out.Phases, PhaseResult{
-			Phase:     phase,
-			Wall:      MedianDuration(wall),
-			FloorWall: MedianDuration(floor),
-			CPU:       MedianDuration(cpu),
-			PeakRSS:   MedianInt(rss),
-			Requests:  MedianInt(req),
+			Phase:           phase,
+			Wall:            MedianDuration(wall),
+			CPU:             MedianDuration(cpu),
+			PeakRSS:         MedianInt(rss),
+			Requests:        MedianInt(req),
+			AllocObjects:    MedianInt(allocs),
+			AllocBytes:      MedianInt(allocBytes),
+			GCCycles:        MedianInt(gcs),
+			GCShare:         Median(gcShare),
+			LiveHeapAfterGC: MedianInt(heap),
+			Load1:           Median(load),
 		})
 	}
-	for _, s := range samples {
-		out.PlanExitCodes = append(out.PlanExitCodes, s.Phases["plan"].ExitCode)
-	}
 	if len(samples) > 0 {
-		out.RefreshRoutes = samples[len(samples)-1].Phases["plan"].Routes
+		out.RefreshRoutes = samples[len(samples)-1].Phases["refresh"].Routes
 	}
 	return out
 }
@@ -645,4 +842,14 @@ func loadAbove(la string, cores float64) bool {
 		}
 	}
 	return false
+}
+
+// load1 is the current 1-minute load average, or 0 when unknown.
+func load1() float64 {
+	f := strings.Fields(LoadAverage())
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }

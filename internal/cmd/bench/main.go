@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -35,6 +36,19 @@ func main() {
 	verifyFor := flag.Duration("verify-duration", 5*time.Second, "how long the keys.verifyKey load runs")
 	sizes := flag.String("sizes", "100,1000", "comma-separated N for the plan/apply scenarios (a focused run; the report then covers only these)")
 	rateN := flag.Int("rate-n", 1000, "keys in the rate-limited apply; 0 skips it")
+	clis := flag.String("cli", "", "comma-separated terraform/tofu binaries to measure (default: OpenTofu and Terraform, as the acceptance tests find them)")
+	providerEnv := flag.String("provider-env", "", "space-separated NAME=value pairs added to every provider process's environment (e.g. GOGC=200)")
+	noMixpeek := flag.Bool("no-mixpeek", false, "skip the apikey_mixpeek_key scenario")
+	jsonOut := flag.String("json", "", "also write the measurements as JSON to this file")
+	render := flag.String("render", "", "measure nothing: render the report from a file written by -json")
+	var variants []bench.Variant
+	flag.Func("variant", "name:disabled:ENV=v,ENV=v — also measure a build with process choices left out (quietlogs, wrap, memlimit) and variables added; repeatable", func(s string) error {
+		v, err := parseVariant(s)
+		if err == nil {
+			variants = append(variants, v)
+		}
+		return err
+	})
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -49,6 +63,12 @@ func main() {
 		VerifyDuration: *verifyFor,
 		Command:        "make bench",
 		Log:            os.Stderr,
+		ProviderEnv:    strings.Fields(*providerEnv),
+		NoMixpeek:      *noMixpeek,
+		Variants:       variants,
+	}
+	if *clis != "" {
+		opts.CLIs = strings.Split(*clis, ",")
 	}
 	if *quick {
 		opts.Quick = true
@@ -57,15 +77,45 @@ func main() {
 		opts.RateN = 20
 		opts.RatePerMinute = 60
 		opts.Command = "go run ./internal/cmd/bench -quick"
-	} else if *runs != 3 || *sizes != "100,1000" || *rateN != 1000 {
+	}
+	if !*quick && (*runs != 3 || *sizes != "100,1000" || *rateN != 1000) {
 		opts.Command = fmt.Sprintf("go run ./internal/cmd/bench -runs %d -sizes %s -rate-n %d", *runs, *sizes, *rateN)
+	}
+	if *noMixpeek {
+		opts.Command += " -no-mixpeek"
+	}
+	for _, v := range variants {
+		opts.Command += fmt.Sprintf(" -variant %q", v.Name+":"+v.Disable+":"+strings.Join(v.Env, ","))
+	}
+	if *providerEnv != "" {
+		opts.Command += fmt.Sprintf(" -provider-env %q", *providerEnv)
 	}
 
 	start := time.Now()
-	rep, err := bench.Run(ctx, opts)
+	var rep *bench.Report
+	var err error
+	if *render != "" {
+		rep = &bench.Report{}
+		var data []byte
+		if data, err = os.ReadFile(*render); err == nil {
+			err = json.Unmarshal(data, rep)
+		}
+	} else {
+		rep, err = bench.Run(ctx, opts)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "\nbench FAILED: %v\n", err)
 		os.Exit(1)
+	}
+	if *jsonOut != "" {
+		data, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			err = os.WriteFile(*jsonOut, data, 0o600)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+			os.Exit(1)
+		}
 	}
 	md := rep.Markdown()
 
@@ -98,16 +148,23 @@ func summary(rep *bench.Report) string {
 	if rep.Quick {
 		mode = " (QUICK MODE: small N, not the project's measurements)"
 	}
-	fmt.Fprintf(&b, "\nSummary%s, medians of %d run(s), %s:\n", mode, rep.Runs, rep.CLI)
+	fmt.Fprintf(&b, "\nSummary%s, medians of %d run(s), load %s -> %s:\n", mode, rep.Runs, rep.Machine.LoadStart, rep.Machine.LoadEnd)
 	for _, s := range rep.Scenarios {
+		if s.Subject == bench.SubjectFloor {
+			continue
+		}
 		for _, p := range s.Phases {
-			fmt.Fprintf(&b, "  N=%-5d %-7s %7.2f s (floor %6.2f s, %5.2f×)  CPU %6.2f s  RSS %6.1f MB  %5d requests\n",
-				s.N, p.Phase, p.Wall.Seconds(), p.FloorWall.Seconds(), p.Ratio(), p.CPU.Seconds(), float64(p.PeakRSS)/1e6, p.Requests)
+			if p.Phase == "init" {
+				continue
+			}
+			fmt.Fprintf(&b, "  %-20s %-18s N=%-5d %-7s CPU %6.2f ms/key  %7.0f allocs/key  GC %3.0f%%  RSS %6.1f MB  heap after GC %5.1f MB  %5d requests  (load %.1f)\n",
+				s.CLI, s.Subject, s.N, p.Phase, float64(p.PerKey(s.N))/float64(time.Millisecond), float64(p.AllocObjects)/float64(s.N),
+				100*p.GCShare, float64(p.PeakRSS)/1e6, float64(p.LiveHeapAfterGC)/1e6, p.Requests, p.Load1)
 		}
 	}
 	if rl := rep.RateLimited; rl.N > 0 {
-		fmt.Fprintf(&b, "  rate-limited apply N=%d at %d/min: %.2f s (bound %.2f s, %.2f×), %d requests, %d × 429, %d errors\n",
-			rl.N, rl.RatePerMinute, rl.Wall.Seconds(), rl.Bound().Seconds(), rl.Ratio(), rl.Requests, rl.RateLimited, rl.Errors)
+		fmt.Fprintf(&b, "  rate-limited apply N=%d at %d/min: %.2f s (N/rate %.2f s, %.2f×; request bound %.2f s, %.2f×), %d requests, %d × 429, %d errors\n",
+			rl.N, rl.RatePerMinute, rl.Wall.Seconds(), rl.Bound().Seconds(), rl.Ratio(), rl.RequestBound().Seconds(), rl.RequestRatio(), rl.Requests, rl.RateLimited, rl.Errors)
 	}
 	if v := rep.Verify; v.Workers > 0 {
 		fmt.Fprintf(&b, "  verifyKey: %.0f requests/s, p50 %.2f ms, p99 %.2f ms (%d goroutines)\n",
@@ -135,4 +192,22 @@ func parseSizes(s string) []int {
 		out = append(out, n)
 	}
 	return out
+}
+
+func parseVariant(s string) (bench.Variant, error) {
+	parts := strings.SplitN(s, ":", 3)
+	if len(parts) != 3 || parts[0] == "" || strings.ContainsAny(parts[0], " /[]") {
+		return bench.Variant{}, fmt.Errorf("want name:disabled:ENV=v,..., got %q", s)
+	}
+	v := bench.Variant{Name: parts[0], Disable: parts[1]}
+	for _, kv := range strings.Split(parts[2], ",") {
+		if kv == "" {
+			continue
+		}
+		if !strings.Contains(kv, "=") {
+			return bench.Variant{}, fmt.Errorf("variant %s: %q is not NAME=value", v.Name, kv)
+		}
+		v.Env = append(v.Env, kv)
+	}
+	return v, nil
 }

@@ -1,0 +1,60 @@
+// Package server serves a terraform-plugin-framework provider over protocol 6
+// with the process-level choices that keep its cost per resource low: SDK log
+// levels when the user asked for no logs, the garbage collector's settings,
+// and a protocol server wrapper that keeps the framework from retaining every
+// request's context.
+package server
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+)
+
+// Full is everything the framework's protocol 6 server implements. The
+// optional interfaces matter: tf6server offers list resources, actions and
+// state stores only when its server implements them.
+type Full interface {
+	tfprotov6.ProviderServerWithListResource
+	tfprotov6.ProviderServerWithActions
+	tfprotov6.ProviderServerWithStateStores
+}
+
+// Server forwards every RPC to the framework's server. Unary calls get a
+// context that lets go of the request's context when the call returns (see
+// releasableContext); streaming calls, whose context must outlive the call,
+// are forwarded unchanged.
+type Server struct {
+	inner Full
+}
+
+var _ Full = (*Server)(nil)
+
+// Wrap returns the wrapper for inner.
+func Wrap(inner Full) *Server { return &Server{inner: inner} }
+
+// StopProvider is forwarded unchanged: it cancels every context the framework
+// registered, including those of calls in flight.
+func (s *Server) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
+	return s.inner.StopProvider(ctx, req)
+}
+
+// ListResource streams results after it returns, so its context stays.
+func (s *Server) ListResource(ctx context.Context, req *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error) {
+	return s.inner.ListResource(ctx, req)
+}
+
+// InvokeAction streams events after it returns, so its context stays.
+func (s *Server) InvokeAction(ctx context.Context, req *tfprotov6.InvokeActionRequest) (*tfprotov6.InvokeActionServerStream, error) {
+	return s.inner.InvokeAction(ctx, req)
+}
+
+// ReadStateBytes streams chunks after it returns, so its context stays.
+func (s *Server) ReadStateBytes(ctx context.Context, req *tfprotov6.ReadStateBytesRequest) (*tfprotov6.ReadStateBytesStream, error) {
+	return s.inner.ReadStateBytes(ctx, req)
+}
+
+// WriteStateBytes reads its stream during the call but is rare; unchanged.
+func (s *Server) WriteStateBytes(ctx context.Context, req *tfprotov6.WriteStateBytesStream) (*tfprotov6.WriteStateBytesResponse, error) {
+	return s.inner.WriteStateBytes(ctx, req)
+}
