@@ -9,15 +9,21 @@ terraform {
 # Configured through the environment: UNKEY_ENDPOINT and UNKEY_ROOT_KEY (see README.md).
 provider "apikey" {}
 
-variable "api_id" {
-  description = "ID of the Unkey API the key belongs to (printed by make devserver)."
-  type        = string
+# The API (keyspace) the key lives in. Destroying it deletes every key in it, so a plan that
+# would delete keys Terraform does not manage fails; the key below is destroyed first.
+resource "apikey_unkey_api" "demo" {
+  name = "quickstart"
 }
 
 resource "apikey_unkey_key" "demo" {
-  api_id = var.api_id
+  api_id = apikey_unkey_api.demo.id
   name   = "quickstart"
   prefix = "demo"
+}
+
+output "api_id" {
+  description = "The API the key belongs to."
+  value       = apikey_unkey_api.demo.id
 }
 
 output "key_id" {

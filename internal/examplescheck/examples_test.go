@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 )
 
@@ -48,10 +49,14 @@ func TestExamplesValidate(t *testing.T) {
 			t.Fatalf("examples/%s was not found among the example folders %v", must, dirs)
 		}
 	}
+	noActions := actionsUnsupported(t, cli)
 	for _, dir := range dirs {
 		rel, _ := filepath.Rel(examples, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
 			t.Parallel()
+			if noActions != "" && strings.HasPrefix(filepath.ToSlash(rel), "actions/") {
+				t.Skip(noActions)
+			}
 			// A copy keeps .terraform and lock files out of the repository.
 			copyDir := filepath.Join(t.TempDir(), "example")
 			copyTree(t, dir, copyDir)
@@ -71,6 +76,17 @@ func TestExamplesValidate(t *testing.T) {
 			t.Errorf("%s fmt -check: %v (run make fmt)\n%s", filepath.Base(cli), err, out)
 		}
 	})
+}
+
+// actionsUnsupported says why the CLI cannot read the examples under examples/actions, or ""
+// when it can; the minimum versions come from acctest's feature table.
+func actionsUnsupported(t *testing.T, cli string) string {
+	t.Helper()
+	fl, version, err := tfcli.Identify(t.Context(), cli)
+	if err != nil {
+		t.Fatalf("identifying the CLI: %v", err)
+	}
+	return acctest.Unsupported(acctest.FeatureActions, fl, version)
 }
 
 // exampleDirs lists the folders under root that hold .tf files.

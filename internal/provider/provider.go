@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -30,6 +32,8 @@ import (
 var (
 	_ provider.Provider                       = (*apikeyProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*apikeyProvider)(nil)
+	_ provider.ProviderWithListResources      = (*apikeyProvider)(nil)
+	_ provider.ProviderWithActions            = (*apikeyProvider)(nil)
 )
 
 // New returns a constructor for the provider, with the release version baked in.
@@ -132,6 +136,8 @@ func (p *apikeyProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 func userAgent(version, terraformVersion string) string {
@@ -151,4 +157,12 @@ func (p *apikeyProvider) DataSources(context.Context) []func() datasource.DataSo
 
 func (p *apikeyProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return slices.Concat(unkey.EphemeralResources(), mixpeek.EphemeralResources())
+}
+
+func (p *apikeyProvider) ListResources(context.Context) []func() list.ListResource {
+	return slices.Concat(unkey.ListResources(), mixpeek.ListResources())
+}
+
+func (p *apikeyProvider) Actions(context.Context) []func() action.Action {
+	return slices.Concat(unkey.Actions(), mixpeek.Actions())
 }

@@ -2,13 +2,14 @@
 // backend server, with no account anywhere:
 //
 //  1. build the provider and find (or build once) the terraform/tofu CLI;
-//  2. start the local server on a free loopback port and create an API;
-//  3. apply examples/quickstart through a dev_overrides CLI configuration
-//     (which makes init unnecessary), with the endpoint and root key in the
-//     environment;
-//  4. show the key's id and start, and check that the plaintext from the
-//     sensitive output authenticates with keys.verifyKey;
-//  5. destroy, and check that the key no longer verifies.
+//  2. start the local server on a free loopback port;
+//  3. apply examples/quickstart (an API and a key in it) through a
+//     dev_overrides CLI configuration (which makes init unnecessary), with
+//     the endpoint and root key in the environment;
+//  4. show the ids and the key's start, check that the API exists and that
+//     the plaintext from the sensitive output authenticates with
+//     keys.verifyKey;
+//  5. destroy, and check that the key no longer verifies and the API is gone.
 //
 // The plaintext is read from "output -json" into memory and never printed.
 // Run it with "make demo".
@@ -93,11 +94,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listening: %w", err)
 	}
-	apiID, err := srv.CreateAPI(ctx, "quickstart")
-	if err != nil {
-		return fmt.Errorf("creating an API: %w", err)
-	}
-	fmt.Printf("endpoint: %s\napi_id:   %s\n", endpoint, apiID)
+	fmt.Printf("endpoint: %s\n", endpoint)
 
 	config := filepath.Join(tmp, "cli.tfrc")
 	if err := tfcli.WriteConfig(config, map[string]string{"apikey-provider/apikey": pluginDir}); err != nil {
@@ -110,7 +107,6 @@ func run(ctx context.Context) error {
 	tf := cli{bin: bin, dir: workDir, env: tfcli.Env(config,
 		"UNKEY_ENDPOINT="+endpoint,
 		"UNKEY_ROOT_KEY="+srv.RootKey(),
-		"TF_VAR_api_id="+apiID,
 	)}
 
 	// With dev_overrides the CLI runs the provider from pluginDir and needs no
@@ -133,20 +129,27 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	keyID, start, plaintext := outputs["key_id"], outputs["key_start"], outputs["plaintext"]
-	if keyID == "" || start == "" || plaintext == "" {
-		return errors.New("the quickstart outputs key_id, key_start and plaintext must all be set")
+	apiID, keyID, start, plaintext := outputs["api_id"], outputs["key_id"], outputs["key_start"], outputs["plaintext"]
+	if apiID == "" || keyID == "" || start == "" || plaintext == "" {
+		return errors.New("the quickstart outputs api_id, key_id, key_start and plaintext must all be set")
 	}
 	if !strings.HasPrefix(plaintext, start) {
 		return errors.New("the plaintext does not begin with the key's start")
 	}
-	fmt.Printf("key_id:    %s\nkey_start: %s\nplaintext: (sensitive, %d characters, not shown)\n", keyID, start, len(plaintext))
+	fmt.Printf("api_id:    %s\nkey_id:    %s\nkey_start: %s\nplaintext: (sensitive, %d characters, not shown)\n", apiID, keyID, start, len(plaintext))
 
 	hc, err := transport.New(transport.Config{BaseURL: endpoint, Token: srv.RootKey(), UserAgent: "terraform-provider-apikey-demo"})
 	if err != nil {
 		return err
 	}
 	client := unkey.New(hc)
+
+	step("Reading the API with apis.getApi")
+	api, err := client.GetAPI(ctx, apiID)
+	if err != nil {
+		return fmt.Errorf("reading the API: %w", err)
+	}
+	fmt.Printf("name: %s\n", api.Name)
 
 	step("Verifying the plaintext with keys.verifyKey")
 	res, err := client.VerifyKey(ctx, unkey.VerifyKeyRequest{Key: plaintext})
@@ -173,6 +176,10 @@ func run(ctx context.Context) error {
 	if res.Valid {
 		return errors.New("the key still verifies after destroy")
 	}
+	if _, err := client.GetAPI(ctx, apiID); !unkey.IsAPINotFound(err) {
+		return fmt.Errorf("the API is still readable after destroy (%v)", err)
+	}
+	fmt.Println("the API is gone")
 
 	step("Stopping the local backend server")
 	stopped = true

@@ -3,6 +3,10 @@ package mixpeek_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -135,40 +139,51 @@ func TestAccMixpeekReliability_faults(t *testing.T) {
 	}
 }
 
-// An apply of 30 keys is cut off by SIGKILL of the backend process once at least 8 keys exist.
-// The apply fails. After a restart on the same database, port and root key, the same
-// configuration converges to exactly 30 settled keys: creates whose response the kill cut off
-// left keys carrying the marker, which are revoked and made again.
+// An apply of 30 keys is cut off by SIGKILL of the backend process at the 10th create: a proxy
+// in front of the backend lets that create commit, kills the backend and drops the response, so
+// at least one key carrying the create marker is left live. The apply fails. After a restart on
+// the same database, port and root key, the same configuration converges to exactly 30 settled
+// keys: the keys the kill left with the marker are revoked and made again.
 func TestAccMixpeekReliability_crash(t *testing.T) {
-	const n = 30
+	const n, killAt = 30, 10
 	start := time.Now()
 	bin := acctest.BuildDevserver(t)
 	pc := acctest.ProcessConfig{
 		Listen:  acctest.FreeLoopbackAddr(t),
 		DB:      filepath.Join(t.TempDir(), "devserver.db"),
 		RootKey: acctest.NewRootKey(),
-		// Latency slows every request so the kill lands in the middle of the apply.
+		// Latency keeps several requests in flight (the CLI runs 10 at a time) when the kill lands.
 		Args: []string{"-latency", "150ms"},
 	}
 	first := acctest.StartDevserver(t, bin, pc)
 	srv := first.Server
-	config := relCountConfig(srv, n, "max_retries = 2", `request_timeout = "5s"`)
 
-	var keysAtKill atomic.Int64
-	killed := make(chan struct{})
-	watch := func() {
-		defer close(killed)
-		deadline := time.Now().Add(90 * time.Second)
-		for time.Now().Before(deadline) && !first.Exited() {
-			keys, err := srv.Mixpeek.ListKeys(context.Background(), email, false)
-			if err == nil && len(keys) >= 8 {
-				keysAtKill.Store(int64(len(keys)))
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		first.Kill()
+	var creates, keysAtKill atomic.Int64
+	target, err := url.Parse(srv.Endpoint)
+	if err != nil {
+		t.Fatal(err)
 	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api-keys") && creates.Add(1) == killAt {
+			forward.ServeHTTP(httptest.NewRecorder(), r)
+			if keys, err := srv.Mixpeek.ListKeys(context.Background(), email, false); err == nil {
+				keysAtKill.Store(int64(len(keys)))
+			}
+			first.Kill()
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				panic(http.ErrAbortHandler)
+			}
+			_ = conn.Close()
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	viaProxy := *srv
+	viaProxy.Endpoint = proxy.URL
+	config := relCountConfig(&viaProxy, n, "max_retries = 2", `request_timeout = "5s"`)
 
 	var second *acctest.Process
 	var markedAfterRestart int
@@ -179,13 +194,14 @@ func TestAccMixpeekReliability_crash(t *testing.T) {
 		},
 		Steps: []resource.TestStep{
 			{
-				PreConfig:   func() { go watch() },
 				Config:      config,
-				ExpectError: regexp.MustCompile(`(?i)connection refused|connection reset|EOF|lost|gave up|no response`),
+				ExpectError: regexp.MustCompile(`(?i)connection refused|connection reset|EOF|lost|gave up|no response|bad gateway|502`),
 			},
 			{
 				PreConfig: func() {
-					<-killed
+					if !first.Exited() {
+						t.Fatalf("the backend was not killed: only %d creates arrived", creates.Load())
+					}
 					pc.Args = nil
 					second = acctest.StartDevserver(t, bin, pc)
 					if second.Endpoint != srv.Endpoint {
@@ -212,6 +228,9 @@ func TestAccMixpeekReliability_crash(t *testing.T) {
 			},
 		},
 	})
-	t.Logf("killed the backend with %d keys of the user live (the admin key included); %d live keys carried the create marker after the restart; test took %s",
-		keysAtKill.Load(), markedAfterRestart, time.Since(start).Round(time.Second))
+	t.Logf("killed the backend at create %d with %d keys of the user live (the admin key included); %d live keys carried the create marker after the restart; test took %s",
+		killAt, keysAtKill.Load(), markedAfterRestart, time.Since(start).Round(time.Second))
+	if !t.Failed() && markedAfterRestart == 0 {
+		t.Error("no key carried the create marker after the restart, so their settlement was not exercised")
+	}
 }

@@ -5,9 +5,11 @@ package mixpeek
 import (
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	mixpeek "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
@@ -64,3 +66,13 @@ func EphemeralResources() []func() ephemeral.EphemeralResource { return nil }
 // keyGone reports Mixpeek's evidence that a key does not exist: the user's listing succeeded
 // and does not contain it.
 func keyGone(err error) bool { return mixpeek.IsKeyNotListed(err) }
+
+// ListResources lists the service's list resources (terraform query) for the provider.
+func ListResources() []func() list.ListResource {
+	return []func() list.ListResource{NewKeyListResource}
+}
+
+// Actions lists the service's actions for the provider.
+func Actions() []func() action.Action {
+	return []func() action.Action{NewKeyRevokeAction}
+}

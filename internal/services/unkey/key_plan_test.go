@@ -1,7 +1,10 @@
 package unkey
 
 import (
+	"fmt"
+
 	"context"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"strings"
 	"testing"
 	"time"
@@ -335,5 +338,18 @@ func TestMetaValidator(t *testing.T) {
 	}
 	if d := (metaValidator{}).MarkdownDescription(context.Background()); !strings.Contains(d, "99") {
 		t.Errorf("description %q does not give the limit", d)
+	}
+}
+
+func TestMetaValidatorReservedProperties(t *testing.T) {
+	for _, key := range []string{createMarkerKey, rerolledToKey} {
+		resp := &validator.StringResponse{}
+		metaValidator{}.ValidateString(context.Background(), validator.StringRequest{
+			Path:        path.Root("meta"),
+			ConfigValue: types.StringValue(fmt.Sprintf(`{%q: "x"}`, key)),
+		}, resp)
+		if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Detail(), key) {
+			t.Errorf("meta with %q: diags %v, want an error naming it", key, resp.Diagnostics)
+		}
 	}
 }

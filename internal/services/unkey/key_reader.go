@@ -47,6 +47,9 @@ type unkeyListing struct {
 	stopped  bool // listing no longer pays, or failed
 	fetching bool
 	waiting  map[string]int // keys that Reads are waiting for
+	credited map[string]int // waiting Reads already counted in served
+	served   int            // Reads the listing has served
+	pages    int            // pages fetched
 	// readBefore holds the keys read directly before the listing started. The first page counts
 	// them as served: sequential Reads wait for one key at a time, which the first page misses
 	// one time in three even when the managed keys are the whole API.
@@ -105,7 +108,7 @@ func (r *unkeyReader) listingFor(apiID, keyID string) *unkeyListing {
 		ok = false
 	}
 	if !ok {
-		l = &unkeyListing{at: r.now(), keys: map[string]unkey.Key{}, waiting: map[string]int{}, wake: make(chan struct{}), readBefore: map[string]bool{}}
+		l = &unkeyListing{at: r.now(), keys: map[string]unkey.Key{}, waiting: map[string]int{}, credited: map[string]int{}, wake: make(chan struct{}), readBefore: map[string]bool{}}
 		for _, id := range r.direct[apiID] {
 			l.readBefore[id] = true
 		}
@@ -127,6 +130,11 @@ func (l *unkeyListing) lookup(ctx context.Context, client *unkey.Client, apiID, 
 	defer l.mu.Unlock()
 	for {
 		if k, ok := l.keys[keyID]; ok {
+			if l.credited[keyID] > 0 {
+				l.credited[keyID]-- // counted when its page arrived
+			} else {
+				l.served++
+			}
 			return &k, true
 		}
 		if l.done || l.stopped {
@@ -154,14 +162,15 @@ func (l *unkeyListing) lookup(ctx context.Context, client *unkey.Client, apiID, 
 	}
 }
 
-// fetch gets the page at cursor and wakes the Reads waiting for it. A page that serves none of
-// them stops the listing: the managed keys are then a sliver of the API, and reading them
-// directly is cheaper than the rest of the listing.
+// fetch gets the page at cursor and wakes the Reads waiting for it. The listing goes on only
+// while it has served at least one Read per page fetched: otherwise the managed keys are a sliver
+// of the API, and reading them directly is cheaper than the rest of the listing.
 func (l *unkeyListing) fetch(ctx context.Context, client *unkey.Client, apiID, cursor string) {
 	page, err := client.ListKeys(ctx, unkey.ListKeysRequest{APIID: apiID, Limit: unkey.ListKeysMaxLimit, Cursor: cursor})
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.fetching = false
+	l.pages++
 	switch {
 	case err != nil:
 		// A failed listing is remembered for as long as a good one: listing again on every Read
@@ -169,18 +178,23 @@ func (l *unkeyListing) fetch(ctx context.Context, client *unkey.Client, apiID, c
 		l.err, l.stopped = err, true
 		tflog.Debug(ctx, "listing the API failed; reading keys directly", map[string]any{"api_id": apiID, "error": err.Error()})
 	default:
-		served := 0
 		for _, k := range page.Keys {
 			l.keys[k.KeyID] = k
-			if l.waiting[k.KeyID] > 0 || (cursor == "" && l.readBefore[k.KeyID]) {
-				served++
+			// Reads waiting for this page are counted now, before any of them wakes, so the
+			// order in which they wake cannot stop the listing.
+			if n := l.waiting[k.KeyID]; n > 0 {
+				l.served += n
+				l.credited[k.KeyID] += n
+			}
+			if cursor == "" && l.readBefore[k.KeyID] {
+				l.served++
 			}
 		}
 		l.cursor = page.Cursor
 		l.done = !page.HasMore || page.Cursor == ""
-		if served == 0 && !l.done {
+		if !l.done && l.served < l.pages {
 			l.stopped = true
-			tflog.Debug(ctx, "API listing stopped: a page served no read", map[string]any{"api_id": apiID})
+			tflog.Debug(ctx, "API listing stopped: its pages served fewer reads than they cost", map[string]any{"api_id": apiID, "pages": l.pages, "served": l.served})
 		}
 	}
 	close(l.wake)

@@ -121,6 +121,9 @@ func markRerollAttrs(ctx context.Context, req resource.ModifyPlanRequest, resp *
 // ModifyPlan applies the rules that need the clock or the prior state, and marks computed values
 // that a planned change will alter as unknown.
 func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() && r.svc.OK() {
+		noteKeyDestroy(ctx, r.b(), req.State) // the API's destroy check does not count this key
+	}
 	if req.Plan.Raw.IsNull() || !r.svc.ProviderConfigured() {
 		return // destroy, or a validation-only walk
 	}
@@ -182,7 +185,8 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if !plan.ExternalID.Equal(state.ExternalID) {
 		plan.Identity = types.ObjectUnknown(identityAttrTypes)
 	}
-	if !plan.Permissions.Equal(state.Permissions) || !plan.Roles.Equal(state.Roles) {
+	// A role's permissions may change in the same apply (apikey_unkey_role updates in place).
+	if !plan.Permissions.Equal(state.Permissions) || !plan.Roles.Equal(state.Roles) || len(plan.Roles.Elements()) > 0 {
 		plan.EffectivePermissions = types.SetUnknown(types.StringType)
 	}
 	if !plan.Credits.Equal(state.Credits) {
@@ -418,8 +422,16 @@ func (r *keyResource) read(ctx context.Context, state *keyModel, diags *diag.Dia
 			return false
 		}
 	}
+	// A key replaced by apikey_unkey_key_reroll hands state to its replacement.
+	key, adopted, gone := r.followReroll(ctx, state, key, diags)
+	if gone || diags.HasError() {
+		return gone
+	}
 	r.apply(ctx, state, key, diags)
-	r.retirePreviousKey(ctx, state, diags)
+	// The key just left holds the link until a saved state tracks its replacement.
+	if !adopted {
+		r.retirePreviousKey(ctx, state, diags)
+	}
 	return false
 }
 

@@ -459,7 +459,9 @@ func TestKeyResource_metadataAndSchema(t *testing.T) {
 	if _, ok := sr.Schema.Attributes["plaintext"]; !ok {
 		t.Error("the lifecycle attributes are not in the schema")
 	}
-	if got := len(Resources()) + len(DataSources()) + len(EphemeralResources()); got != 4 {
-		t.Errorf("%d registrations, want 4", got)
+	// The key's four, and the setup objects' resources (API, permission, role, identity) and
+	// data sources (API, roles, permissions, identity, identities).
+	if got := len(Resources()) + len(DataSources()) + len(EphemeralResources()); got != 13 {
+		t.Errorf("%d registrations, want 13", got)
 	}
 }

@@ -6,9 +6,11 @@ package unkey
 import (
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
@@ -56,15 +58,28 @@ func (b *Backend) explain(err error) error {
 
 // Resources lists the service's resources for the provider.
 func Resources() []func() resource.Resource {
-	return []func() resource.Resource{NewKeyResource}
+	return []func() resource.Resource{NewKeyResource, NewAPIResource, NewPermissionResource, NewRoleResource, NewIdentityResource}
 }
 
 // DataSources lists the service's data sources for the provider.
 func DataSources() []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewKeyDataSource, NewKeysDataSource}
+	return []func() datasource.DataSource{
+		NewKeyDataSource, NewKeysDataSource, NewAPIDataSource, NewRolesDataSource, NewPermissionsDataSource,
+		NewIdentityDataSource, NewIdentitiesDataSource,
+	}
 }
 
 // EphemeralResources lists the service's ephemeral resources for the provider.
 func EphemeralResources() []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{NewKeyEphemeralResource}
+}
+
+// ListResources lists the service's list resources (terraform query) for the provider.
+func ListResources() []func() list.ListResource {
+	return []func() list.ListResource{NewKeyListResource}
+}
+
+// Actions lists the service's actions for the provider.
+func Actions() []func() action.Action {
+	return []func() action.Action{NewKeyRerollAction, NewKeyRevokeAction}
 }

@@ -38,8 +38,13 @@ func (metaValidator) ValidateString(_ context.Context, req validator.StringReque
 		resp.Diagnostics.AddAttributeError(req.Path, "Too many meta properties",
 			fmt.Sprintf("%s has %d top-level properties; at most %d are accepted (the API allows %d and the provider keeps one for its creation marker).", req.Path, len(obj), userMetaMaxProperties, unkey.MetaMaxProperties))
 	}
-	if _, ok := obj[createMarkerKey]; ok {
-		resp.Diagnostics.AddAttributeError(req.Path, "Reserved meta property", fmt.Sprintf("%s must not contain %q: the provider uses it to recognise its own creates.", req.Path, createMarkerKey))
+	for _, reserved := range []struct{ key, use string }{
+		{createMarkerKey, "to recognise its own creates"},
+		{rerolledToKey, "to follow a key rerolled by the reroll action"},
+	} {
+		if _, ok := obj[reserved.key]; ok {
+			resp.Diagnostics.AddAttributeError(req.Path, "Reserved meta property", fmt.Sprintf("%s must not contain %q: the provider uses it %s.", req.Path, reserved.key, reserved.use))
+		}
 	}
 }
 

@@ -1,0 +1,4 @@
+variable "api_id" {
+  description = "ID of an existing Unkey API."
+  type        = string
+}

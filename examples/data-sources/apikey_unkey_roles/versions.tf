@@ -1,0 +1,7 @@
+terraform {
+  required_providers {
+    apikey = {
+      source = "apikey-provider/apikey"
+    }
+  }
+}

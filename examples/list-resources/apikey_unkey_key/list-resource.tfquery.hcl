@@ -1,0 +1,23 @@
+# discover.tfquery.hcl: run with `terraform query` (Terraform 1.14 or later), next to a
+# configuration that declares the provider. Add -generate-config-out=imported.tf to write a
+# resource and an import block for every key found.
+list "apikey_unkey_key" "billing" {
+  provider         = apikey
+  include_resource = true
+  # At most this many results (Terraform's default is 100); every page of the API is read.
+  limit = 1000
+
+  config {
+    api_id      = "api_9PqXo4Yj3EDGxY1WZ7g8"
+    name_prefix = "billing-"
+  }
+}
+
+list "apikey_unkey_key" "acme" {
+  provider = apikey
+
+  config {
+    api_id      = "api_9PqXo4Yj3EDGxY1WZ7g8"
+    external_id = "acme"
+  }
+}

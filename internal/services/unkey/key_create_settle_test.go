@@ -1,0 +1,67 @@
+package unkey
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/services/tfvalue"
+)
+
+// Creating a key in an API deleted outside Terraform fails naming api_id and leaves no key:
+// Unkey itself would answer the create with success and a key that then reads as not found.
+func TestKeyResource_createInDeletedAPI(t *testing.T) {
+	t.Parallel()
+	f := newDevFixture(t)
+	if err := f.client.DeleteAPI(t.Context(), f.apiID); err != nil {
+		t.Fatal(err)
+	}
+	r := newTestResource(t, providerData(f.client, time.Now, 1))
+	f.dev.ResetStats()
+	state, diags := createKey(t, r, plannedCreate(f.apiID))
+	if !diags.HasError() || !hasSummary(diags, "API not found") {
+		t.Fatalf("diags = %v, want an API not found error", diags)
+	}
+	if !strings.Contains(diags.Errors()[0].Detail(), f.apiID) {
+		t.Errorf("error %q does not name the API", diags.Errors()[0].Detail())
+	}
+	if !state.ID.IsNull() && !state.ID.IsUnknown() && state.ID.ValueString() != "" {
+		t.Errorf("a key was saved: %s", state.ID)
+	}
+	if got := f.dev.Stats().ByRoute["/v2/keys.createKey"]; got != 0 {
+		t.Errorf("createKey requests = %d, want 0", got)
+	}
+}
+
+// A settled create leaves no creation marker in the key's meta on the server, with and without
+// configured meta.
+func TestKeyResource_createRemovesMarker(t *testing.T) {
+	t.Parallel()
+	f := newDevFixture(t)
+	r := newTestResource(t, providerData(f.client, time.Now, 1))
+	for _, meta := range []string{"", `{"team":"billing"}`} {
+		plan := plannedCreate(f.apiID)
+		if meta != "" {
+			plan.Meta = tfvalue.JSONString(meta)
+		}
+		state, diags := createKey(t, r, plan)
+		noErrors(t, diags)
+		k, err := f.client.GetKey(t.Context(), state.ID.ValueString(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(k.Meta), createMarkerKey) {
+			t.Errorf("meta %q: the server still holds the creation marker: %s", meta, k.Meta)
+		}
+		if meta != "" {
+			var got map[string]any
+			if err := json.Unmarshal(k.Meta, &got); err != nil || got["team"] != "billing" {
+				t.Errorf("configured meta lost: %s", k.Meta)
+			}
+		}
+		if meta == "" && !state.Meta.IsNull() {
+			t.Errorf("state meta = %s, want null", state.Meta)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package unkey_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+)
+
+// Every attribute an import reads back must survive the generated configuration: the keys below
+// set each of them once.
+func TestAccUnkeyKeyList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
+	skipUnlessCLIHas(t, acctest.FeatureListResources)
+	srv := acctest.NewServer(t)
+	expires := time.Now().Add(90 * 24 * time.Hour).UnixMilli()
+	remaining, day := int64(500), 1
+	if _, err := srv.Unkey.CreateRole(context.Background(), "support", "", []string{"tickets.read"}); err != nil {
+		t.Fatal(err)
+	}
+	mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: "gen-plain", Prefix: "gen"})
+	mustCreateKey(t, srv, unkey.CreateKeyRequest{
+		Name:        "gen-full",
+		Prefix:      "full",
+		ExternalID:  "tenant-7",
+		Meta:        []byte(`{"plan":"gold","seats":12}`),
+		Permissions: []string{"docs.read"},
+		Roles:       []string{"support"},
+		Expires:     &expires,
+		Credits:     &unkey.Credits{Remaining: &remaining, Refill: &unkey.Refill{Interval: "monthly", Amount: 500, RefillDay: &day}},
+		Ratelimits:  []unkey.RatelimitRequest{{Name: "requests", Limit: 100, Duration: 60_000, AutoApply: true}},
+		Enabled:     new(false),
+	})
+	mustCreateKey(t, srv, unkey.CreateKeyRequest{})
+	if t.Failed() {
+		return
+	}
+	w := newCLIWorkspace(t)
+	generated := w.roundTrip(srv.ProviderConfig(), fmt.Sprintf(`
+list "apikey_unkey_key" "found" {
+  provider         = apikey
+  include_resource = true
+  config {
+    api_id = %q
+  }
+}
+`, srv.APIID), 3)
+	for _, want := range []string{`name = "gen-full"`, `external_id = "tenant-7"`, `roles = ["support"]`, `permissions = ["docs.read"]`, "import {"} {
+		if !strings.Contains(strings.Join(strings.Fields(generated), " "), want) {
+			t.Errorf("the generated configuration lacks %s:\n%s", want, generated)
+		}
+	}
+}
