@@ -40,7 +40,8 @@ type unkeyReader struct {
 type unkeyListing struct {
 	mu       sync.Mutex
 	wake     chan struct{} // closed (and replaced) when a page arrives
-	at       time.Time     // when the listing was started
+	at       time.Time     // when the newest page was requested
+	now      func() time.Time
 	keys     map[string]unkey.Key
 	cursor   string
 	done     bool // every page fetched
@@ -108,7 +109,7 @@ func (r *unkeyReader) listingFor(apiID, keyID string) *unkeyListing {
 		ok = false
 	}
 	if !ok {
-		l = &unkeyListing{at: r.now(), keys: map[string]unkey.Key{}, waiting: map[string]int{}, credited: map[string]int{}, wake: make(chan struct{}), readBefore: map[string]bool{}}
+		l = &unkeyListing{at: r.now(), now: r.now, keys: map[string]unkey.Key{}, waiting: map[string]int{}, credited: map[string]int{}, wake: make(chan struct{}), readBefore: map[string]bool{}}
 		for _, id := range r.direct[apiID] {
 			l.readBefore[id] = true
 		}
@@ -142,6 +143,9 @@ func (l *unkeyListing) lookup(ctx context.Context, client *unkey.Client, apiID, 
 		}
 		if !l.fetching {
 			l.fetching = true
+			// The listing ages from its newest page, so a refresh longer than listingTTL keeps
+			// its listing instead of starting another.
+			l.at = l.now()
 			// The page outlives this Read's context: other Reads wait for it.
 			go l.fetch(context.WithoutCancel(ctx), client, apiID, l.cursor)
 		}
