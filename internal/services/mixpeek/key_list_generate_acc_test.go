@@ -25,8 +25,8 @@ func TestAccMixpeekKeyList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
 		RateLimitOverride: &limit,
 		ExpiresAt:         &expires,
 	})
-	w := newCLIWorkspace(t)
-	w.roundTrip(srv.ProviderConfig(), fmt.Sprintf(`
+	w := acctest.NewWorkspace(t)
+	w.RoundTrip(srv.ProviderConfig(), fmt.Sprintf(`
 list "apikey_mixpeek_key" "found" {
   provider         = apikey
   include_resource = true

@@ -359,23 +359,23 @@ func TestAccUnkeyKeyRerollAction_invokeFromCLI(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureActions)
 	srv := acctest.NewServer(t)
 	ctx := context.Background()
-	w := newCLIWorkspace(t)
-	w.write("main.tf", srv.ProviderConfig()+managedKey(srv, "  recoverable = true")+`
+	w := acctest.NewWorkspace(t)
+	w.Write("main.tf", srv.ProviderConfig()+managedKey(srv, "  recoverable = true")+`
 action "apikey_unkey_key_reroll" "now" {
   config {
     key_id = apikey_unkey_key.managed.id
   }
 }
 `)
-	w.must("init", "-input=false", "-no-color")
-	w.must("apply", "-input=false", "-no-color", "-auto-approve")
+	w.Must("init", "-input=false", "-no-color")
+	w.Must("apply", "-input=false", "-no-color", "-auto-approve")
 	keys, err := srv.Unkey.ListAllKeys(ctx, srv.APIID, "")
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("after create: %d keys, %v", len(keys), err)
 	}
 	oldID := keys[0].KeyID
 
-	out := w.must("apply", "-input=false", "-no-color", "-auto-approve", "-invoke=action.apikey_unkey_key_reroll.now")
+	out := w.Must("apply", "-input=false", "-no-color", "-auto-approve", "-invoke=action.apikey_unkey_key_reroll.now")
 	keys, err = srv.Unkey.ListAllKeys(ctx, srv.APIID, "")
 	if err != nil || len(keys) != 2 {
 		t.Fatalf("after the reroll: %d keys, %v", len(keys), err)
@@ -396,15 +396,15 @@ action "apikey_unkey_key_reroll" "now" {
 		t.Fatal("the new plaintext appears in the CLI output")
 	}
 
-	code, plan := w.run("plan", "-input=false", "-no-color", "-detailed-exitcode")
+	code, plan := w.Run("plan", "-input=false", "-no-color", "-detailed-exitcode")
 	if code != 0 {
 		t.Fatalf("the plan after the reroll is not empty (exit %d):\n%s", code, plan)
 	}
 	if !strings.Contains(plan, "Key was rerolled") {
 		t.Errorf("the refresh did not warn about the adoption:\n%s", plan)
 	}
-	w.must("apply", "-input=false", "-no-color", "-auto-approve", "-refresh-only")
-	state := w.read("terraform.tfstate")
+	w.Must("apply", "-input=false", "-no-color", "-auto-approve", "-refresh-only")
+	state := w.Read("terraform.tfstate")
 	if !strings.Contains(state, newID) {
 		t.Error("the state does not track the replacement")
 	}

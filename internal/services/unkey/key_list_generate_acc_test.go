@@ -38,8 +38,8 @@ func TestAccUnkeyKeyList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	w := newCLIWorkspace(t)
-	generated := w.roundTrip(srv.ProviderConfig(), fmt.Sprintf(`
+	w := acctest.NewWorkspace(t)
+	generated := w.RoundTrip(srv.ProviderConfig(), fmt.Sprintf(`
 list "apikey_unkey_key" "found" {
   provider         = apikey
   include_resource = true

@@ -1,4 +1,4 @@
-package unkey_test
+package acctest
 
 import (
 	"bytes"
@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
-	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/tfcli"
 )
 
@@ -27,21 +26,23 @@ import (
 // TF_ACC_TERRAFORM_PATH themselves. The provider is served in this process and the CLI attaches
 // to it through TF_REATTACH_PROVIDERS, as terraform-plugin-testing does, so no binary is built.
 
-// cliWorkspace is a working directory and the environment to run the CLI in it.
-type cliWorkspace struct {
+// Workspace is a working directory and the environment to run the CLI in it.
+type Workspace struct {
 	t   *testing.T
 	bin string
 	dir string
 	env []string
 }
 
-func newCLIWorkspace(t *testing.T) *cliWorkspace {
+// NewWorkspace serves the provider in this process for the CLI named by TF_ACC_TERRAFORM_PATH
+// and returns an empty working directory; the server stops when the test ends.
+func NewWorkspace(t *testing.T) *Workspace {
 	t.Helper()
 	bin := os.Getenv(tfcli.EnvPath)
 	if bin == "" {
 		t.Fatalf("%s is not set", tfcli.EnvPath)
 	}
-	factory := acctest.ProviderFactories()["apikey"]
+	factory := ProviderFactories()["apikey"]
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
@@ -88,17 +89,17 @@ func newCLIWorkspace(t *testing.T) *cliWorkspace {
 		t.Fatal(err)
 	}
 	env := append(os.Environ(), "TF_REATTACH_PROVIDERS="+string(attach), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
-	return &cliWorkspace{t: t, bin: bin, dir: t.TempDir(), env: env}
+	return &Workspace{t: t, bin: bin, dir: t.TempDir(), env: env}
 }
 
-func (w *cliWorkspace) write(name, content string) {
+func (w *Workspace) Write(name, content string) {
 	w.t.Helper()
 	if err := os.WriteFile(filepath.Join(w.dir, name), []byte(content), 0o600); err != nil {
 		w.t.Fatal(err)
 	}
 }
 
-func (w *cliWorkspace) read(name string) string {
+func (w *Workspace) Read(name string) string {
 	w.t.Helper()
 	b, err := os.ReadFile(filepath.Join(w.dir, name))
 	if err != nil {
@@ -108,7 +109,7 @@ func (w *cliWorkspace) read(name string) string {
 }
 
 // run runs the CLI and returns its exit code and output; a failure to start is fatal.
-func (w *cliWorkspace) run(args ...string) (int, string) {
+func (w *Workspace) Run(args ...string) (int, string) {
 	w.t.Helper()
 	cmd := exec.Command(w.bin, args...)
 	cmd.Dir, cmd.Env = w.dir, w.env
@@ -128,9 +129,9 @@ func (w *cliWorkspace) run(args ...string) (int, string) {
 }
 
 // must runs the CLI and fails the test unless it exits 0.
-func (w *cliWorkspace) must(args ...string) string {
+func (w *Workspace) Must(args ...string) string {
 	w.t.Helper()
-	code, out := w.run(args...)
+	code, out := w.Run(args...)
 	if code != 0 {
 		w.t.Fatalf("terraform %s exited %d:\n%s", strings.Join(args, " "), code, out)
 	}
@@ -151,19 +152,19 @@ type planChange struct {
 // roundTrip queries with -generate-config-out, plans the generated configuration and requires
 // that every listed key is imported with no change, applies it, and requires that the next
 // plan is empty. It returns the generated configuration.
-func (w *cliWorkspace) roundTrip(providerConfig, query string, wantImports int) string {
+func (w *Workspace) RoundTrip(providerConfig, query string, wantImports int) string {
 	w.t.Helper()
-	w.write("main.tf", providerConfig)
-	w.write("discover.tfquery.hcl", query)
-	w.must("init", "-input=false", "-no-color")
-	w.must("query", "-no-color", "-generate-config-out=generated.tf")
-	generated := w.read("generated.tf")
+	w.Write("main.tf", providerConfig)
+	w.Write("discover.tfquery.hcl", query)
+	w.Must("init", "-input=false", "-no-color")
+	w.Must("query", "-no-color", "-generate-config-out=generated.tf")
+	generated := w.Read("generated.tf")
 
-	w.must("plan", "-input=false", "-no-color", "-out=import.tfplan")
+	w.Must("plan", "-input=false", "-no-color", "-out=import.tfplan")
 	var plan struct {
 		ResourceChanges []planChange `json:"resource_changes"`
 	}
-	if err := json.Unmarshal([]byte(w.must("show", "-json", "import.tfplan")), &plan); err != nil {
+	if err := json.Unmarshal([]byte(w.Must("show", "-json", "import.tfplan")), &plan); err != nil {
 		w.t.Fatalf("decoding the plan: %v", err)
 	}
 	imports := 0
@@ -184,8 +185,8 @@ func (w *cliWorkspace) roundTrip(providerConfig, query string, wantImports int) 
 		w.t.Logf("generated configuration:\n%s", generated)
 		w.t.FailNow()
 	}
-	w.must("apply", "-input=false", "-no-color", "import.tfplan")
-	if code, out := w.run("plan", "-input=false", "-no-color", "-detailed-exitcode"); code != 0 {
+	w.Must("apply", "-input=false", "-no-color", "import.tfplan")
+	if code, out := w.Run("plan", "-input=false", "-no-color", "-detailed-exitcode"); code != 0 {
 		w.t.Fatalf("the plan after importing is not empty (exit %d):\n%s\ngenerated configuration:\n%s", code, out, generated)
 	}
 	return generated
