@@ -76,7 +76,7 @@ func EphemeralResources() []func() ephemeral.EphemeralResource {
 
 // ListResources lists the service's list resources (terraform query) for the provider.
 func ListResources() []func() list.ListResource {
-	return []func() list.ListResource{NewKeyListResource}
+	return []func() list.ListResource{NewKeyListResource, NewRoleListResource, NewPermissionListResource, NewIdentityListResource}
 }
 
 // Actions lists the service's actions for the provider.
