@@ -30,6 +30,13 @@ import (
 // link and adopts the new key (see followReroll), so the next plan is empty and the new key is
 // never left untracked. The original becomes the resource's previous_key, as after an in-place
 // reroll (rotation_mode = "reroll"), and is deleted by the first refresh after its deadline.
+//
+// A key rerolled several times before the resource refreshed leaves a chain: the refresh follows
+// it to the newest key, previous_key is the key the latest reroll retired, and the keys further
+// back are recorded in the resource's private state (privateRerolled) with their own deadlines.
+// They hold the links a refresh that is not saved (terraform plan) must follow again, so the
+// refresh that adopts deletes none of them; a later refresh deletes each once its deadline has
+// passed, and destroying the resource deletes them all. No key of a chain is left untracked.
 const (
 	rerolledToKey = "_apikey_rerolled_to"
 	// maxRerollHops bounds how many links a refresh follows (a key rerolled again before the
@@ -175,7 +182,7 @@ func rerolledTo(meta json.RawMessage) string {
 // and returns the key state now tracks; adopted reports the move. gone reports that the
 // replacement no longer exists (the resource is removed from state and the next plan creates a
 // key).
-func (r *keyResource) followReroll(ctx context.Context, state *keyModel, key *unkey.Key, diags *diag.Diagnostics) (_ *unkey.Key, adopted, gone bool) {
+func (r *keyResource) followReroll(ctx context.Context, state *keyModel, key *unkey.Key, ledger *rerollLedger, diags *diag.Diagnostics) (_ *unkey.Key, adopted, gone bool) {
 	chain := []*unkey.Key{key}
 	seen := map[string]bool{key.KeyID: true}
 	for range maxRerollHops {
@@ -203,7 +210,7 @@ func (r *keyResource) followReroll(ctx context.Context, state *keyModel, key *un
 	first := chain[0].KeyID
 	diags.AddWarning("Key was rerolled",
 		fmt.Sprintf("Key %s was rerolled to %s (apikey_unkey_key_reroll); state now tracks %s. The stored plaintext belonged to the old key and is cleared: reveal the new key with the apikey_unkey_key ephemeral resource if it is recoverable, or replace this resource to get a new plaintext in state.", first, key.KeyID, key.KeyID))
-	r.retireRerolled(ctx, state, chain[:len(chain)-1], diags)
+	r.retireRerolled(ctx, state, chain[:len(chain)-1], ledger, diags)
 	state.ID = types.StringValue(key.KeyID)
 	state.Plaintext = types.StringNull()
 	state.EncryptedPlaintext = types.StringNull()
@@ -214,9 +221,9 @@ func (r *keyResource) followReroll(ctx context.Context, state *keyModel, key *un
 // an in-place reroll: it becomes previous_key, deleted by the first refresh after its deadline
 // that starts from a saved state tracking the replacement. Deleting it sooner would break the
 // link for a state not yet saved (a refresh during terraform plan is discarded). An earlier
-// previous_key is superseded and deleted now; keys further back in a chain of rerolls hold links
-// too, so they are left to expire and named in a warning.
-func (r *keyResource) retireRerolled(ctx context.Context, state *keyModel, replaced []*unkey.Key, diags *diag.Diagnostics) {
+// previous_key is superseded and deleted now. Keys further back in a chain of rerolls hold links
+// too: they go into the ledger, which later refreshes empty as their deadlines pass.
+func (r *keyResource) retireRerolled(ctx context.Context, state *keyModel, replaced []*unkey.Key, ledger *rerollLedger, diags *diag.Diagnostics) {
 	last := replaced[len(replaced)-1]
 	if prev := previousKeyOf(ctx, state.PreviousKey, diags); prev != nil && !slices.ContainsFunc(replaced, func(k *unkey.Key) bool { return k.KeyID == prev.ID.ValueString() }) {
 		id := prev.ID.ValueString()
@@ -227,21 +234,114 @@ func (r *keyResource) retireRerolled(ctx context.Context, state *keyModel, repla
 		}
 	}
 	if older := replaced[:len(replaced)-1]; len(older) > 0 {
-		ids := make([]string, len(older))
+		names := make([]string, len(older))
 		for i, k := range older {
-			ids[i] = k.KeyID
+			deadline := r.deadlineOf(k)
+			ledger.add(rerolledKey{ID: k.KeyID, ExpiresAt: deadline.Format(time.RFC3339Nano)})
+			names[i] = fmt.Sprintf("%s (until %s)", k.KeyID, deadline.Format(time.RFC3339))
 		}
-		diags.AddWarning("Earlier rerolled keys not tracked",
-			fmt.Sprintf("Keys %s were rerolled more than once before this refresh; they no longer verify once their deadlines pass, and are not tracked by this resource. Delete them when no state refers to them.", strings.Join(ids, ", ")))
-	}
-	// Unkey set the replaced key's expiry to the reroll's deadline; without one it is due now.
-	deadline := r.b().now().UTC()
-	if last.Expires != nil {
-		deadline = time.UnixMilli(*last.Expires).UTC()
+		diags.AddWarning("Key was rerolled more than once",
+			fmt.Sprintf("This refresh followed more than one reroll. previous_key is %s, which the latest reroll retired. The keys retired before it, %s, keep working until their deadlines; the first refresh after a deadline deletes that key, and destroying this resource deletes them all.",
+				last.KeyID, strings.Join(names, ", ")))
 	}
 	obj, d := types.ObjectValueFrom(ctx, previousKeyAttrTypes, previousKeyModel{
-		ID: types.StringValue(last.KeyID), Start: types.StringValue(last.Start), ExpiresAt: types.StringValue(deadline.Format(time.RFC3339Nano)),
+		ID: types.StringValue(last.KeyID), Start: types.StringValue(last.Start), ExpiresAt: types.StringValue(r.deadlineOf(last).Format(time.RFC3339Nano)),
 	})
 	diags.Append(d...)
 	state.PreviousKey = obj
+}
+
+// deadlineOf is when a rerolled key stops verifying: Unkey set its expiry to the reroll's
+// deadline; without one it is due now.
+func (r *keyResource) deadlineOf(k *unkey.Key) time.Time {
+	if k.Expires != nil {
+		return time.UnixMilli(*k.Expires).UTC()
+	}
+	return r.b().now().UTC()
+}
+
+// privateRerolled is the private-state key of the rerollLedger.
+const privateRerolled = "rerolled_keys"
+
+// rerolledKey is a key a chain of rerolls retired that previous_key does not hold.
+type rerolledKey struct {
+	ID        string `json:"id"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// rerollLedger is the rerolled keys a resource still has to delete. It lives in the resource's
+// private state: a state that holds it tracks the newest key of the chain, so deleting the keys
+// it lists can never break a link that state needs.
+type rerollLedger struct {
+	keys    []rerolledKey
+	changed bool
+}
+
+type privateReader interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+type privateWriter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// loadRerollLedger reads the ledger from private state. Unreadable data is dropped with a
+// warning: it only ever names keys past their use.
+func loadRerollLedger(ctx context.Context, p privateReader, diags *diag.Diagnostics) *rerollLedger {
+	l := &rerollLedger{}
+	if p == nil {
+		return l
+	}
+	raw, d := p.GetKey(ctx, privateRerolled)
+	diags.Append(d...)
+	if len(raw) == 0 {
+		return l
+	}
+	if err := json.Unmarshal(raw, &l.keys); err != nil {
+		diags.AddWarning("Rerolled keys forgotten", fmt.Sprintf("The list of rerolled keys this resource still has to delete could not be read (%s); delete keys retired by earlier rerolls by hand.", err))
+		l.keys, l.changed = nil, true
+	}
+	return l
+}
+
+func (l *rerollLedger) add(k rerolledKey) {
+	if slices.ContainsFunc(l.keys, func(e rerolledKey) bool { return e.ID == k.ID }) {
+		return
+	}
+	l.keys = append(l.keys, k)
+	l.changed = true
+}
+
+// save writes the ledger back when it changed; an empty ledger removes the key.
+func (l *rerollLedger) save(ctx context.Context, p privateWriter, diags *diag.Diagnostics) {
+	if !l.changed || p == nil {
+		return
+	}
+	var raw []byte
+	if len(l.keys) > 0 {
+		raw, _ = json.Marshal(l.keys)
+	}
+	diags.Append(p.SetKey(ctx, privateRerolled, raw)...)
+}
+
+// retireRerolledKeys deletes the ledger's keys whose deadline has passed (all of them with all),
+// and keeps the rest, and any it could not delete, for a later refresh.
+func (r *keyResource) retireRerolledKeys(ctx context.Context, l *rerollLedger, all bool, diags *diag.Diagnostics) {
+	kept := l.keys[:0:0]
+	for _, k := range l.keys {
+		deadline, err := time.Parse(time.RFC3339Nano, k.ExpiresAt)
+		if !all && err == nil && r.b().now().Before(deadline) {
+			kept = append(kept, k)
+			continue
+		}
+		r.b().reader.wrote(k.ID)
+		if err := r.b().Client.DeleteKey(ctx, k.ID, false); err != nil && !keyGone(err) {
+			diags.AddWarning("Rerolled key not deleted",
+				fmt.Sprintf("Key %s, retired by an earlier reroll, reached its deadline but deleting it failed: %s. It no longer verifies; the next refresh tries again.", k.ID, r.b().explain(err)))
+			kept = append(kept, k)
+			continue
+		}
+		l.changed = true
+	}
+	l.keys = kept
 }

@@ -315,6 +315,8 @@ func TestFollowReroll(t *testing.T) {
 		setup    func() (from, want, prev string, deleted []string)
 		wantGone bool
 		wantWarn string
+		// wantLedger is how many keys further back in a chain are left for later refreshes.
+		wantLedger int
 	}{
 		{name: "not rerolled", setup: func() (string, string, string, []string) {
 			k := tb.createKey(t, unkey.CreateKeyRequest{Name: "plain"}).KeyID
@@ -324,7 +326,7 @@ func TestFollowReroll(t *testing.T) {
 			k := tb.createKey(t, unkey.CreateKeyRequest{Name: "one"}).KeyID
 			return k, reroll(k, "1h"), k, nil
 		}},
-		{name: "a chain: keys further back are named", wantWarn: "not tracked", setup: func() (string, string, string, []string) {
+		{name: "a chain: keys further back are named and kept for later", wantWarn: "followed more than one reroll", wantLedger: 1, setup: func() (string, string, string, []string) {
 			first := tb.createKey(t, unkey.CreateKeyRequest{Name: "chain"}).KeyID
 			second := reroll(first, "1h")
 			third := reroll(second, "1h")
@@ -360,7 +362,8 @@ func TestFollowReroll(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			k, adopted, gone := r.followReroll(ctx, &state, k, &diags)
+			ledger := &rerollLedger{}
+			k, adopted, gone := r.followReroll(ctx, &state, k, ledger, &diags)
 			if diags.HasError() {
 				t.Fatal(diagText(diags))
 			}
@@ -391,6 +394,21 @@ func TestFollowReroll(t *testing.T) {
 			for _, id := range deleted {
 				if exists(id) {
 					t.Errorf("superseded key %s still exists", id)
+				}
+			}
+			if len(ledger.keys) != tc.wantLedger || ledger.changed != (tc.wantLedger > 0) {
+				t.Errorf("ledger %+v (changed %v), want %d keys", ledger.keys, ledger.changed, tc.wantLedger)
+			}
+			for _, k := range ledger.keys {
+				if k.ID == want || k.ID == prev {
+					t.Errorf("the ledger holds %s, which state tracks", k.ID)
+				}
+				// The refresh that adopts deletes nothing the saved state's links need.
+				if !exists(k.ID) {
+					t.Errorf("key %s further back in the chain was deleted by the adopting refresh", k.ID)
+				}
+				if d, err := time.Parse(time.RFC3339Nano, k.ExpiresAt); err != nil || d.Before(time.Now().Add(30*time.Minute)) {
+					t.Errorf("ledger deadline %q, want the reroll's 1h overlap", k.ExpiresAt)
 				}
 			}
 		})

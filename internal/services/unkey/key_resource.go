@@ -385,23 +385,30 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	gone := r.read(ctx, &state, &resp.Diagnostics)
+	// Keys that earlier chains of rerolls left, deleted as their deadlines pass.
+	ledger := loadRerollLedger(ctx, req.Private, &resp.Diagnostics)
+	r.retireRerolledKeys(ctx, ledger, false, &resp.Diagnostics)
+	gone := r.read(ctx, &state, ledger, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if gone {
+		// Nothing would be left to delete them.
+		r.retireRerolledKeys(ctx, ledger, true, &resp.Diagnostics)
 		// Clients before 1.12 send no identity with the prior state, and the framework rejects a
 		// Read that ends without one, even when the resource is gone.
 		resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	ledger.save(ctx, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
 }
 
-// read refreshes state from the server. It reports true when the key is gone.
-func (r *keyResource) read(ctx context.Context, state *keyModel, diags *diag.Diagnostics) bool {
+// read refreshes state from the server. It reports true when the key is gone. A chain of rerolls
+// it follows adds the keys further back to ledger.
+func (r *keyResource) read(ctx context.Context, state *keyModel, ledger *rerollLedger, diags *diag.Diagnostics) bool {
 	if isUnconfirmed(state.ID.ValueString()) {
 		return r.readUnconfirmed(ctx, state, diags)
 	}
@@ -423,7 +430,7 @@ func (r *keyResource) read(ctx context.Context, state *keyModel, diags *diag.Dia
 		}
 	}
 	// A key replaced by apikey_unkey_key_reroll hands state to its replacement.
-	key, adopted, gone := r.followReroll(ctx, state, key, diags)
+	key, adopted, gone := r.followReroll(ctx, state, key, ledger, diags)
 	if gone || diags.HasError() {
 		return gone
 	}
@@ -611,6 +618,8 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		}
 		return
 	}
+	// Keys that a chain of rerolls left go with the resource, whatever their deadlines.
+	r.retireRerolledKeys(ctx, loadRerollLedger(ctx, req.Private, &resp.Diagnostics), true, &resp.Diagnostics)
 	r.b().reader.wrote(id)
 	if until, ok := keylife.GraceExpiry(&state.Model, state.ExpiresAt, r.b().now()); ok {
 		ms := until.UnixMilli()
