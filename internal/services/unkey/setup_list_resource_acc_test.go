@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -205,6 +207,49 @@ list %q "found" {
 			for _, want := range append(tc.generated, "import {", "identity = {") {
 				if !strings.Contains(flat, want) {
 					t.Errorf("the generated configuration lacks %s:\n%s", want, generated)
+				}
+			}
+		})
+	}
+}
+
+// The documented examples run as shipped: terraform query reads them and finds the objects
+// their searches name.
+func TestAccUnkeySetupList_examples(t *testing.T) {
+	skipUnlessCLIHas(t, acctest.FeatureListResources)
+	ctx := context.Background()
+	cases := []struct {
+		typ    string
+		create func(t *testing.T, c *unkey.Client)
+		want   []string // display names the query prints
+	}{
+		{typ: "apikey_unkey_role", create: func(t *testing.T, c *unkey.Client) {
+			must[string](t)(c.CreateRole(ctx, "support-tier1", "", nil))
+		}, want: []string{"support-tier1"}},
+		{typ: "apikey_unkey_permission", create: func(t *testing.T, c *unkey.Client) {
+			must[string](t)(c.CreatePermission(ctx, "Read invoices", "invoices.read", ""))
+		}, want: []string{"Read invoices (invoices.read)"}},
+		{typ: "apikey_unkey_identity", create: func(t *testing.T, c *unkey.Client) {
+			must[string](t)(c.CreateIdentity(ctx, "org_acme", nil, nil))
+		}, want: []string{"org_acme"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.typ, func(t *testing.T) {
+			example, err := os.ReadFile(filepath.Join("..", "..", "..", "examples", "list-resources", tc.typ, "list-resource.tfquery.hcl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := acctest.NewServer(t)
+			tc.create(t, srv.Unkey)
+			w := acctest.NewWorkspace(t)
+			w.Write("main.tf", srv.ProviderConfig())
+			w.Write("discover.tfquery.hcl", string(example))
+			w.Must("init", "-input=false", "-no-color")
+			w.Must("validate", "-query", "-no-color")
+			out := w.Must("query", "-no-color")
+			for _, want := range tc.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("the query of the example does not list %q:\n%s", want, out)
 				}
 			}
 		})
