@@ -324,8 +324,9 @@ func (l *rerollLedger) save(ctx context.Context, p privateWriter, diags *diag.Di
 	diags.Append(p.SetKey(ctx, privateRerolled, raw)...)
 }
 
-// retireRerolledKeys deletes the ledger's keys whose deadline has passed (all of them with all),
-// and keeps the rest, and any it could not delete, for a later refresh.
+// retireRerolledKeys deletes the ledger's keys whose deadline has passed, and keeps the rest, and
+// any it could not delete, for a later refresh. With all (the resource is destroyed or gone) it
+// deletes every key and names those it could not.
 func (r *keyResource) retireRerolledKeys(ctx context.Context, l *rerollLedger, all bool, diags *diag.Diagnostics) {
 	kept := l.keys[:0:0]
 	for _, k := range l.keys {
@@ -336,6 +337,12 @@ func (r *keyResource) retireRerolledKeys(ctx context.Context, l *rerollLedger, a
 		}
 		r.b().reader.wrote(k.ID)
 		if err := r.b().Client.DeleteKey(ctx, k.ID, false); err != nil && !keyGone(err) {
+			if all {
+				// Nothing tracks the key once this resource is gone.
+				diags.AddWarning("Rerolled key not deleted",
+					fmt.Sprintf("Key %s, retired by an earlier reroll, could not be deleted with the resource: %s. Delete it by hand.", k.ID, r.b().explain(err)))
+				continue
+			}
 			diags.AddWarning("Rerolled key not deleted",
 				fmt.Sprintf("Key %s, retired by an earlier reroll, reached its deadline but deleting it failed: %s. It no longer verifies; the next refresh tries again.", k.ID, r.b().explain(err)))
 			kept = append(kept, k)

@@ -125,3 +125,29 @@ func TestRetireRerolledKeys(t *testing.T) {
 		})
 	}
 }
+
+// A key that cannot be deleted stays in the ledger for the next refresh, or is named for
+// deleting by hand when the resource goes.
+func TestRetireRerolledKeysFailing(t *testing.T) {
+	ctx := context.Background()
+	r := &keyResource{svc: failingService(t)}
+	cases := []struct {
+		all      bool
+		wantKept int
+		wantWarn string
+	}{
+		{all: false, wantKept: 1, wantWarn: "the next refresh tries again"},
+		{all: true, wantKept: 0, wantWarn: "Delete it by hand"},
+	}
+	for _, tc := range cases {
+		l := &rerollLedger{keys: []rerolledKey{{ID: "key_due", ExpiresAt: time.Now().Add(-time.Minute).Format(time.RFC3339Nano)}}}
+		var diags diag.Diagnostics
+		r.retireRerolledKeys(ctx, l, tc.all, &diags)
+		if got := diagText(diags); !strings.Contains(got, tc.wantWarn) || !strings.Contains(got, "key_due") || diags.HasError() {
+			t.Errorf("all=%v: diagnostics %q, want a warning naming key_due with %q", tc.all, got, tc.wantWarn)
+		}
+		if len(l.keys) != tc.wantKept {
+			t.Errorf("all=%v: %d keys kept, want %d", tc.all, len(l.keys), tc.wantKept)
+		}
+	}
+}
