@@ -20,6 +20,7 @@ import (
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
 )
 
 // Behaviour of the genuine Unkey service that the local server reproduces, as the provider
@@ -31,31 +32,65 @@ var (
 )
 
 // Unkey answers a create in a deleted API with success and a key that then reads as not found;
-// the provider refuses the create, naming the API, instead of leaking a key on every apply.
+// the provider refuses the create, naming the API, instead of leaking a key on every apply. A
+// root key that may read APIs never sends the create; one that may not (getApi is forbidden)
+// sends it, sees the new key read as not found, and saves nothing.
 func TestAccUnkeyKey_createInDeletedAPI(t *testing.T) {
-	srv := acctest.NewServer(t)
-	ctx := context.Background()
-	apiID, err := srv.Unkey.CreateAPI(ctx, "deleted-out-of-band")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Unkey.DeleteAPI(ctx, apiID); err != nil {
-		t.Fatal(err)
-	}
-	srv.Dev.ResetStats()
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProviderFactories(),
-		Steps: []resource.TestStep{{
-			Config:      keyConfig(srv, fmt.Sprintf(`api_id = %q`, apiID)),
-			ExpectError: errorPattern("API not found", "API "+apiID+" does not exist"),
-		}},
-		CheckDestroy: func(*terraform.State) error {
-			if n := srv.Dev.Stats().ByRoute["/v2/keys.createKey"]; n != 0 {
-				return fmt.Errorf("keys.createKey was called %d times for a deleted API", n)
+	for _, tc := range []struct {
+		name    string
+		denied  []string
+		creates int64
+	}{
+		{"full root key", nil, 0},
+		{"root key without read_api", []string{devserver.PermReadAPI}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := acctest.NewServer(t)
+			ctx := context.Background()
+			apiID, err := srv.Unkey.CreateAPI(ctx, "deleted-out-of-band")
+			if err != nil {
+				t.Fatal(err)
 			}
-			return nil
-		},
-	})
+			if err := srv.Unkey.DeleteAPI(ctx, apiID); err != nil {
+				t.Fatal(err)
+			}
+			rootKey := srv.RootKey
+			if tc.denied != nil {
+				if rootKey, err = srv.Dev.NewRootKeyWithout(ctx, tc.denied...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srv.Dev.ResetStats()
+			config := fmt.Sprintf(`
+provider "apikey" {
+  unkey = {
+    endpoint = %q
+    root_key = %q
+  }
+}
+
+resource "apikey_unkey_key" "test" {
+  api_id = %q
+}
+`, srv.Endpoint, rootKey, apiID)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProviderFactories(),
+				Steps: []resource.TestStep{{
+					Config:      config,
+					ExpectError: errorPattern("API not found", apiID),
+				}},
+				CheckDestroy: func(s *terraform.State) error {
+					if n := srv.Dev.Stats().ByRoute["/v2/keys.createKey"]; n != tc.creates {
+						return fmt.Errorf("keys.createKey was called %d times for a deleted API, want %d", n, tc.creates)
+					}
+					if _, ok := s.RootModule().Resources[keyAddr]; ok {
+						return fmt.Errorf("%s was saved in state", keyAddr)
+					}
+					return nil
+				},
+			})
+		})
+	}
 }
 
 // A key created outside Terraform with expires 0 is expired from the start (verification says
