@@ -13,11 +13,15 @@ type apiError struct {
 	title  string
 	detail string
 	errors []validationError
+	// schema marks a rejection by Unkey's OpenAPI validator, which writes application/json
+	// whatever the Accept header says; the error middleware behind it negotiates problem+json.
+	schema bool
 }
 
 type validationError struct {
 	Location string `json:"location"`
 	Message  string `json:"message"`
+	Fix      string `json:"fix,omitempty"`
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.detail) }
@@ -48,6 +52,39 @@ func (e *apiError) body() errorBody {
 
 func invalidInput(detail string, errs ...validationError) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: "unkey/application/invalid_input", title: "Bad Request", detail: detail, errors: errs}
+}
+
+// schemaError is a 400 of the OpenAPI validator in front of every route.
+func schemaError(detail string, errs ...validationError) *apiError {
+	e := invalidInput(detail, errs...)
+	e.schema = true
+	return e
+}
+
+// errMissingAuthorization is the validator's answer to a request without an Authorization
+// header: an invalid_input whose only error sits at location "security", not an
+// authentication error.
+func errMissingAuthorization() *apiError {
+	return schemaError("The request has no Authorization header.", validationError{
+		Location: "security",
+		Message:  "Authorization header is missing for the rootKey (bearer) security scheme",
+		Fix:      "Send 'Authorization: Bearer <root key>'",
+	})
+}
+
+// errContentType is the validator's answer to a body that is not declared as application/json.
+func errContentType(contentType string) *apiError {
+	return schemaError(fmt.Sprintf("POST request content type %q is not defined for this operation", contentType), validationError{
+		Location: "requestBody",
+		Message:  fmt.Sprintf("content type %q is not accepted; the operation takes application/json", contentType),
+		Fix:      "Send the body as JSON with 'Content-Type: application/json'",
+	})
+}
+
+// errPermissionsQuery is keys.verifyKey's answer to a permissions query it cannot parse; it comes
+// from the handler, after authentication, with a type of its own.
+func errPermissionsQuery(detail string) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "user/bad_request/permissions_query_syntax_error", title: "Bad Request", detail: detail}
 }
 
 // badField is a handler-level 400 about one request field (for rules the schema cannot express).

@@ -15,12 +15,14 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +52,9 @@ type Config struct {
 	// encryption, apis.createApi included (see above). Off, new APIs answer 412 to recoverable
 	// keys as the genuine service does.
 	EncryptAllAPIs bool
+	// LongKeyIDs is a testing aid: key ids of the long base58 shape instead of the genuine
+	// service's short "key_" + 9 characters (see SetLongKeyIDs).
+	LongKeyIDs bool
 	// Now is the clock for timestamps, expiry checks and rate-limit windows; nil is time.Now.
 	Now func() time.Time
 	// Logger receives one line per request (method, path, status, duration, request id); nil
@@ -110,6 +115,7 @@ type Server struct {
 	now            func() time.Time
 	log            *slog.Logger
 	encryptAllAPIs bool
+	longKeyIDs     atomic.Bool
 	rootKey        string
 	rootKeySource  RootKeySource
 	rootKeyDigest  [32]byte // of the primary root key, the only one the Mixpeek protocol accepts
@@ -164,6 +170,7 @@ func New(cfg Config) (*Server, error) {
 		limiter:        rateLimiter{windows: map[string]rlWindow{}},
 		faults:         newFaultInjector(faults, cfg.FaultSeed),
 	}
+	s.longKeyIDs.Store(cfg.LongKeyIDs)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -344,7 +351,7 @@ func (w *statusWriter) WriteHeader(code int) {
 func (s *Server) authenticate(r *http.Request) (rootKeyInfo, *apiError) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
-		return rootKeyInfo{}, &apiError{status: http.StatusBadRequest, code: "unkey/authentication/missing", title: "Bad Request", detail: "Authorization header is missing. Provide 'Authorization: Bearer <root key>'."}
+		return rootKeyInfo{}, errMissingAuthorization()
 	}
 	token, ok := strings.CutPrefix(header, "Bearer ")
 	if !ok || strings.TrimSpace(token) == "" {
@@ -392,6 +399,16 @@ func endpoint[T any, P interface {
 }](s *Server, fn func(ctx context.Context, req P) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		reqID := newID("req")
+		// The validator checks the security requirement first, then the content type, then
+		// the body; the root key itself is looked up after all of them.
+		if r.Header.Get("Authorization") == "" {
+			s.writeError(w, r, reqID, errMissingAuthorization())
+			return
+		}
+		if apiErr := checkContentType(r.Header.Get("Content-Type")); apiErr != nil {
+			s.writeError(w, r, reqID, apiErr)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
@@ -404,12 +421,14 @@ func endpoint[T any, P interface {
 		}
 		req := P(new(T))
 		if apiErr := decodeRequest(body, req); apiErr != nil {
+			apiErr.schema = true
 			s.writeError(w, r, reqID, apiErr)
 			return
 		}
 		var v validator
 		req.validate(&v)
 		if apiErr := v.err(); apiErr != nil {
+			apiErr.schema = true
 			s.writeError(w, r, reqID, apiErr)
 			return
 		}
@@ -457,12 +476,26 @@ func (s *Server) writeData(w http.ResponseWriter, reqID string, data any) {
 	}
 }
 
-// writeError writes the error envelope; like Unkey it answers application/problem+json when the
-// client accepts it.
+// checkContentType accepts a body declared as JSON (application/json, with parameters such as
+// charset) or not declared at all; anything else, text/plain included, is refused before the
+// body is read.
+func checkContentType(header string) *apiError {
+	if header == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(header)
+	if err == nil && mt == "application/json" {
+		return nil
+	}
+	return errContentType(header)
+}
+
+// writeError writes the error envelope. Like Unkey, the validator's 400s are application/json
+// and every other error is application/problem+json when the client accepts it.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, reqID string, e *apiError) {
 	ct := "application/json"
 	accept := r.Header.Get("Accept")
-	if strings.Contains(accept, "application/problem+json") || strings.Contains(accept, "application/*") || strings.Contains(accept, "*/*") {
+	if !e.schema && (strings.Contains(accept, "application/problem+json") || strings.Contains(accept, "application/*") || strings.Contains(accept, "*/*")) {
 		ct = "application/problem+json"
 	}
 	s.writeJSON(w, ct, e.status, reqID, struct {

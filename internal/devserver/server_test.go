@@ -61,11 +61,12 @@ func TestCommonErrors(t *testing.T) {
 				status           int
 				code             string
 			}{
-				{"missing auth", body, "", 400, "unkey/authentication/missing"},
+				{"missing auth", body, "", 400, "unkey/application/invalid_input"},
+				{"missing auth and a bad body", `[1]`, "", 400, "unkey/application/invalid_input"},
 				{"not bearer", body, "Basic " + h.srv.RootKey(), 400, "unkey/authentication/malformed"},
 				{"empty bearer", body, "Bearer ", 400, "unkey/authentication/malformed"},
 				{"wrong root key", body, "Bearer unkey_wrong", 401, "unkey/authentication/key_not_found"},
-				{"unknown field", strings.TrimSuffix(body, "}") + map[bool]string{true: "", false: ","}[body == "{}"] + `"bogus":1}`, "", 400, "unkey/application/invalid_input"},
+				{"unknown field", strings.TrimSuffix(body, "}") + map[bool]string{true: "", false: ","}[body == "{}"] + `"bogus":1}`, "Bearer unkey_wrong", 400, "unkey/application/invalid_input"},
 				{"not an object", `[1]`, "Bearer " + h.srv.RootKey(), 400, "unkey/application/invalid_input"},
 				{"invalid json", `{"a":`, "Bearer " + h.srv.RootKey(), 400, "unkey/application/invalid_input"},
 			}
@@ -75,8 +76,14 @@ func TestCommonErrors(t *testing.T) {
 				if !strings.HasPrefix(r.Meta.RequestID, "req_") {
 					t.Fatalf("%s: requestId %q", c.name, r.Meta.RequestID)
 				}
+				// The security requirement is checked before anything else, and its failure
+				// is a validation error at "security", not an authentication error.
+				if c.auth == "" && (len(r.Error.Errors) != 1 || r.Error.Errors[0].Location != "security") {
+					t.Fatalf("%s: errors = %+v, want one at location security", c.name, r.Error.Errors)
+				}
 			}
-			r := h.do(route, strings.TrimSuffix(body, "}")+map[bool]string{true: "", false: ","}[body == "{}"]+`"bogus":1}`, "")
+			// A body the schema refuses is refused before the root key is looked up.
+			r := h.do(route, strings.TrimSuffix(body, "}")+map[bool]string{true: "", false: ","}[body == "{}"]+`"bogus":1}`, "Bearer unkey_wrong")
 			if len(r.Error.Errors) != 1 || r.Error.Errors[0].Location != "body.bogus" {
 				t.Fatalf("unknown field errors = %+v", r.Error.Errors)
 			}
@@ -84,20 +91,44 @@ func TestCommonErrors(t *testing.T) {
 	}
 }
 
+// Errors of the handlers and of authentication negotiate problem+json; the request validator's
+// 400s (the missing Authorization header included) are application/json whatever is accepted.
 func TestErrorContentType(t *testing.T) {
 	h := newHarness(t)
-	for accept, want := range map[string]string{
-		"":                         "application/json",
-		"application/json":         "application/json",
-		"application/problem+json": "application/problem+json",
-		"*/*":                      "application/problem+json",
+	root := "Bearer " + h.srv.RootKey()
+	for _, tc := range []struct {
+		name, body, auth string
+		status           int
+		negotiated       bool
+	}{
+		{"handler 404", `{"keyId":"key_123"}`, root, 404, true},
+		{"unknown root key", `{"keyId":"key_123"}`, "Bearer unkey_wrong", 401, true},
+		{"malformed authorization", `{"keyId":"key_123"}`, "Basic abc", 400, true},
+		{"missing authorization", `{"keyId":"key_123"}`, "", 400, false},
+		{"schema violation", `{"keyId":"key_123","bogus":1}`, root, 400, false},
+		{"invalid json", `{"keyId":`, root, 400, false},
 	} {
-		req := httptest.NewRequest(http.MethodPost, "/v2/keys.getKey", strings.NewReader(`{"keyId":"key_123"}`))
-		req.Header.Set("Accept", accept)
-		rec := httptest.NewRecorder()
-		h.handler.ServeHTTP(rec, req)
-		if got := rec.Header().Get("Content-Type"); got != want {
-			t.Errorf("Accept %q: Content-Type %q, want %q", accept, got, want)
+		for accept, problem := range map[string]bool{
+			"":                         false,
+			"application/json":         false,
+			"application/problem+json": true,
+			"*/*":                      true,
+		} {
+			req := httptest.NewRequest(http.MethodPost, "/v2/keys.getKey", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", accept)
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			rec := httptest.NewRecorder()
+			h.handler.ServeHTTP(rec, req)
+			want := "application/json"
+			if tc.negotiated && problem {
+				want = "application/problem+json"
+			}
+			if rec.Code != tc.status || rec.Header().Get("Content-Type") != want {
+				t.Errorf("%s, Accept %q: %d %s, want %d %s", tc.name, accept, rec.Code, rec.Header().Get("Content-Type"), tc.status, want)
+			}
 		}
 	}
 }

@@ -193,8 +193,8 @@ func (r *listKeysRequest) validate(v *validator) {
 	v.optStr("body.externalId", r.ExternalID, 1, -1, nil)
 }
 
-// handleListKeys pages by key id; the cursor is the first id of the next page (inclusive), as
-// Unkey does. revalidateKeysCache is accepted and ignored like upstream.
+// handleListKeys pages by key id, compared without case; the cursor is the first id of the
+// next page (inclusive), as Unkey does. revalidateKeysCache is accepted and ignored like upstream.
 func (s *Server) handleListKeys(ctx context.Context, req *listKeysRequest) (any, error) {
 	// Unkey masks missing read permissions as an unknown API.
 	if !can(ctx, PermReadKey, PermReadAPI) {
@@ -221,13 +221,17 @@ func (s *Server) handleListKeys(ctx context.Context, req *listKeysRequest) (any,
 	if req.Cursor != nil {
 		cursor = *req.Cursor
 	}
-	query := keySelect + ` WHERE k.api_id = ? AND k.deleted_at IS NULL AND k.id >= ?`
-	args := []any{a.id, cursor}
+	// Ids in the order of a case-insensitive collation (Unkey's MySQL column has one), which is
+	// not byte order: "key_a..." comes before "key_B...". The exact id breaks ties between ids
+	// that differ only in case, so the inclusive cursor stays exact.
+	query := keySelect + ` WHERE k.api_id = ? AND k.deleted_at IS NULL
+		AND (k.id > ? COLLATE NOCASE OR (k.id = ? COLLATE NOCASE AND k.id >= ? COLLATE BINARY))`
+	args := []any{a.id, cursor, cursor, cursor}
 	if req.ExternalID != nil {
 		query += ` AND k.identity_id = (SELECT id FROM identities WHERE external_id = ?)`
 		args = append(args, *req.ExternalID)
 	}
-	query += ` ORDER BY k.id LIMIT ?`
+	query += ` ORDER BY k.id COLLATE NOCASE, k.id COLLATE BINARY LIMIT ?`
 	args = append(args, limit+1)
 	rows, err := queryKeys(ctx, s.db, query, args...)
 	if err != nil {

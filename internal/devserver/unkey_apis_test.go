@@ -92,8 +92,8 @@ func TestListKeys(t *testing.T) {
 			t.Fatalf("pagination missing or endless: %s", r.Raw)
 		}
 		for i, k := range page {
-			if i > 0 && page[i-1].KeyID >= k.KeyID {
-				t.Fatal("keys not in ascending id order")
+			if i > 0 && strings.ToLower(page[i-1].KeyID) > strings.ToLower(k.KeyID) {
+				t.Fatal("keys not in ascending case-insensitive id order")
 			}
 			all = append(all, k.KeyID)
 		}

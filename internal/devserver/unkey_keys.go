@@ -2,12 +2,50 @@ package devserver
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 )
+
+// Key ids as the genuine service makes them: "key_" and 9 letters or digits, both cases (its
+// random ids are not base58). SetLongKeyIDs switches to the older 22-character base58 shape.
+const (
+	keyIDRandomLength = 9
+	keyIDAlphabet     = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)
+
+// SetLongKeyIDs is a testing aid: on, keys.createKey and keys.rerollKey make ids of the long
+// shape ("key_" and base58 of 16 random bytes, about 26 characters in all) instead of the
+// genuine short one, so a test can hold keys of both shapes. Config.LongKeyIDs sets it at start.
+func (s *Server) SetLongKeyIDs(on bool) { s.longKeyIDs.Store(on) }
+
+func (s *Server) newKeyID() string {
+	if s.longKeyIDs.Load() {
+		return newID("key")
+	}
+	return "key_" + randomAlphanumeric(keyIDRandomLength)
+}
+
+// randomAlphanumeric returns n crypto-random characters of keyIDAlphabet, without modulo bias.
+func randomAlphanumeric(n int) string {
+	const limit = 256 - 256%len(keyIDAlphabet)
+	out := make([]byte, 0, n)
+	buf := make([]byte, 2*n)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
+			panic(err) // crypto/rand.Read does not fail on supported platforms
+		}
+		for _, b := range buf {
+			if int(b) < limit && len(out) < n {
+				out = append(out, keyIDAlphabet[int(b)%len(keyIDAlphabet)])
+			}
+		}
+	}
+	return string(out)
+}
 
 // keyRow is a live key of a live API, as stored.
 type keyRow struct {
@@ -327,7 +365,7 @@ type keySettings struct {
 // is written.
 func (s *Server) insertKey(ctx context.Context, tx *sql.Tx, ks keySettings, prefix string, byteLength int, recoverable bool) (keyID, key string, err error) {
 	key, start := generateKey(prefix, byteLength)
-	keyID = newID("key")
+	keyID = s.newKeyID()
 	var sealed []byte
 	if recoverable {
 		sealed = s.encryptKey(keyID, key)

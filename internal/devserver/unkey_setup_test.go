@@ -222,7 +222,9 @@ func TestListOperationsPage(t *testing.T) {
 		h.ok("permissions.createRole", map[string]any{"name": fmt.Sprintf("r%d", i)}, &r)
 		roles = append(roles, r.RoleID)
 	}
-	for _, l := range [][]string{keys, perms, roles} {
+	// Keys list in case-insensitive id order, like the genuine service; the rest in byte order.
+	slices.SortFunc(keys, caseInsensitiveIDOrder)
+	for _, l := range [][]string{perms, roles} {
 		slices.Sort(l)
 	}
 	for _, tc := range []struct {

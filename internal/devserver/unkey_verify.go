@@ -28,21 +28,14 @@ type verifyKeyRequest struct {
 	Credits     *verifyCredits    `json:"credits"`
 	Ratelimits  []verifyRatelimit `json:"ratelimits"`
 	MigrationID *string           `json:"migrationId"`
-
-	query permQuery
 }
 
 func (r *verifyKeyRequest) validate(v *validator) {
 	v.reqStr("body.key", r.Key, 1, ukVerifyKeyMaxLength, nil)
 	v.strs("body.tags", r.Tags, 0, 20, 1, 512, nil)
-	if r.Permissions != nil {
-		v.str("body.permissions", *r.Permissions, 1, 1000, nil)
-		q, err := parsePermissionQuery(*r.Permissions)
-		if err != nil {
-			v.add("body.permissions", "%s", err.Error())
-		}
-		r.query = q
-	}
+	// The query's syntax is the handler's to check (permissions_query_syntax_error), not the
+	// schema's.
+	v.optStr("body.permissions", r.Permissions, 1, 1000, nil)
 	if r.Credits != nil && v.required("body.credits.cost", r.Credits.Cost != nil) {
 		v.intRange("body.credits.cost", *r.Credits.Cost, 0, 1_000_000_000_000)
 	}
@@ -93,6 +86,13 @@ func (s *Server) handleVerifyKey(ctx context.Context, req *verifyKeyRequest) (an
 	if err := require(ctx, PermVerifyKey); err != nil {
 		return nil, err
 	}
+	var query permQuery
+	if req.Permissions != nil {
+		var err error
+		if query, err = parsePermissionQuery(*req.Permissions); err != nil {
+			return nil, errPermissionsQuery(err.Error())
+		}
+	}
 	out := verifyKeyResponse{Code: "NOT_FOUND"}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		k, ok, err := loadKeyByPlaintext(ctx, tx, *req.Key)
@@ -118,9 +118,10 @@ func (s *Server) handleVerifyKey(ctx context.Context, req *verifyKeyRequest) (an
 		switch {
 		case !k.enabled:
 			out.Code = "DISABLED"
-		case k.expires.Valid && k.expires.Int64 > 0 && k.expires.Int64 <= now:
+		// An expiry of 0 is 1970: stored and enforced, though getKey leaves it out.
+		case k.expires.Valid && k.expires.Int64 <= now:
 			out.Code = "EXPIRED"
-		case req.query != nil && !req.query.eval(kd.Permissions):
+		case query != nil && !query.eval(kd.Permissions):
 			out.Code = "INSUFFICIENT_PERMISSIONS"
 		case k.remaining.Valid && k.remaining.Int64 < cost:
 			out.Code = "USAGE_EXCEEDED"
@@ -230,7 +231,8 @@ type rlWindow struct {
 }
 
 // take charges cost against the window of length duration that contains now; it refuses
-// (without charging) when the limit would be exceeded. reset is the ms left in the window.
+// (without charging) when the limit would be exceeded. reset is when the window ends, in Unix
+// ms, as Unkey reports it (not the time left).
 func (l *rateLimiter) take(id string, limit, duration, cost, now int64) (remaining, reset int64, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -244,7 +246,7 @@ func (l *rateLimiter) take(id string, limit, duration, cost, now int64) (remaini
 		w.used += cost
 	}
 	l.windows[id] = w
-	return max(0, limit-w.used), start + duration - now, ok
+	return max(0, limit-w.used), start + duration, ok
 }
 
 // permQuery is a parsed verifyKey permissions query.

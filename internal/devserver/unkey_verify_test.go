@@ -50,9 +50,14 @@ func TestVerifyKeyOutcomes(t *testing.T) {
 			t.Errorf("permissions %q: %s, want %s", query, v.Code, want)
 		}
 	}
+	// A query that does not parse is the handler's own 400, after authentication; the schema
+	// only bounds its length.
 	for _, bad := range []string{"AND", "a AND", "(a", "a b", "a)", "bad slug!"} {
-		h.fail("keys.verifyKey", map[string]any{"key": valid.Key, "permissions": bad}, 400, "unkey/application/invalid_input")
+		h.fail("keys.verifyKey", map[string]any{"key": valid.Key, "permissions": bad}, 400, "user/bad_request/permissions_query_syntax_error")
+		r := h.do("keys.verifyKey", map[string]any{"key": valid.Key, "permissions": bad}, "Bearer unkey_wrong")
+		h.checkError("keys.verifyKey with a wrong root key", r, 401, "unkey/authentication/key_not_found")
 	}
+	h.fail("keys.verifyKey", map[string]any{"key": valid.Key, "permissions": ""}, 400, "unkey/application/invalid_input")
 }
 
 func TestVerifyKeyCredits(t *testing.T) {
@@ -112,7 +117,8 @@ func TestVerifyKeyRatelimits(t *testing.T) {
 		t.Fatalf("second verify of %s: %s", k.KeyID, v.Code)
 	}
 	v = h.verify(map[string]any{"key": k.Key})
-	if v.Valid || v.Code != "RATE_LIMITED" || !v.Ratelimits[0].Exceeded || v.Ratelimits[0].Reset != 60000 {
+	// reset is the end of the window as a Unix time in ms, not the time left in it.
+	if windowEnd := h.clock.Now().UnixMilli() + 60000; v.Valid || v.Code != "RATE_LIMITED" || !v.Ratelimits[0].Exceeded || v.Ratelimits[0].Reset != windowEnd {
 		t.Fatalf("third verify of %s: %+v", k.KeyID, v)
 	}
 	if *v.Credits != 98 {

@@ -186,14 +186,29 @@ func IsNotFound(err error) bool {
 	return ok
 }
 
-// IsUnauthorized reports that the token was not accepted: HTTP 401, or Unkey's
-// unkey/authentication/* errors (a missing or malformed Authorization header is a 400).
+// IsUnauthorized reports that the token was not accepted: HTTP 401, Unkey's
+// unkey/authentication/* errors (a malformed Authorization header is a 400), or the request
+// validator's 400 for a missing header, an invalid_input whose errors sit at location "security".
 func IsUnauthorized(err error) bool {
 	var apiErr *Error
 	if !errors.As(err, &apiErr) {
 		return false
 	}
-	return apiErr.HTTPStatus == http.StatusUnauthorized || strings.HasPrefix(apiErr.Code(), "unkey/authentication/")
+	return apiErr.HTTPStatus == http.StatusUnauthorized || strings.HasPrefix(apiErr.Code(), "unkey/authentication/") || apiErr.securityRejected()
+}
+
+// securityRejected is the validator's answer to a request that does not meet the security
+// requirement: HTTP 400 invalid_input with an error at location "security".
+func (e *Error) securityRejected() bool {
+	if e.HTTPStatus != http.StatusBadRequest || e.Code() != "unkey/application/invalid_input" {
+		return false
+	}
+	for _, v := range e.Errors {
+		if v.Location == "security" {
+			return true
+		}
+	}
+	return false
 }
 
 // IsForbidden reports HTTP 403: the token is valid but lacks a permission, or the root key or

@@ -82,6 +82,7 @@ func TestNotFoundClassification(t *testing.T) {
 			reply: reply{status: 404, body: `{"meta":{"requestId":"r"},"error":{"title":"Not Found","detail":"x","status":404,"type":"https://example.com/docs/errors/unkey/data/key_not_found"}}`},
 		},
 		{name: "empty 404", op: "keys.getKey", reply: reply{status: 404, body: ""}, text: []string{"without an Unkey error body"}},
+		{name: "plain text 405", op: "keys.getKey", reply: reply{status: 405, contentType: "text/plain", body: "Method Not Allowed"}, text: []string{"HTTP 405", "Method Not Allowed"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, c := newFake(t)
@@ -132,6 +133,9 @@ func TestAuthPredicates(t *testing.T) {
 		{"401 from a proxy", reply{status: 401, contentType: "text/plain", body: "unauthorized"}, true, false},
 		{"400 missing Authorization", reply{status: 400, body: `{"meta":{"requestId":"r"},"error":{"title":"Bad Request","detail":"Authorization header is missing","status":400,"type":"https://unkey.com/docs/errors/unkey/authentication/missing","errors":[]}}`}, true, false},
 		{"403 insufficient permissions", reply{status: 403, body: `{"meta":{"requestId":"r"},"error":{"title":"Insufficient Permissions","detail":"missing api.*.read_key","status":403,"type":"https://unkey.com/docs/errors/unkey/authorization/insufficient_permissions"}}`}, false, true},
+		{"400 missing Authorization from the validator", reply{status: 400, body: `{"meta":{"requestId":"r"},"error":{"title":"Bad Request","detail":"Authorization header for 'rootKey' is missing","status":400,"type":"https://unkey.com/docs/errors/unkey/application/invalid_input","errors":[{"location":"security","message":"missing","fix":"send it"}]}}`}, true, false},
+		{"400 at security from something else", reply{status: 400, contentType: "text/plain", body: `{"errors":[{"location":"security","message":"missing"}]}`}, false, false},
+		{"400 invalid input at the body", reply{status: 400, body: `{"meta":{"requestId":"r"},"error":{"title":"Bad Request","detail":"x","status":400,"type":"https://unkey.com/docs/errors/unkey/application/invalid_input","errors":[{"location":"body.keyId","message":"x"}]}}`}, false, false},
 		{"400 invalid input", reply{status: 400, body: `{"meta":{"requestId":"r"},"error":{"title":"Bad Request","detail":"x","status":400,"type":"https://unkey.com/docs/errors/unkey/application/invalid_input","errors":[]}}`}, false, false},
 		{"401 key_not_found is not a missing key", reply{status: 401, body: `{"meta":{"requestId":"r"},"error":{"title":"Unauthorized","detail":"x","status":401,"type":"https://unkey.com/docs/errors/unkey/data/key_not_found"}}`}, true, false},
 	} {

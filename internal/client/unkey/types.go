@@ -199,7 +199,7 @@ type VerifyRatelimitResult struct {
 	Name      string `json:"name"`
 	Limit     int64  `json:"limit"`
 	Duration  int64  `json:"duration"`
-	Reset     int64  `json:"reset"`
+	Reset     int64  `json:"reset"` // when the window ends, in Unix ms (not the time left)
 	Remaining int64  `json:"remaining"`
 	Exceeded  bool   `json:"exceeded"`
 	AutoApply bool   `json:"autoApply"`

@@ -404,11 +404,24 @@ func TestKeysLeft(t *testing.T) {
 	all := func(string) bool { return true }
 	none := func(string) bool { return false }
 	allBut := func(keep string) func(string) bool { return func(id string) bool { return id != keep } }
-	last := ids[len(ids)-1]
+	// The key on the second page is whichever the API does not list first; its order is the
+	// server's own (not byte order on Unkey), so the test asks rather than sorts.
+	first, err := client.ListKeys(ctx, unkey.ListKeysRequest{APIID: apiID, Limit: unkey.ListKeysMaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onFirst := map[string]bool{}
+	for _, k := range first.Keys {
+		onFirst[k.KeyID] = true
+	}
+	var last string
 	for _, id := range ids {
-		if id > last {
-			last = id // listings are in id order; the last key is on the second page
+		if !onFirst[id] {
+			last = id
 		}
+	}
+	if last == "" || !first.HasMore {
+		t.Fatalf("no key on a second page (first page %d keys, hasMore %v)", len(first.Keys), first.HasMore)
 	}
 	cases := []struct {
 		name      string

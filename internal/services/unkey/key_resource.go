@@ -299,7 +299,10 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 	r.b().reader.wrote(created.KeyID)
 	plan.ID = types.StringValue(created.KeyID)
 	keylife.StoreSecret(ctx, &plan.Model, created.Key, diags)
-	r.removeMarker(ctx, created.KeyID, userMeta, diags)
+	if !r.removeMarker(ctx, req.APIID, created.KeyID, userMeta, diags) {
+		plan.ID = types.StringNull() // unreachable on Unkey: nothing to track
+		return
+	}
 
 	// Only an identity or roles make the server's view differ from the request in ways the
 	// provider cannot derive; otherwise the create is the only request, which matters when a
@@ -320,15 +323,21 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 // removeMarker settles a create: the key's meta becomes what the configuration says, without
 // the creation marker. A failure only warns; the key works, and the marker is never shown in
 // state and goes with the next change of meta.
-func (r *keyResource) removeMarker(ctx context.Context, keyID string, userMeta json.RawMessage, diags *diag.Diagnostics) {
+// It returns false, with an error naming the API, when the new key already reads as not found.
+func (r *keyResource) removeMarker(ctx context.Context, apiID, keyID string, userMeta json.RawMessage, diags *diag.Diagnostics) bool {
 	meta := unkey.Null[json.RawMessage]()
 	if len(userMeta) > 0 {
 		meta = unkey.Value(userMeta)
 	}
 	if err := r.b().Client.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: keyID, Meta: meta}); err != nil {
+		if msg, vanished := vanishedCreate(apiID, keyID, err); vanished {
+			diags.AddAttributeError(path.Root("api_id"), "API not found", msg)
+			return false
+		}
 		diags.AddAttributeWarning(path.Root("meta"), "Creation marker not removed",
 			fmt.Sprintf("Key %s was created, but removing the provider's creation marker (%s) from its meta failed: %s. The key works; the marker is removed with the next change of meta.", keyID, createMarkerKey, r.b().explain(err)))
 	}
+	return true
 }
 
 // apply is applyKey with the direct permissions separated from the role-derived ones.

@@ -72,6 +72,16 @@ type apiChecks struct {
 	ok map[string]bool
 }
 
+// vanishedCreate recognises a key that reads as not found right after Unkey created it: Unkey
+// creates keys in a deleted API (checkAPI cannot tell when the root key may not read APIs), and
+// such a key can never be used, read or deleted. msg names the API for the user.
+func vanishedCreate(apiID, keyID string, err error) (msg string, vanished bool) {
+	if !unkey.IsKeyNotFound(err) {
+		return "", false
+	}
+	return fmt.Sprintf("Unkey accepted the new key %s but reports it as not found immediately afterwards: API %s was probably deleted outside Terraform (Unkey still accepts keys there, and they never work). Create the API, for example with an apikey_unkey_api resource, or point api_id at an existing API. %s", keyID, apiID, err), true
+}
+
 // checkAPI fails when Unkey reports apiID as not found. Creating a key in a deleted API is
 // answered with success by Unkey, and the key then reads as not found, so without this check
 // every apply would leak one key and plan it again. One getApi per API per provider process;
