@@ -3,6 +3,7 @@ package mixpeek
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -355,8 +356,8 @@ func TestCreateKey(t *testing.T) {
 	if ck.Plaintext != fakePlaintext || ck.KeyID != "key_1" || *ck.RateLimitOverride != 60 || ck.Scopes == nil || len(ck.Scopes) != 0 {
 		t.Errorf("decoded key mismatch: id=%q", ck.KeyID)
 	}
-	if err := VerifyCreated(ck); err != nil {
-		t.Errorf("VerifyCreated: %v", err)
+	if findings := CheckCreated(ck); findings != nil {
+		t.Errorf("CheckCreated: %q", findings)
 	}
 }
 
@@ -655,7 +656,7 @@ func TestUnknownFieldsAndEnums(t *testing.T) {
 	}
 }
 
-func TestVerifyCreated(t *testing.T) {
+func TestCheckCreated(t *testing.T) {
 	sum := sha256.Sum256([]byte(fakePlaintext))
 	hash := hex.EncodeToString(sum[:])
 	p10 := fakePlaintext[:10]
@@ -663,41 +664,52 @@ func TestVerifyCreated(t *testing.T) {
 	wrong := "sk_wrongpre..."
 	empty := ""
 	tests := []struct {
-		name    string
-		ck      *CreatedKey
-		wantErr string
+		name string
+		ck   *CreatedKey
+		want []string // fragments of the findings, in order; nil = no findings
 	}{
-		{"ok no prefix", &CreatedKey{Key: Key{KeyHash: hash}, Plaintext: fakePlaintext}, ""},
-		{"ok empty prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &empty}, Plaintext: fakePlaintext}, ""},
-		{"ok prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &p10}, Plaintext: fakePlaintext}, ""},
-		{"ok prefix dots", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &p10dots}, Plaintext: fakePlaintext}, ""},
-		{"nil", nil, "no key"},
-		{"no plaintext", &CreatedKey{Key: Key{KeyHash: hash}}, "no plaintext"},
-		{"no hash", &CreatedKey{Plaintext: fakePlaintext}, "no key_hash"},
-		{"wrong hash", &CreatedKey{Key: Key{KeyHash: strings.Repeat("0", 64)}, Plaintext: fakePlaintext}, "not the SHA-256"},
-		{"truncated hash", &CreatedKey{Key: Key{KeyHash: hash[:32]}, Plaintext: fakePlaintext}, "not the SHA-256"},
-		{"uppercase hash", &CreatedKey{Key: Key{KeyHash: strings.ToUpper(hash)}, Plaintext: fakePlaintext}, "not lowercase"},
-		{"wrong prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &wrong}, Plaintext: fakePlaintext}, "key_prefix does not match"},
-		{"prefix longer than key", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: ptr(fakePlaintext + "zz")}, Plaintext: fakePlaintext}, "key_prefix does not match"},
-		{"only dots", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: ptr("...")}, Plaintext: fakePlaintext}, "key_prefix does not match"},
+		{"ok no prefix", &CreatedKey{Key: Key{KeyHash: hash}, Plaintext: fakePlaintext}, nil},
+		{"ok empty prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &empty}, Plaintext: fakePlaintext}, nil},
+		{"ok prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &p10}, Plaintext: fakePlaintext}, nil},
+		{"ok prefix dots", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &p10dots}, Plaintext: fakePlaintext}, nil},
+		// The published example is 32 hex characters; upper case and base64 are encodings of
+		// the same digest.
+		{"truncated hash", &CreatedKey{Key: Key{KeyHash: hash[:32]}, Plaintext: fakePlaintext}, nil},
+		{"uppercase hash", &CreatedKey{Key: Key{KeyHash: strings.ToUpper(hash)}, Plaintext: fakePlaintext}, nil},
+		{"base64 hash", &CreatedKey{Key: Key{KeyHash: base64.StdEncoding.EncodeToString(sum[:])}, Plaintext: fakePlaintext}, nil},
+		{"raw url base64 hash", &CreatedKey{Key: Key{KeyHash: base64.RawURLEncoding.EncodeToString(sum[:])}, Plaintext: fakePlaintext}, nil},
+		{"nil", nil, []string{"no plaintext"}},
+		{"no plaintext", &CreatedKey{Key: Key{KeyHash: hash}}, []string{"no plaintext"}},
+		{"no hash", &CreatedKey{Plaintext: fakePlaintext}, []string{"no key_hash"}},
+		{"wrong hash", &CreatedKey{Key: Key{KeyHash: strings.Repeat("0", 64)}, Plaintext: fakePlaintext}, []string{"key_hash is not the SHA-256"}},
+		{"too short a hex prefix", &CreatedKey{Key: Key{KeyHash: hash[:31]}, Plaintext: fakePlaintext}, []string{"key_hash is not the SHA-256"}},
+		{"salted hash", &CreatedKey{Key: Key{KeyHash: hashOfString("salt" + fakePlaintext)}, Plaintext: fakePlaintext}, []string{"key_hash is not the SHA-256"}},
+		{"wrong prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &wrong}, Plaintext: fakePlaintext}, []string{"key_prefix is not the start"}},
+		{"prefix longer than key", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: ptr(fakePlaintext + "zz")}, Plaintext: fakePlaintext}, []string{"key_prefix is not the start"}},
+		{"only dots", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: ptr("...")}, Plaintext: fakePlaintext}, []string{"key_prefix is not the start"}},
+		{"both wrong", &CreatedKey{Key: Key{KeyHash: "x", KeyPrefix: &wrong}, Plaintext: fakePlaintext}, []string{"key_hash", "key_prefix"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := VerifyCreated(tt.ck)
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
+			got := CheckCreated(tt.ck)
+			if len(got) != len(tt.want) {
+				t.Fatalf("findings = %q, want %d matching %q", got, len(tt.want), tt.want)
+			}
+			for i, f := range got {
+				if !strings.Contains(f, tt.want[i]) {
+					t.Errorf("finding %d = %q, want it to contain %q", i, f, tt.want[i])
 				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("err = %v, want %q", err, tt.wantErr)
-			}
-			if strings.Contains(err.Error(), fakePlaintext) || strings.Contains(err.Error(), p10) {
-				t.Fatal("error message contains the plaintext")
+				if strings.Contains(f, fakePlaintext) || strings.Contains(f, p10) || strings.Contains(f, hash[:16]) {
+					t.Fatal("a finding contains the plaintext, its prefix or its hash")
+				}
 			}
 		})
 	}
+}
+
+func hashOfString(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 func ptr[T any](v T) *T { return &v }
