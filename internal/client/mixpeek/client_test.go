@@ -713,3 +713,104 @@ func hashOfString(s string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Name-addressed changes list first and send nothing unless the key's current name belongs to
+// it alone among the user's live keys.
+func TestByIDResolvesTheName(t *testing.T) {
+	key := func(id, name, status string) Key { return Key{KeyID: id, Name: name, Status: status} }
+	tests := []struct {
+		name     string
+		keys     []Key
+		wantPath string // the name-addressed path sent; "" = nothing sent
+		wantErr  string
+	}{
+		{"unique", []Key{key("key_1", "svc", "active"), key("key_2", "other", "active")}, "/svc", ""},
+		{"renamed outside", []Key{key("key_1", "new name", "active")}, "/new%20name", ""},
+		{"old revoked twin", []Key{key("key_0", "svc", "revoked"), key("key_1", "svc", "active")}, "/svc", ""},
+		{"two live keys", []Key{key("key_1", "svc", "active"), key("key_2", "svc", "")}, "", "2 live keys named \"svc\""},
+		{"not listed", []Key{key("key_2", "svc", "active")}, "", "not in the user's key listing"},
+		{"revoked, name reused", []Key{key("key_1", "svc", "revoked"), key("key_2", "svc", "active")}, "", "is revoked"},
+		{"expired", []Key{key("key_1", "svc", "expired")}, "", "is expired"},
+	}
+	for _, op := range []string{"update", "rotate", "revoke"} {
+		for _, tt := range tests {
+			t.Run(op+"/"+tt.name, func(t *testing.T) {
+				var sent []string
+				c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+					base := "/v1/organizations/users/ops@example.com/api-keys"
+					if r.Method == http.MethodGet {
+						b, _ := json.Marshal(map[string]any{"results": tt.keys})
+						respond(200, string(b))(w, r)
+						return
+					}
+					sent = append(sent, strings.TrimSuffix(strings.TrimPrefix(r.URL.EscapedPath(), base), "/rotate"))
+					respond(200, `{"key_id":"key_1","name":"svc","key":"`+fakePlaintext+`"}`)(w, r)
+				})
+				ctx := context.Background()
+				var err error
+				switch op {
+				case "update":
+					_, err = c.UpdateKeyByID(ctx, "ops@example.com", "key_1", UpdateKeyRequest{Description: Value("d")})
+				case "rotate":
+					_, err = c.RotateKeyByID(ctx, "ops@example.com", "key_1")
+				case "revoke":
+					err = c.RevokeKeyByID(ctx, "ops@example.com", "key_1")
+				}
+				wantErr := tt.wantErr
+				if op == "revoke" && (tt.name == "not listed" || strings.HasPrefix(tt.name, "revoked") || tt.name == "expired") {
+					wantErr = "" // nothing left to revoke
+				}
+				if wantErr == "" && err != nil || wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)) {
+					t.Fatalf("err = %v, want %q", err, wantErr)
+				}
+				if wantErr != "" || tt.wantPath == "" {
+					if len(sent) != 0 {
+						t.Fatalf("sent %v, want nothing", sent)
+					}
+					return
+				}
+				if len(sent) != 1 || sent[0] != tt.wantPath {
+					t.Fatalf("sent %v, want [%s]", sent, tt.wantPath)
+				}
+			})
+		}
+	}
+	t.Run("answer about another key", func(t *testing.T) {
+		c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet {
+				respond(200, `[{"key_id":"key_1","name":"svc","status":"active"}]`)(w, r)
+				return
+			}
+			respond(200, `{"key_id":"key_9","name":"svc"}`)(w, r)
+		})
+		_, err := c.UpdateKeyByID(context.Background(), "ops@example.com", "key_1", UpdateKeyRequest{Description: Value("d")})
+		if err == nil || !strings.Contains(err.Error(), "changed key key_9 instead") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestIsUserNotFound(t *testing.T) {
+	env := func(details string) string {
+		return `{"success":false,"status":404,"error":{"message":"not found","type":"NotFoundError","details":` + details + `}}`
+	}
+	tests := []struct {
+		name, method, path, body string
+		want                     bool
+	}{
+		{"user details", http.MethodPatch, "/v1/organizations/users/u@example.com/api-keys/k", env(`{"resource":"user"}`), true},
+		{"key details", http.MethodGet, "/v1/organizations/users/u@example.com/api-keys", env(`{"resource":"api_key"}`), false},
+		{"listing without details", http.MethodGet, "/v1/organizations/users/u@example.com/api-keys", env(`null`), true},
+		{"patch without details", http.MethodPatch, "/v1/organizations/users/u@example.com/api-keys/k", env(`null`), false},
+		{"plain 404", http.MethodGet, "/v1/organizations/users/u@example.com/api-keys", `404 page not found`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestClient(t, respond(http.StatusNotFound, tt.body))
+			_, err := c.do(context.Background(), transport.Request{Method: tt.method, Path: tt.path})
+			if got := IsUserNotFound(err); got != tt.want {
+				t.Fatalf("IsUserNotFound(%v) = %t, want %t", err, got, tt.want)
+			}
+		})
+	}
+}

@@ -231,6 +231,12 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		resp.Diagnostics.AddWarning("Key no longer exists",
 			fmt.Sprintf("Mixpeek lists no key %s for %s. It is removed from state and the next plan creates a new key.", state.ID.ValueString(), email))
 		gone = true
+	case mixpeek.IsUserNotFound(err):
+		// A missing user proves nothing about the key: the address may be mistyped, or the user
+		// deleted (which revokes the keys) and invited again under another id.
+		resp.Diagnostics.AddError("Mixpeek user not found",
+			fmt.Sprintf("Mixpeek answers that user %s does not exist, so key %s cannot be read: %s. State is left unchanged. If the user was deleted in Mixpeek, which revokes all its keys, remove the key from state (terraform state rm) or restore the user.", email, state.ID.ValueString(), r.b().explain(err)))
+		return
 	case err != nil:
 		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s of %s: %s. State is left unchanged.", state.ID.ValueString(), email, r.b().explain(err)))
 		return
@@ -292,8 +298,9 @@ func (r *keyResource) update(ctx context.Context, plan, state *keyModel, diags *
 		applyKey(ctx, plan, key, diags)
 		return
 	}
-	// The path names the key by its current name; a rename takes effect with this call.
-	key, err := r.b().Client.UpdateKey(ctx, email, state.Name.ValueString(), req)
+	// The path names the key by the name the listing gives it now, once no other live key has
+	// it; a rename takes effect with this call.
+	key, err := r.b().Client.UpdateKeyByID(ctx, email, state.ID.ValueString(), req)
 	if err != nil {
 		diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s (%q) of %s: %s", state.ID.ValueString(), state.Name.ValueString(), email, r.b().explain(err)))
 		return
@@ -315,13 +322,13 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		return // a create that failed before Mixpeek assigned an id
 	}
 	if until, ok := keylife.GraceExpiry(&state.Model, state.ExpiresAt, r.b().now()); ok {
-		_, err := r.b().Client.UpdateKey(ctx, email, name, mixpeek.UpdateKeyRequest{ExpiresAt: mixpeek.Value(until.Format(time.RFC3339))})
+		_, err := r.b().Client.UpdateKeyByID(ctx, email, id, mixpeek.UpdateKeyRequest{ExpiresAt: mixpeek.Value(until.Format(time.RFC3339))})
 		if err != nil && !r.confirmedGone(ctx, email, id) {
 			resp.Diagnostics.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s (%q) to expire at %s for its grace period: %s", id, name, until.Format(time.RFC3339), r.b().explain(err)))
 		}
 		return
 	}
-	err := r.b().Client.RevokeKeyConfirmed(ctx, email, name, id)
+	err := r.b().Client.RevokeKeyByID(ctx, email, id)
 	if err != nil {
 		resp.Diagnostics.AddError("Error revoking key", fmt.Sprintf("Could not revoke key %s (%q) of %s: %s", id, name, email, r.b().explain(err)))
 	}

@@ -219,13 +219,15 @@ func TestKeyResourceCreateErrors(t *testing.T) {
 // listServer answers the user's listing with keys, or with status and body when status != 0,
 // and records PATCH and DELETE requests.
 type listServer struct {
-	mu      sync.Mutex
-	keys    []mixpeek.Key
-	status  int
-	body    string
-	revoke  int // status for DELETE; 0 = 200
-	patches []string
-	deletes int
+	mu     sync.Mutex
+	keys   []mixpeek.Key
+	status int
+	body   string
+	revoke int // status for DELETE; 0 = 200
+	// revokedOn404 marks every key revoked when a DELETE is refused, as if it lost a race.
+	revokedOn404 bool
+	patches      []string
+	deletes      int
 }
 
 func (ls *listServer) start(t *testing.T) string {
@@ -249,6 +251,11 @@ func (ls *listServer) start(t *testing.T) string {
 		case http.MethodDelete:
 			ls.deletes++
 			if ls.revoke != 0 {
+				if ls.revokedOn404 {
+					for i := range ls.keys {
+						ls.keys[i].Status = mixpeek.StatusRevoked
+					}
+				}
 				answer(w, ls.revoke, "application/json", `{"success":false,"status":404,"error":{"message":"API key not found","type":"NotFoundError"}}`)
 				return
 			}
@@ -354,10 +361,18 @@ func TestKeyResourceDelete(t *testing.T) {
 		wantPatch   string
 	}{
 		{name: "revoked", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "active")}}, wantDeletes: 1},
-		{name: "revoke refused, key already revoked", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "revoked")}, revoke: 404}, wantDeletes: 1},
-		{name: "revoke refused, key expired", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "expired")}, revoke: 404}, wantDeletes: 1},
-		{name: "revoke refused, key gone from the listing", ls: &listServer{keys: []mixpeek.Key{}, revoke: 404}, wantDeletes: 1},
+		// A key that can no longer be used is not addressed by name: a newer key may have it.
+		{name: "key already revoked: nothing sent", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "revoked"), serverKey("key_2", "active")}}},
+		{name: "key expired: nothing sent", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "expired"), serverKey("key_2", "active")}}},
+		{name: "key gone from the listing: nothing sent", ls: &listServer{keys: []mixpeek.Key{}}},
 		{name: "revoke refused, key still active", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "active")}, revoke: 404}, wantDeletes: 1, wantError: "Error revoking key"},
+		{name: "revoke refused, key revoked meanwhile", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "active")}, revoke: 404, revokedOn404: true}, wantDeletes: 1},
+		{name: "two live keys with the name: nothing sent", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "active"), serverKey("key_2", "active")}}, wantError: "Error revoking key"},
+		{
+			name: "grace period with two live keys with the name: nothing sent", ls: &listServer{keys: []mixpeek.Key{serverKey("key_2", "active"), serverKey("key_1", "active")}},
+			state:     func(m *keyModel) { m.RevokeGracePeriod = types.StringValue("1h") },
+			wantError: "Error scheduling key expiry",
+		},
 		{name: "create that never got an id", ls: &listServer{}, state: func(m *keyModel) { m.ID = types.StringValue("") }},
 		{
 			name: "grace period sets the expiry", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "active")}},
