@@ -165,8 +165,9 @@ func keySchema() schema.Schema {
 			}},
 		},
 		"rate_limit_override": schema.Int64Attribute{
-			MarkdownDescription: "Requests per minute for this key instead of the plan's limit (`rate_limit_override`, at least 1). Updates in place; removing it returns to the plan's limit.",
+			MarkdownDescription: "Requests per minute for this key instead of the plan's limit (`rate_limit_override`, at least 1). Updates in place. Removing it asks Mixpeek to return the key to the plan's limit by sending `null`, which the published API does not document for this field: the key is read back, and if Mixpeek kept the override the apply warns, `rate_limit_override` keeps the value Mixpeek reports, and later plans leave it alone (with a warning) instead of asking again. Setting a value, or the override changing in Mixpeek, starts over.",
 			Optional:            true,
+			Computed:            true,
 			Validators:          []validator.Int64{int64validator.AtLeast(mixpeek.RateLimitOverrideMin)},
 		},
 		"expires_at": schema.StringAttribute{

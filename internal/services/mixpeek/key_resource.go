@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,10 +139,38 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if state != nil && !plan.ExpiresAt.Equal(state.ExpiresAt) {
 		plan.Status = types.StringUnknown()
 	}
+	planRateLimit(ctx, &cfg, &plan, state, req.Private, &resp.Diagnostics)
 	if state != nil {
 		plan = keepVolatileIfUnchanged(ctx, resp.Plan, req.State, plan, state)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// privateKeptRateLimit records, in private state, the override Mixpeek kept after the provider
+// asked to remove it (PATCH with null, which the published API does not document as clearing).
+const privateKeptRateLimit = "kept_rate_limit_override"
+
+// planRateLimit plans an unset rate_limit_override: null at create and while there is none;
+// unknown (the removal is attempted, and the result is what Mixpeek keeps) when the key has
+// one; and the value itself, with a warning, when Mixpeek already kept that value once.
+func planRateLimit(ctx context.Context, cfg, plan, state *keyModel, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}, diags *diag.Diagnostics) {
+	if !cfg.RateLimitOverride.IsNull() {
+		return
+	}
+	if state == nil || state.RateLimitOverride.IsNull() || state.RateLimitOverride.IsUnknown() {
+		plan.RateLimitOverride = types.Int64Null()
+		return
+	}
+	kept := state.RateLimitOverride.ValueInt64()
+	if raw, _ := private.GetKey(ctx, privateKeptRateLimit); string(raw) == strconv.FormatInt(kept, 10) {
+		plan.RateLimitOverride = state.RateLimitOverride
+		diags.AddAttributeWarning(path.Root("rate_limit_override"), "Mixpeek keeps the rate limit override",
+			fmt.Sprintf("The configuration sets no rate_limit_override, but Mixpeek kept %d when it was asked to remove it, so it is not asked again. Set rate_limit_override to change it, or remove the override in Mixpeek.", kept))
+		return
+	}
+	plan.RateLimitOverride = types.Int64Unknown()
 }
 
 // keepVolatileIfUnchanged undoes the framework's marking of the computed attributes that may
@@ -270,15 +299,29 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		return
 	}
 	plannedPlaintext := plan.Plaintext
+	removingRateLimit := plan.RateLimitOverride.IsUnknown()
 	r.update(ctx, &plan, &state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	recordKeptRateLimit(ctx, removingRateLimit, plan.RateLimitOverride, resp)
 	if plannedPlaintext.IsNull() {
 		plan.Plaintext = types.StringNull()
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
+}
+
+// recordKeptRateLimit reports an override Mixpeek kept although its removal was sent, and
+// remembers it so that later plans do not ask again; any other outcome forgets it.
+func recordKeptRateLimit(ctx context.Context, removing bool, got types.Int64, resp *resource.UpdateResponse) {
+	if !removing || got.IsNull() {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeptRateLimit, nil)...)
+		return
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeptRateLimit, []byte(strconv.FormatInt(got.ValueInt64(), 10)))...)
+	resp.Diagnostics.AddAttributeWarning(path.Root("rate_limit_override"), "Mixpeek kept the rate limit override",
+		fmt.Sprintf("The configuration no longer sets rate_limit_override, and the provider asked Mixpeek to remove it (null, which the published API does not document for this field), but Mixpeek still reports %d. State records %d, and later plans leave it alone. Set rate_limit_override to change it, or remove the override in Mixpeek.", got.ValueInt64(), got.ValueInt64()))
 }
 
 // update sends the difference between state and plan and reads the result back into plan.

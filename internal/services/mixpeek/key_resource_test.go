@@ -97,6 +97,7 @@ func TestKeyResourceCRUD(t *testing.T) {
 	next.RateLimitOverride = types.Int64Value(5)
 	next.Plaintext = types.StringNull()
 	uresp := resource.UpdateResponse{State: cresp.State, Identity: identityOf(t, r)}
+	withPrivate(&uresp)
 	r.Update(ctx, resource.UpdateRequest{Plan: planOf(t, next), State: cresp.State}, &uresp)
 	if uresp.Diagnostics.HasError() {
 		t.Fatalf("update: %v", uresp.Diagnostics)
@@ -111,6 +112,7 @@ func TestKeyResourceCRUD(t *testing.T) {
 	// An update that changes nothing on the server only reads the key back.
 	same := modelOf(t, uresp.State)
 	nresp := resource.UpdateResponse{State: uresp.State, Identity: identityOf(t, r)}
+	withPrivate(&nresp)
 	r.Update(ctx, resource.UpdateRequest{Plan: planOf(t, same), State: uresp.State}, &nresp)
 	if nresp.Diagnostics.HasError() {
 		t.Fatalf("no-op update: %v", nresp.Diagnostics)
@@ -305,6 +307,7 @@ func TestKeyResourceRead(t *testing.T) {
 			},
 		},
 		{name: "server error", ls: &listServer{status: 500, body: `{"success":false,"status":500,"error":{"message":"down","type":"InternalServerError"}}`}, state: stateModel("key_1"), wantError: "State is left unchanged"},
+		{name: "missing user leaves state alone", ls: &listServer{status: 404, body: `{"success":false,"status":404,"error":{"message":"User not found","type":"NotFoundError","details":{"resource":"user"}}}`}, state: stateModel("key_1"), wantError: "Mixpeek user not found"},
 		{name: "plain-text 404 is not proof the key is gone", ls: &listServer{status: 404, body: "404 page not found"}, state: stateModel("key_1"), wantError: "HTTP 404"},
 		{
 			name: "after import", ls: &listServer{keys: []mixpeek.Key{serverKey("key_1", "active")}}, state: imported,
