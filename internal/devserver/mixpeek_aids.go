@@ -75,8 +75,9 @@ var mpTimeStyles = []string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05.000000-07:00",
 	"2006-01-02T15:04:05.000000",
-	"2006-01-02T15:04:05-07:00",
-	"2006-01-02T15:04:05",
+	// Fractional seconds only when there are any, as Python's isoformat prints them.
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999",
 }
 
 // mpVary rewrites a handler's result as VaryWire asks; other results pass through.

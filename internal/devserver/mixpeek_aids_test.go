@@ -133,6 +133,8 @@ func TestMixpeekVaryWire(t *testing.T) {
 	h := newMPHarness(t)
 	email := "a@example.com"
 	h.create(email, `{"name":"k","expires_at":"2030-01-02T03:04:05Z"}`)
+	h.clock.Advance(250 * time.Millisecond) // every spelling keeps the fraction
+	frac := h.create(email, `{"name":"frac"}`)
 	h.srv.SetMixpeekAids(MixpeekAids{VaryWire: true})
 	c := h.client()
 	envelopes := map[string]bool{}
@@ -150,8 +152,8 @@ func TestMixpeekVaryWire(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the client cannot read a varied listing: %v", err)
 		}
-		if len(keys) != 2 {
-			t.Fatalf("the client read %d keys, want 2", len(keys))
+		if len(keys) != 3 {
+			t.Fatalf("the client read %d keys, want 3", len(keys))
 		}
 		for _, k := range keys {
 			for _, ts := range []*string{k.CreatedAt, k.ExpiresAt} {
@@ -165,6 +167,9 @@ func TestMixpeekVaryWire(t *testing.T) {
 			}
 			if k.Name == "k" && !sameUTC(*k.ExpiresAt, "2030-01-02T03:04:05Z") {
 				t.Fatalf("expires_at %q is another instant", *k.ExpiresAt)
+			}
+			if k.Name == "frac" && !sameUTC(*k.CreatedAt, *frac.CreatedAt) {
+				t.Fatalf("created_at %q is another instant than %q", *k.CreatedAt, *frac.CreatedAt)
 			}
 		}
 	}
