@@ -271,13 +271,15 @@ func (c *Client) FindKeyByName(ctx context.Context, userEmail, name string) (*Ke
 // could reach any of them: nothing is sent.
 type AmbiguousNameError struct {
 	UserEmail, Name, KeyID string
+	// Status is the key's own status (active, or expired).
+	Status string
 	// Others are the key_ids of the other live keys with the name.
 	Others []string
 }
 
 func (e *AmbiguousNameError) Error() string {
-	return fmt.Sprintf("mixpeek: user %q has %d live keys named %q (key_id %s and %s); Mixpeek addresses keys by name, so a request could reach either, and none was sent. Rename or revoke the other keys in Mixpeek first",
-		e.UserEmail, len(e.Others)+1, e.Name, e.KeyID, strings.Join(e.Others, ", "))
+	return fmt.Sprintf("mixpeek: key %s of user %q shares its name %q with %d other live key(s) (key_id %s); Mixpeek addresses keys by name, so a request could reach another key, and none was sent. Rename or revoke the other keys in Mixpeek first",
+		e.KeyID, e.UserEmail, e.Name, len(e.Others), strings.Join(e.Others, ", "))
 }
 
 // IsAmbiguousName reports an *AmbiguousNameError in err's chain.
@@ -290,10 +292,17 @@ func IsAmbiguousName(err error) bool {
 // documented default).
 func live(k *Key) bool { return k.Status == StatusActive || k.Status == "" }
 
+func status(k *Key) string {
+	if k.Status == "" {
+		return StatusActive
+	}
+	return k.Status
+}
+
 // ResolveKey lists the user's keys and returns key keyID with its current name, confirming that
 // the name addresses only this key: when another live key has the name, the error is
-// *AmbiguousNameError. A key missing from a complete listing is ErrKeyNotListed. A revoked or
-// expired key is returned without the name check; its name may belong to a newer key.
+// *AmbiguousNameError. A key missing from a complete listing is ErrKeyNotListed. A revoked key
+// is returned without the name check: it is final, and its name may belong to a newer key.
 func (c *Client) ResolveKey(ctx context.Context, userEmail, keyID string) (*Key, error) {
 	keys, err := c.completeListing(ctx, userEmail)
 	if err != nil {
@@ -309,7 +318,7 @@ func (c *Client) ResolveKey(ctx context.Context, userEmail, keyID string) (*Key,
 	if found == nil {
 		return nil, fmt.Errorf("%w: no key with key_id %q for user %q", ErrKeyNotListed, keyID, userEmail)
 	}
-	if !live(found) {
+	if found.Status == StatusRevoked {
 		return found, nil
 	}
 	var others []string
@@ -319,7 +328,7 @@ func (c *Client) ResolveKey(ctx context.Context, userEmail, keyID string) (*Key,
 		}
 	}
 	if len(others) > 0 {
-		return nil, &AmbiguousNameError{UserEmail: userEmail, Name: found.Name, KeyID: keyID, Others: others}
+		return nil, &AmbiguousNameError{UserEmail: userEmail, Name: found.Name, KeyID: keyID, Status: status(found), Others: others}
 	}
 	return found, nil
 }
@@ -330,13 +339,14 @@ func errNotLive(k *Key, action string) error {
 }
 
 // UpdateKeyByID patches key keyID under the name the listing gives it (see ResolveKey), and
-// fails when the answer is about another key.
+// fails when the answer is about another key. An expired key is patched too (a new expires_at
+// may revive it) when no live key has its name; a revoked one never is.
 func (c *Client) UpdateKeyByID(ctx context.Context, userEmail, keyID string, req UpdateKeyRequest) (*Key, error) {
 	k, err := c.ResolveKey(ctx, userEmail, keyID)
 	if err != nil {
 		return nil, err
 	}
-	if !live(k) {
+	if k.Status == StatusRevoked {
 		return nil, errNotLive(k, "updated")
 	}
 	got, err := c.UpdateKey(ctx, userEmail, k.Name, req)
@@ -354,8 +364,9 @@ func (c *Client) UpdateKeyByID(ctx context.Context, userEmail, keyID string, req
 // A DELETE answered 404 is confirmed against the listing, as in RevokeKeyConfirmed.
 func (c *Client) RevokeKeyByID(ctx context.Context, userEmail, keyID string) error {
 	k, err := c.ResolveKey(ctx, userEmail, keyID)
+	var ambiguous *AmbiguousNameError
 	switch {
-	case IsKeyNotListed(err):
+	case IsKeyNotListed(err), errors.As(err, &ambiguous) && ambiguous.Status == StatusExpired:
 		return nil
 	case err != nil:
 		return err

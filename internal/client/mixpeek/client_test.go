@@ -727,10 +727,11 @@ func TestByIDResolvesTheName(t *testing.T) {
 		{"unique", []Key{key("key_1", "svc", "active"), key("key_2", "other", "active")}, "/svc", ""},
 		{"renamed outside", []Key{key("key_1", "new name", "active")}, "/new%20name", ""},
 		{"old revoked twin", []Key{key("key_0", "svc", "revoked"), key("key_1", "svc", "active")}, "/svc", ""},
-		{"two live keys", []Key{key("key_1", "svc", "active"), key("key_2", "svc", "")}, "", "2 live keys named \"svc\""},
+		{"two live keys", []Key{key("key_1", "svc", "active"), key("key_2", "svc", "")}, "", "shares its name \"svc\" with 1 other live key"},
 		{"not listed", []Key{key("key_2", "svc", "active")}, "", "not in the user's key listing"},
 		{"revoked, name reused", []Key{key("key_1", "svc", "revoked"), key("key_2", "svc", "active")}, "", "is revoked"},
-		{"expired", []Key{key("key_1", "svc", "expired")}, "", "is expired"},
+		{"expired", []Key{key("key_1", "svc", "expired")}, "/svc", "is expired"},
+		{"expired, name reused", []Key{key("key_1", "svc", "expired"), key("key_2", "svc", "active")}, "", "shares its name"},
 	}
 	for _, op := range []string{"update", "rotate", "revoke"} {
 		for _, tt := range tests {
@@ -756,21 +757,26 @@ func TestByIDResolvesTheName(t *testing.T) {
 				case "revoke":
 					err = c.RevokeKeyByID(ctx, "ops@example.com", "key_1")
 				}
-				wantErr := tt.wantErr
-				if op == "revoke" && (tt.name == "not listed" || strings.HasPrefix(tt.name, "revoked") || tt.name == "expired") {
-					wantErr = "" // nothing left to revoke
+				wantErr, wantPath := tt.wantErr, tt.wantPath
+				switch {
+				case op == "revoke" && (tt.name == "not listed" || strings.HasPrefix(tt.name, "revoked") || strings.HasPrefix(tt.name, "expired")):
+					wantErr, wantPath = "", "" // nothing left to revoke
+				case op == "update" && tt.name == "expired":
+					wantErr = "" // a new expires_at may revive it
+				case tt.name == "expired":
+					wantPath = ""
 				}
 				if wantErr == "" && err != nil || wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)) {
 					t.Fatalf("err = %v, want %q", err, wantErr)
 				}
-				if wantErr != "" || tt.wantPath == "" {
+				if wantErr != "" || wantPath == "" {
 					if len(sent) != 0 {
 						t.Fatalf("sent %v, want nothing", sent)
 					}
 					return
 				}
-				if len(sent) != 1 || sent[0] != tt.wantPath {
-					t.Fatalf("sent %v, want [%s]", sent, tt.wantPath)
+				if len(sent) != 1 || sent[0] != wantPath {
+					t.Fatalf("sent %v, want [%s]", sent, wantPath)
 				}
 			})
 		}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -94,7 +93,7 @@ func TestAccMixpeekKey_duplicateNameNeverModified(t *testing.T) {
 		}
 		return nil
 	}
-	refused := regexp.MustCompile(`(?s)2 live keys named.*"twin".*none was sent`)
+	refused := errorPattern("shares its name \"twin\" with 1 other live key", "none was sent")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             checkRevoked(srv),
