@@ -189,7 +189,7 @@ func keySchema() schema.Schema {
 			MarkdownDescription: "Last use, RFC 3339 in UTC (`last_used_at`); null if never used. Never causes a diff.",
 			Computed:            true,
 		},
-		"key_hash":        computed("SHA-256 of the key, lowercase hex (`key_hash`). Checked against the plaintext at create."),
+		"key_hash":        computed("Mixpeek's SHA-256 hash of the key (`key_hash`), as Mixpeek reports it. At create it is compared with the digest of the plaintext (hex, a hex prefix of at least 32 characters, or base64); a mismatch is a warning and the key is kept."),
 		"key_type":        computed("Kind of key (`key_type`), such as `standard`."),
 		"subscription_id": computed("Marketplace subscription of the key, if any (`subscription_id`)."),
 		"internal_id": schema.StringAttribute{
