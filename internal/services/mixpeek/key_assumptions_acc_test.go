@@ -28,6 +28,16 @@ import (
 // flat joins the CLI's output into one line, so wrapped messages can be matched.
 func flat(out string) string { return strings.Join(strings.Fields(out), " ") }
 
+// workspaceProvider names the provider by the address it is served under in a Workspace, which
+// OpenTofu would otherwise resolve against its own registry.
+const workspaceProvider = `
+terraform {
+  required_providers {
+    apikey = { source = "registry.terraform.io/hashicorp/apikey" }
+  }
+}
+`
+
 // skipUnlessAcc skips a test that drives the CLI itself (to read its warnings) without TF_ACC.
 func skipUnlessAcc(t *testing.T) {
 	t.Helper()
@@ -45,7 +55,7 @@ func TestAccMixpeekKey_keyHashMismatchWarns(t *testing.T) {
 	aids.KeyHashSalt = "pepper"
 	srv.Dev.SetMixpeekAids(aids)
 	w := acctest.NewWorkspace(t)
-	w.Write("main.tf", keyConfig(srv, `
+	w.Write("main.tf", workspaceProvider+keyConfig(srv, `
   user_email = "ops@example.com"
   name       = "salted"`))
 	w.Must("init", "-input=false", "-no-color")
@@ -146,7 +156,7 @@ func TestAccMixpeekKey_keptRateLimitOverride(t *testing.T) {
 	srv := newServer(t)
 	w := acctest.NewWorkspace(t)
 	config := func(extra string) string {
-		return keyConfig(srv, `
+		return workspaceProvider + keyConfig(srv, `
   user_email = "ops@example.com"
   name       = "limited"
   `+extra)
