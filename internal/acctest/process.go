@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,9 +24,14 @@ import (
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
 )
 
+// MixpeekUsers are the Mixpeek organization users a test server knows when its Config names none
+// (NewServer, StartDevserver without -mixpeek-users); the Mixpeek routes answer 404 for any
+// other address. A test that needs another user provisions it with Dev.AddMixpeekUser.
+var MixpeekUsers = []string{"ops@example.com", "dev@example.com", "discovery@example.com"}
+
 // NewServerWithConfig is NewServer with the server's Config given, e.g. to turn on the testing
 // aids (FaultRate, DropRate, FaultSeed, ...). An empty DBPath gets a file in a temporary
-// directory. The test's API is opted into key encryption (devserver.SetAPIEncryption), as with
+// directory, and a nil MixpeekUsers is MixpeekUsers. The test's API is opted into key encryption (devserver.SetAPIEncryption), as with
 // NewServer; APIs made through apis.createApi are not, unless cfg.EncryptAllAPIs is set. The API
 // is created directly in the database, so injected faults cannot make the setup fail. The returned clients do not retry:
 // turn the faults off (Dev.SetFaults) before checking the server through them.
@@ -33,6 +39,9 @@ func NewServerWithConfig(t testing.TB, cfg devserver.Config) *Server {
 	t.Helper()
 	if cfg.DBPath == "" {
 		cfg.DBPath = filepath.Join(t.TempDir(), "apikey.db")
+	}
+	if cfg.MixpeekUsers == nil {
+		cfg.MixpeekUsers = MixpeekUsers
 	}
 	dev, err := devserver.New(cfg)
 	if err != nil {
@@ -156,7 +165,11 @@ func StartDevserver(t testing.TB, bin string, cfg ProcessConfig) *Process {
 	if cfg.APIName == "" {
 		cfg.APIName = "acctest"
 	}
-	args := append([]string{"-listen", cfg.Listen, "-db", cfg.DB, "-api-name", cfg.APIName}, cfg.Args...)
+	args := []string{"-listen", cfg.Listen, "-db", cfg.DB, "-api-name", cfg.APIName}
+	if !slices.Contains(cfg.Args, "-mixpeek-users") {
+		args = append(args, "-mixpeek-users", strings.Join(MixpeekUsers, ","))
+	}
+	args = append(args, cfg.Args...)
 	// The test's context ends just before its cleanups run, which kills the process at the latest.
 	cmd := exec.CommandContext(t.Context(), bin, args...)
 	cmd.Env = append(os.Environ(), "APIKEY_DEVSERVER_ROOT_KEY="+cfg.RootKey)

@@ -290,7 +290,7 @@ type server struct {
 }
 
 func (b *bencher) newServer(ctx context.Context, dir string, ratePerMinute int) (*server, error) {
-	dev, err := devserver.New(devserver.Config{DBPath: filepath.Join(dir, "devserver.db"), RateLimitPerMinute: ratePerMinute})
+	dev, err := devserver.New(devserver.Config{DBPath: filepath.Join(dir, "devserver.db"), RateLimitPerMinute: ratePerMinute, MixpeekUsers: []string{"bench@example.com"}})
 	if err != nil {
 		return nil, fmt.Errorf("starting the local server: %w", err)
 	}

@@ -490,7 +490,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	var logs testkit.LockedBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	const rootKey = "unkey_logTestRootKey123"
-	srv, err := New(Config{RootKey: rootKey, EncryptAllAPIs: true, Logger: logger, RateLimitPerMinute: 100, FaultSeed: 1})
+	srv, err := New(Config{RootKey: rootKey, EncryptAllAPIs: true, Logger: logger, RateLimitPerMinute: 100, FaultSeed: 1, MixpeekUsers: []string{"log@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}

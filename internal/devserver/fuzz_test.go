@@ -35,10 +35,19 @@ type fuzzTarget struct {
 
 const fuzzRootKey = "unkey_fuzzRootKey"
 
+// user provisions the Mixpeek user email and returns it.
+func (ft *fuzzTarget) user(t *testing.T, email string) string {
+	t.Helper()
+	if _, err := ft.srv.AddMixpeekUser(context.Background(), email); err != nil {
+		t.Fatal(err)
+	}
+	return email
+}
+
 func newFuzzTarget(f *testing.F) *fuzzTarget {
 	f.Helper()
 	clock := testkit.NewClock(time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC))
-	srv, err := New(Config{RootKey: fuzzRootKey, Now: clock.Now})
+	srv, err := New(Config{RootKey: fuzzRootKey, Now: clock.Now, MixpeekUsers: mpTestUsers})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -225,7 +234,7 @@ func FuzzMixpeekCreateRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		// A fresh user per input keeps the per-user key list (scanned on every lookup) short;
 		// the duplicate-name path stays reachable through the user's "admin-key".
-		email := "fuzz" + strconv.FormatInt(n.Add(1), 10) + "@example.com"
+		email := ft.user(t, "fuzz"+strconv.FormatInt(n.Add(1), 10)+"@example.com")
 		ft.check(t, ft.send(http.MethodPost, mpPath(email), body), false)
 	})
 }
@@ -239,7 +248,7 @@ func FuzzMixpeekUpdateRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		// A fresh user and live key per input: an update may rename, revoke or expire the key,
 		// and a short per-user key list keeps lookups fast. Renaming onto "other" is a 409.
-		email := "fuzz" + strconv.FormatInt(n.Add(1), 10) + "@example.com"
+		email := ft.user(t, "fuzz"+strconv.FormatInt(n.Add(1), 10)+"@example.com")
 		for _, name := range []string{"svc-old", "other"} {
 			if rec := ft.send(http.MethodPost, mpPath(email), []byte(`{"name":"`+name+`"}`)); rec.Code != 200 {
 				t.Fatalf("create %s: status %d", name, rec.Code)

@@ -24,7 +24,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	clock := testkit.NewClock(time.UnixMilli(1_800_000_000_000))
-	srv, err := New(Config{EncryptAllAPIs: true, Now: clock.Now})
+	srv, err := New(Config{EncryptAllAPIs: true, Now: clock.Now, MixpeekUsers: []string{"ops@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -190,7 +190,7 @@ func TestDeleteDropsCiphertext(t *testing.T) {
 
 func TestRootKeyKeptAcrossRestarts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dev.db")
-	first, err := New(Config{DBPath: path})
+	first, err := New(Config{DBPath: path, MixpeekUsers: []string{"ops@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,19 +20,23 @@ import (
 //	PATCH  /v1/organizations/users/{user_email}/api-keys/{key_name}       update by current name
 //	DELETE /v1/organizations/users/{user_email}/api-keys/{key_name}       revoke
 //	POST   /v1/organizations/users/{user_email}/api-keys/{key_name}/rotate
+//	DELETE /v1/organizations/users/{user_email}                           delete the user, revoking its keys
 //
 // Where the reference is silent, the devserver decides as follows:
 //   - Auth: "Authorization: Bearer <root key>" (the Unkey root key) is checked before anything
 //     else, like Mixpeek's auth middleware; a missing or wrong token is a 401 UnauthorizedError
 //     envelope. Calls act as user "usr_root" (created_by, revoked_by).
-//   - Users: the server has one organization. Any syntactically valid email is an org user,
-//     provisioned on first use by any route (user_id "usr_..."), together with its protected
+//   - Users: the server has one organization, and its users exist only once provisioned: through
+//     Config.MixpeekUsers (command: -mixpeek-users) or AddMixpeekUser, each with its protected
 //     "admin-key" (permission admin), as Mixpeek's bootstrap does. Emails are case-insensitive.
-//     An invalid email is a 404 NotFoundError, since no such user can exist.
+//     Every route answers 404 NotFoundError (details.resource "user") for any other address.
+//     Deleting a user revokes all its keys; the address is then unknown (404) again.
 //   - Validation: bodies are validated before the user or key is looked up (FastAPI order), and
-//     problems are a 422 in FastAPI's {"detail":[{loc,msg,type}]} shape. Unknown members are
-//     rejected (extra="forbid"), also inside scopes. Names must not contain "/". expires_at must
-//     be RFC 3339 and in the future, on create and on PATCH.
+//     problems are a 422 in FastAPI's {"detail":[{loc,msg,type}]} shape. The published schemas
+//     do not forbid extra members, so unknown members are ignored, also inside scopes (whose
+//     published examples carry a "description"). Names must not contain "/". expires_at is what
+//     a pydantic datetime accepts: RFC 3339, zone-less (read as UTC), a date alone (midnight
+//     UTC) or a Unix time in seconds (milliseconds above 2e10); a past one makes the key expired.
 //   - Create: permissions default to ["read","write","delete"] when omitted (the 0.82 docs).
 //     An active key with the same name for the same user is a 409 AlreadyExistsError; since
 //     every user has an active "admin-key", creating a key with that name is a 409 too.
@@ -40,7 +44,8 @@ import (
 //     DELETE and rotate (both states are final), and its name may be reused.
 //   - "admin-key" is protected: PATCH, DELETE and rotate on it are a 403 ForbiddenError.
 //   - PATCH: omitted and null leave a field unchanged, except expires_at where null removes the
-//     expiry; [] clears scopes (global access). status "revoked" revokes like DELETE, "expired"
+//     expiry, and rate_limit_override where null removes the override (unless
+//     MixpeekAids.KeepRateLimitOnNull); [] clears scopes (global access). status "revoked" revokes like DELETE, "expired"
 //     expires the key now, "active" changes nothing. Renaming onto another live name is a 409.
 //   - DELETE revokes irreversibly: status "revoked" with revoked_at/revoked_by, record kept and
 //     listed only with include_revoked=true (which also shows expired keys).
@@ -54,6 +59,7 @@ func (s *Server) registerMixpeek(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH "+base+"/{key_name}", s.mixpeekEndpoint(s.mpUpdateKey))
 	mux.HandleFunc("DELETE "+base+"/{key_name}", s.mixpeekEndpoint(s.mpRevokeKey))
 	mux.HandleFunc("POST "+base+"/{key_name}/rotate", s.mixpeekEndpoint(s.mpRotateKey))
+	mux.HandleFunc("DELETE /v1/organizations/users/{user_email}", s.mixpeekEndpoint(s.mpDeleteUser))
 }
 
 // mpError is answered in Mixpeek's ErrorResponse envelope.
@@ -120,6 +126,10 @@ func (s *Server) mixpeekEndpoint(fn func(ctx context.Context, req mpRequest) (an
 		if err != nil {
 			s.mpWriteError(w, r, err)
 			return
+		}
+		out = s.mpVary(out)
+		if l, ok := out.(mpKeyList); ok {
+			out = map[string]any{"results": []mpKeyModel(l), "total": len(l)}
 		}
 		s.mpWriteJSON(w, http.StatusOK, out)
 	}
@@ -215,7 +225,7 @@ func (s *Server) mpKeyTx(ctx context.Context, req mpRequest, protectedAction str
 }
 
 func (s *Server) mpCreateKey(ctx context.Context, req mpRequest) (any, error) {
-	in, err := parseMPCreate(req.body, s.now())
+	in, err := parseMPCreate(req.body)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +264,7 @@ func (s *Server) mpCreateKey(ctx context.Context, req mpRequest) (any, error) {
 		if in.principalID != nil {
 			k.principalID = sql.NullString{String: *in.principalID, Valid: true}
 		}
-		plaintext, err := insertMPKey(ctx, tx, &k)
+		plaintext, err := s.insertMPKey(ctx, tx, &k)
 		if err != nil {
 			return err
 		}
@@ -278,7 +288,7 @@ func (s *Server) mpListKeys(ctx context.Context, req mpRequest) (any, error) {
 		}
 		includeRevoked = b
 	}
-	results := []mpKeyModel{}
+	results := mpKeyList{}
 	err := s.mpTx(ctx, req.r.PathValue("user_email"), func(tx *sql.Tx, org mpOrg, u mpUser) error {
 		keys, err := mpUserKeys(ctx, tx, u.userID)
 		if err != nil {
@@ -295,11 +305,24 @@ func (s *Server) mpListKeys(ctx context.Context, req mpRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"results": results, "total": len(results)}, nil
+	return results, nil
+}
+
+// mpKeyList is a listing; mixpeekEndpoint puts it in its envelope.
+type mpKeyList []mpKeyModel
+
+func (s *Server) mpDeleteUser(ctx context.Context, req mpRequest) (any, error) {
+	err := s.mpTx(ctx, req.r.PathValue("user_email"), func(tx *sql.Tx, _ mpOrg, u mpUser) error {
+		return s.mpDeleteUserTx(ctx, tx, u, req.caller)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"success": true, "message": "Successfully completed"}, nil
 }
 
 func (s *Server) mpUpdateKey(ctx context.Context, req mpRequest) (any, error) {
-	in, err := parseMPUpdate(req.body, s.now())
+	in, err := parseMPUpdate(req.body)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +350,7 @@ func (s *Server) mpUpdateKey(ctx context.Context, req mpRequest) (any, error) {
 			k.scopes = *in.scopes
 		}
 		switch {
-		case in.clearRateLimit:
+		case in.clearRateLimit && !s.MixpeekAids().KeepRateLimitOnNull:
 			k.rateLimit = sql.NullInt64{}
 		case in.rateLimit != nil:
 			k.rateLimit = sql.NullInt64{Int64: *in.rateLimit, Valid: true}
@@ -387,7 +410,7 @@ func (s *Server) mpRotateKey(ctx context.Context, req mpRequest) (any, error) {
 		if err := saveMPKey(ctx, tx, old); err != nil {
 			return err
 		}
-		plaintext, err := insertMPKey(ctx, tx, &next)
+		plaintext, err := s.insertMPKey(ctx, tx, &next)
 		if err != nil {
 			return err
 		}

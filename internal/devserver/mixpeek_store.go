@@ -209,24 +209,38 @@ func validMixpeekEmail(email string) bool {
 	return err == nil && a.Name == "" && a.Address == email
 }
 
-// mpUserTx returns the user for email, provisioning it (with its protected admin-key) on first
-// use. ok is false when email is not a syntactically valid address.
+// mpUserTx returns the provisioned user for email. ok is false when there is none, also for an
+// address that is not syntactically valid. Users exist only once provisioned (Config.MixpeekUsers,
+// AddMixpeekUser), as on Mixpeek, where they are invited into the organization first.
 func (s *Server) mpUserTx(ctx context.Context, tx *sql.Tx, email string) (u mpUser, ok bool, err error) {
 	if !validMixpeekEmail(email) {
 		return mpUser{}, false, nil
 	}
 	u.email = strings.ToLower(email)
 	err = tx.QueryRowContext(ctx, `SELECT user_id FROM mixpeek_users WHERE email = ?`, u.email).Scan(&u.userID)
-	if err == nil {
-		return u, true, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return u, false, nil
+	case err != nil:
 		return u, false, err
+	}
+	return u, true, nil
+}
+
+// mpProvisionUserTx returns the user for email, creating it with its protected admin-key when it
+// does not exist yet.
+func (s *Server) mpProvisionUserTx(ctx context.Context, tx *sql.Tx, email string) (mpUser, error) {
+	if !validMixpeekEmail(email) {
+		return mpUser{}, fmt.Errorf("devserver: %q is not an email address", email)
+	}
+	u, ok, err := s.mpUserTx(ctx, tx, email)
+	if err != nil || ok {
+		return u, err
 	}
 	now := s.nowMillis()
 	u.userID = newID("usr")
 	if _, err := tx.ExecContext(ctx, `INSERT INTO mixpeek_users(email, user_id, created_at) VALUES (?, ?, ?)`, u.email, u.userID, now); err != nil {
-		return u, false, err
+		return u, err
 	}
 	// The admin-key is what Mixpeek's bootstrap endpoint creates; its plaintext is discarded
 	// because the devserver authenticates with the root key only.
@@ -240,17 +254,44 @@ func (s *Server) mpUserTx(ctx context.Context, tx *sql.Tx, email string) (u mpUs
 		createdAt:   now,
 		createdBy:   sql.NullString{String: mixpeekRootUserID, Valid: true},
 	}
-	if _, err := insertMPKey(ctx, tx, &admin); err != nil {
-		return u, false, err
+	if _, err := s.insertMPKey(ctx, tx, &admin); err != nil {
+		return u, err
 	}
-	return u, true, nil
+	return u, nil
+}
+
+// AddMixpeekUser is a testing aid that provisions the organization user email (with its
+// protected admin-key) and returns its user_id; an existing user is returned unchanged. Without
+// it, or Config.MixpeekUsers, every Mixpeek route answers 404 for the user.
+func (s *Server) AddMixpeekUser(ctx context.Context, email string) (string, error) {
+	var u mpUser
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = s.mpProvisionUserTx(ctx, tx, email)
+		return err
+	})
+	return u.userID, err
+}
+
+// mpDeleteUserTx revokes every live key of u and removes the user: its address answers 404 from
+// then on, and provisioning it again makes a new user. The revoked records stay under the old
+// user_id, as deletion on Mixpeek revokes rather than erases them.
+func (s *Server) mpDeleteUserTx(ctx context.Context, tx *sql.Tx, u mpUser, caller string) error {
+	now := s.nowMillis()
+	if _, err := tx.ExecContext(ctx, `UPDATE mixpeek_keys SET revoked_at = ?, revoked_by = ? WHERE user_id = ? AND revoked_at IS NULL`, now, caller, u.userID); err != nil {
+		return err
+	}
+	// email is the primary key: the row is kept for the keys' foreign key under an address no
+	// lookup can match.
+	_, err := tx.ExecContext(ctx, `UPDATE mixpeek_users SET email = ? WHERE user_id = ?`, "deleted/"+u.userID+"/"+u.email, u.userID)
+	return err
 }
 
 // insertMPKey generates a key id and secret for k, stores k (hash only) and returns the plaintext.
-func insertMPKey(ctx context.Context, tx *sql.Tx, k *mpKeyRow) (string, error) {
+func (s *Server) insertMPKey(ctx context.Context, tx *sql.Tx, k *mpKeyRow) (string, error) {
 	plaintext, prefix := newMixpeekKey()
 	k.keyID = newID("key")
-	k.keyHash = mixpeekKeyHash(plaintext)
+	k.keyHash = s.mpKeyHashOf(plaintext)
 	k.keyPrefix = prefix
 	perms, err := json.Marshal(k.permissions)
 	if err != nil {

@@ -14,8 +14,9 @@ import (
 
 // Request validation mimics FastAPI + pydantic v2: every problem is collected and answered as a
 // 422 {"detail":[{"loc":[...],"msg":...,"type":...}]} with pydantic's error types and messages.
-// Models are treated as extra="forbid" (unknown members are "extra_forbidden"): Mixpeek does not
-// document its choice, and rejecting typos is what keeps a provider honest against this server.
+// Unknown members are ignored (pydantic's default, extra="ignore"): the published schemas do not
+// set additionalProperties to false, and the published ResourceScope-Input examples carry a
+// "description" that is no field of the model.
 
 // mpIssue is one FastAPI validation error.
 type mpIssue struct {
@@ -47,8 +48,8 @@ func mpAt(loc []any, more ...any) []any { return append(slices.Clip(loc), more..
 
 func mpIsNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 
-// mpObject parses a body that must be a JSON object and flags members outside allowed.
-func (c *mpChecker) mpObject(body []byte, loc []any, allowed []string) (map[string]json.RawMessage, bool) {
+// mpObject parses a body that must be a JSON object.
+func (c *mpChecker) mpObject(body []byte, loc []any) (map[string]json.RawMessage, bool) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		c.add("missing", "Field required", loc...)
@@ -58,25 +59,15 @@ func (c *mpChecker) mpObject(body []byte, loc []any, allowed []string) (map[stri
 		c.add("json_invalid", "JSON decode error", mpAt(loc, 0)...)
 		return nil, false
 	}
-	return c.object(trimmed, loc, allowed)
+	return c.object(trimmed, loc)
 }
 
-// object decodes raw as an object, reporting a non-object and members outside allowed.
-func (c *mpChecker) object(raw json.RawMessage, loc []any, allowed []string) (map[string]json.RawMessage, bool) {
+// object decodes raw as an object, reporting a non-object.
+func (c *mpChecker) object(raw json.RawMessage, loc []any) (map[string]json.RawMessage, bool) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
 		c.add("model_attributes_type", "Input should be a valid dictionary or object to extract fields from", loc...)
 		return nil, false
-	}
-	names := make([]string, 0, len(obj))
-	for k := range obj {
-		names = append(names, k)
-	}
-	slices.Sort(names) // deterministic error order
-	for _, k := range names {
-		if !slices.Contains(allowed, k) {
-			c.add("extra_forbidden", "Extra inputs are not permitted", mpAt(loc, k)...)
-		}
 	}
 	return obj, true
 }
@@ -186,26 +177,45 @@ func (c *mpChecker) integer(raw json.RawMessage, loc []any, minimum int64) (int6
 	return n, true
 }
 
-// futureTime decodes an RFC 3339 timestamp that must lie after now; it returns Unix ms.
-func (c *mpChecker) futureTime(raw json.RawMessage, loc []any, now time.Time) (int64, bool) {
+// mpNaiveLayouts are the zone-less and date-only spellings a pydantic datetime accepts; they are
+// read as UTC, as the SDK's own zone-less datetimes mean.
+var mpNaiveLayouts = []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"}
+
+// mpUnixMillisThreshold is where pydantic reads a number as milliseconds rather than seconds.
+const mpUnixMillisThreshold = 2e10
+
+// datetime decodes what a pydantic datetime accepts: an RFC 3339 string (also with a space for
+// the "T"), a zone-less or date-only string (UTC), or a Unix time in seconds, or milliseconds
+// above 2e10. It returns Unix ms; a past time is accepted (the key is then expired).
+func (c *mpChecker) datetime(raw json.RawMessage, loc []any) (int64, bool) {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) > 0 && (trimmed[0] == '-' || (trimmed[0] >= '0' && trimmed[0] <= '9')) {
+		var f float64
+		if json.Unmarshal(trimmed, &f) != nil || math.IsInf(f, 0) || math.Abs(f) > 1e16 {
+			c.add("datetime_from_date_parsing", "Input should be a valid datetime or date, invalid number", loc...)
+			return 0, false
+		}
+		if math.Abs(f) > mpUnixMillisThreshold {
+			return int64(f), true
+		}
+		return int64(f * 1000), true
+	}
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil || mpIsNull(raw) {
+	if err := json.Unmarshal(trimmed, &s); err != nil || mpIsNull(trimmed) {
 		c.add("datetime_type", "Input should be a valid datetime", loc...)
 		return 0, false
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		c.add("datetime_from_date_parsing", "Input should be a valid datetime, expected an RFC 3339 timestamp with a time zone", loc...)
-		return 0, false
+	if t, err := time.Parse(time.RFC3339Nano, strings.Replace(s, " ", "T", 1)); err == nil {
+		return t.UnixMilli(), true
 	}
-	if !t.After(now) {
-		c.add("value_error", "Value error, expires_at must be in the future", loc...)
-		return 0, false
+	for _, layout := range mpNaiveLayouts {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t.UnixMilli(), true
+		}
 	}
-	return t.UnixMilli(), true
+	c.add("datetime_from_date_parsing", "Input should be a valid datetime or date, invalid character in year", loc...)
+	return 0, false
 }
-
-var mpScopeFields = []string{"resource_type", "resource_id", "operations"}
 
 // scopes decodes a list of ResourceScope-Input. operations keeps nil (absent/null) apart from [].
 func (c *mpChecker) scopes(raw json.RawMessage, loc []any) ([]mpScope, bool) {
@@ -218,7 +228,7 @@ func (c *mpChecker) scopes(raw json.RawMessage, loc []any) ([]mpScope, bool) {
 	out := make([]mpScope, 0, len(items))
 	for i, it := range items {
 		sloc := mpAt(loc, i)
-		obj, ok := c.object(it, sloc, mpScopeFields)
+		obj, ok := c.object(it, sloc)
 		if !ok {
 			continue
 		}
@@ -253,13 +263,11 @@ type mpCreateInput struct {
 }
 
 // principal_id is accepted on create because API 0.82 documents it; it cannot be updated.
-var mpCreateFields = []string{"name", "description", "permissions", "scopes", "rate_limit_override", "expires_at", "principal_id"}
-
-func parseMPCreate(body []byte, now time.Time) (mpCreateInput, error) {
+func parseMPCreate(body []byte) (mpCreateInput, error) {
 	var c mpChecker
 	var in mpCreateInput
 	body0 := []any{"body"}
-	obj, ok := c.mpObject(body, body0, mpCreateFields)
+	obj, ok := c.mpObject(body, body0)
 	if !ok {
 		return in, c.err()
 	}
@@ -286,7 +294,7 @@ func parseMPCreate(body []byte, now time.Time) (mpCreateInput, error) {
 		}
 	}
 	if r, ok := obj["expires_at"]; ok && !mpIsNull(r) {
-		if ms, ok := c.futureTime(r, mpAt(body0, "expires_at"), now); ok {
+		if ms, ok := c.datetime(r, mpAt(body0, "expires_at")); ok {
 			in.expiresAt = &ms
 		}
 	}
@@ -314,13 +322,11 @@ type mpUpdateInput struct {
 	status         *string
 }
 
-var mpUpdateFields = []string{"name", "description", "permissions", "scopes", "rate_limit_override", "expires_at", "status"}
-
-func parseMPUpdate(body []byte, now time.Time) (mpUpdateInput, error) {
+func parseMPUpdate(body []byte) (mpUpdateInput, error) {
 	var c mpChecker
 	var in mpUpdateInput
 	body0 := []any{"body"}
-	obj, ok := c.mpObject(body, body0, mpUpdateFields)
+	obj, ok := c.mpObject(body, body0)
 	if !ok {
 		return in, c.err()
 	}
@@ -358,7 +364,7 @@ func parseMPUpdate(body []byte, now time.Time) (mpUpdateInput, error) {
 	if r, ok := obj["expires_at"]; ok {
 		if mpIsNull(r) {
 			in.clearExpiry = true
-		} else if ms, ok := c.futureTime(r, mpAt(body0, "expires_at"), now); ok {
+		} else if ms, ok := c.datetime(r, mpAt(body0, "expires_at")); ok {
 			in.expiresAt = &ms
 		}
 	}

@@ -48,6 +48,10 @@ type Config struct {
 	// and a random key kept in memory for an in-memory one. The key is never written to the
 	// database, and a database that still holds one (made by an older devserver) is refused.
 	MasterKeyFile string
+	// MixpeekUsers are the Mixpeek organization users provisioned at start (each with its
+	// protected admin-key); users provisioned before, in the same database, are kept. The
+	// Mixpeek routes answer 404 for any other address (see AddMixpeekUser).
+	MixpeekUsers []string
 	// EncryptAllAPIs is a testing aid that opts every API created afterwards into key
 	// encryption, apis.createApi included (see above). Off, new APIs answer 412 to recoverable
 	// keys as the genuine service does.
@@ -128,6 +132,8 @@ type Server struct {
 
 	// faults holds the testing aids (see faults.go).
 	faults *faultInjector
+	// mpAids holds the Mixpeek testing aids (see mixpeek_aids.go).
+	mpAids mixpeekAidState
 
 	httpMu  sync.Mutex
 	httpSrv *http.Server
@@ -180,6 +186,12 @@ func New(cfg Config) (*Server, error) {
 	if err := s.setupRootKey(context.Background(), cfg.RootKey); err != nil {
 		_ = db.Close() // already failing; the original error is the one worth reporting
 		return nil, fmt.Errorf("root key: %w", err)
+	}
+	for _, email := range cfg.MixpeekUsers {
+		if _, err := s.AddMixpeekUser(context.Background(), email); err != nil {
+			_ = db.Close() // already failing; the original error is the one worth reporting
+			return nil, fmt.Errorf("mixpeek user: %w", err)
+		}
 	}
 	return s, nil
 }

@@ -265,3 +265,125 @@ func (c *Client) FindKeyByName(ctx context.Context, userEmail, name string) (*Ke
 	}
 	return nil, fmt.Errorf("%w: no key named %q for user %q", ErrKeyNotListed, name, userEmail)
 }
+
+// AmbiguousNameError reports that the key to act on shares its name with other live keys of the
+// user. Mixpeek addresses keys by name and documents no uniqueness, so a request by that name
+// could reach any of them: nothing is sent.
+type AmbiguousNameError struct {
+	UserEmail, Name, KeyID string
+	// Status is the key's own status (active, or expired).
+	Status string
+	// Others are the key_ids of the other live keys with the name.
+	Others []string
+}
+
+func (e *AmbiguousNameError) Error() string {
+	return fmt.Sprintf("mixpeek: key %s of user %q shares its name %q with %d other live key(s) (key_id %s); Mixpeek addresses keys by name, so a request could reach another key, and none was sent. Rename or revoke the other keys in Mixpeek first",
+		e.KeyID, e.UserEmail, e.Name, len(e.Others), strings.Join(e.Others, ", "))
+}
+
+// IsAmbiguousName reports an *AmbiguousNameError in err's chain.
+func IsAmbiguousName(err error) bool {
+	var e *AmbiguousNameError
+	return errors.As(err, &e)
+}
+
+// live reports whether a key can still be addressed and used: status active (or none, the
+// documented default).
+func live(k *Key) bool { return k.Status == StatusActive || k.Status == "" }
+
+func status(k *Key) string {
+	if k.Status == "" {
+		return StatusActive
+	}
+	return k.Status
+}
+
+// ResolveKey lists the user's keys and returns key keyID with its current name, confirming that
+// the name addresses only this key: when another live key has the name, the error is
+// *AmbiguousNameError. A key missing from a complete listing is ErrKeyNotListed. A revoked key
+// is returned without the name check: it is final, and its name may belong to a newer key.
+func (c *Client) ResolveKey(ctx context.Context, userEmail, keyID string) (*Key, error) {
+	keys, err := c.completeListing(ctx, userEmail)
+	if err != nil {
+		return nil, err
+	}
+	var found *Key
+	for i := range keys {
+		if keys[i].KeyID == keyID {
+			found = &keys[i]
+			break
+		}
+	}
+	if found == nil {
+		return nil, fmt.Errorf("%w: no key with key_id %q for user %q", ErrKeyNotListed, keyID, userEmail)
+	}
+	if found.Status == StatusRevoked {
+		return found, nil
+	}
+	var others []string
+	for i := range keys {
+		if k := &keys[i]; k.KeyID != keyID && k.Name == found.Name && live(k) {
+			others = append(others, k.KeyID)
+		}
+	}
+	if len(others) > 0 {
+		return nil, &AmbiguousNameError{UserEmail: userEmail, Name: found.Name, KeyID: keyID, Status: status(found), Others: others}
+	}
+	return found, nil
+}
+
+// errNotLive is the error for a name-addressed change to a revoked or expired key.
+func errNotLive(k *Key, action string) error {
+	return fmt.Errorf("mixpeek: key %s (%q) is %s and cannot be %s; Mixpeek addresses keys by name, and the name may now belong to another key", k.KeyID, k.Name, k.Status, action)
+}
+
+// UpdateKeyByID patches key keyID under the name the listing gives it (see ResolveKey), and
+// fails when the answer is about another key. An expired key is patched too (a new expires_at
+// may revive it) when no live key has its name; a revoked one never is.
+func (c *Client) UpdateKeyByID(ctx context.Context, userEmail, keyID string, req UpdateKeyRequest) (*Key, error) {
+	k, err := c.ResolveKey(ctx, userEmail, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if k.Status == StatusRevoked {
+		return nil, errNotLive(k, "updated")
+	}
+	got, err := c.UpdateKey(ctx, userEmail, k.Name, req)
+	if err != nil {
+		return nil, err
+	}
+	if got.KeyID != "" && got.KeyID != keyID {
+		return nil, fmt.Errorf("mixpeek: updating key %s by its name %q changed key %s instead; another key took the name meanwhile", keyID, k.Name, got.KeyID)
+	}
+	return got, nil
+}
+
+// RevokeKeyByID revokes key keyID under the name the listing gives it (see ResolveKey). A key
+// that is already revoked or expired, or not listed at all, is left alone and the result is nil.
+// A DELETE answered 404 is confirmed against the listing, as in RevokeKeyConfirmed.
+func (c *Client) RevokeKeyByID(ctx context.Context, userEmail, keyID string) error {
+	k, err := c.ResolveKey(ctx, userEmail, keyID)
+	var ambiguous *AmbiguousNameError
+	switch {
+	case IsKeyNotListed(err), errors.As(err, &ambiguous) && ambiguous.Status == StatusExpired:
+		return nil
+	case err != nil:
+		return err
+	case !live(k):
+		return nil
+	}
+	return c.RevokeKeyConfirmed(ctx, userEmail, k.Name, keyID)
+}
+
+// RotateKeyByID rotates key keyID under the name the listing gives it (see ResolveKey).
+func (c *Client) RotateKeyByID(ctx context.Context, userEmail, keyID string) (*CreatedKey, error) {
+	k, err := c.ResolveKey(ctx, userEmail, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if !live(k) {
+		return nil, errNotLive(k, "rotated")
+	}
+	return c.RotateKey(ctx, userEmail, k.Name)
+}

@@ -3,6 +3,7 @@ package mixpeek
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -355,8 +356,8 @@ func TestCreateKey(t *testing.T) {
 	if ck.Plaintext != fakePlaintext || ck.KeyID != "key_1" || *ck.RateLimitOverride != 60 || ck.Scopes == nil || len(ck.Scopes) != 0 {
 		t.Errorf("decoded key mismatch: id=%q", ck.KeyID)
 	}
-	if err := VerifyCreated(ck); err != nil {
-		t.Errorf("VerifyCreated: %v", err)
+	if findings := CheckCreated(ck); findings != nil {
+		t.Errorf("CheckCreated: %q", findings)
 	}
 }
 
@@ -655,7 +656,7 @@ func TestUnknownFieldsAndEnums(t *testing.T) {
 	}
 }
 
-func TestVerifyCreated(t *testing.T) {
+func TestCheckCreated(t *testing.T) {
 	sum := sha256.Sum256([]byte(fakePlaintext))
 	hash := hex.EncodeToString(sum[:])
 	p10 := fakePlaintext[:10]
@@ -663,41 +664,159 @@ func TestVerifyCreated(t *testing.T) {
 	wrong := "sk_wrongpre..."
 	empty := ""
 	tests := []struct {
-		name    string
-		ck      *CreatedKey
-		wantErr string
+		name string
+		ck   *CreatedKey
+		want []string // fragments of the findings, in order; nil = no findings
 	}{
-		{"ok no prefix", &CreatedKey{Key: Key{KeyHash: hash}, Plaintext: fakePlaintext}, ""},
-		{"ok empty prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &empty}, Plaintext: fakePlaintext}, ""},
-		{"ok prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &p10}, Plaintext: fakePlaintext}, ""},
-		{"ok prefix dots", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &p10dots}, Plaintext: fakePlaintext}, ""},
-		{"nil", nil, "no key"},
-		{"no plaintext", &CreatedKey{Key: Key{KeyHash: hash}}, "no plaintext"},
-		{"no hash", &CreatedKey{Plaintext: fakePlaintext}, "no key_hash"},
-		{"wrong hash", &CreatedKey{Key: Key{KeyHash: strings.Repeat("0", 64)}, Plaintext: fakePlaintext}, "not the SHA-256"},
-		{"truncated hash", &CreatedKey{Key: Key{KeyHash: hash[:32]}, Plaintext: fakePlaintext}, "not the SHA-256"},
-		{"uppercase hash", &CreatedKey{Key: Key{KeyHash: strings.ToUpper(hash)}, Plaintext: fakePlaintext}, "not lowercase"},
-		{"wrong prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &wrong}, Plaintext: fakePlaintext}, "key_prefix does not match"},
-		{"prefix longer than key", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: ptr(fakePlaintext + "zz")}, Plaintext: fakePlaintext}, "key_prefix does not match"},
-		{"only dots", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: ptr("...")}, Plaintext: fakePlaintext}, "key_prefix does not match"},
+		{"ok no prefix", &CreatedKey{Key: Key{KeyHash: hash}, Plaintext: fakePlaintext}, nil},
+		{"ok empty prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &empty}, Plaintext: fakePlaintext}, nil},
+		{"ok prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &p10}, Plaintext: fakePlaintext}, nil},
+		{"ok prefix dots", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &p10dots}, Plaintext: fakePlaintext}, nil},
+		// The published example is 32 hex characters; upper case and base64 are encodings of
+		// the same digest.
+		{"truncated hash", &CreatedKey{Key: Key{KeyHash: hash[:32]}, Plaintext: fakePlaintext}, nil},
+		{"uppercase hash", &CreatedKey{Key: Key{KeyHash: strings.ToUpper(hash)}, Plaintext: fakePlaintext}, nil},
+		{"base64 hash", &CreatedKey{Key: Key{KeyHash: base64.StdEncoding.EncodeToString(sum[:])}, Plaintext: fakePlaintext}, nil},
+		{"raw url base64 hash", &CreatedKey{Key: Key{KeyHash: base64.RawURLEncoding.EncodeToString(sum[:])}, Plaintext: fakePlaintext}, nil},
+		{"nil", nil, []string{"no plaintext"}},
+		{"no plaintext", &CreatedKey{Key: Key{KeyHash: hash}}, []string{"no plaintext"}},
+		{"no hash", &CreatedKey{Plaintext: fakePlaintext}, []string{"no key_hash"}},
+		{"wrong hash", &CreatedKey{Key: Key{KeyHash: strings.Repeat("0", 64)}, Plaintext: fakePlaintext}, []string{"key_hash is not the SHA-256"}},
+		{"too short a hex prefix", &CreatedKey{Key: Key{KeyHash: hash[:31]}, Plaintext: fakePlaintext}, []string{"key_hash is not the SHA-256"}},
+		{"salted hash", &CreatedKey{Key: Key{KeyHash: hashOfString("salt" + fakePlaintext)}, Plaintext: fakePlaintext}, []string{"key_hash is not the SHA-256"}},
+		{"wrong prefix", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: &wrong}, Plaintext: fakePlaintext}, []string{"key_prefix is not the start"}},
+		{"prefix longer than key", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: ptr(fakePlaintext + "zz")}, Plaintext: fakePlaintext}, []string{"key_prefix is not the start"}},
+		{"only dots", &CreatedKey{Key: Key{KeyHash: hash, KeyPrefix: ptr("...")}, Plaintext: fakePlaintext}, []string{"key_prefix is not the start"}},
+		{"both wrong", &CreatedKey{Key: Key{KeyHash: "x", KeyPrefix: &wrong}, Plaintext: fakePlaintext}, []string{"key_hash", "key_prefix"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := VerifyCreated(tt.ck)
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
+			got := CheckCreated(tt.ck)
+			if len(got) != len(tt.want) {
+				t.Fatalf("findings = %q, want %d matching %q", got, len(tt.want), tt.want)
+			}
+			for i, f := range got {
+				if !strings.Contains(f, tt.want[i]) {
+					t.Errorf("finding %d = %q, want it to contain %q", i, f, tt.want[i])
 				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("err = %v, want %q", err, tt.wantErr)
-			}
-			if strings.Contains(err.Error(), fakePlaintext) || strings.Contains(err.Error(), p10) {
-				t.Fatal("error message contains the plaintext")
+				if strings.Contains(f, fakePlaintext) || strings.Contains(f, p10) || strings.Contains(f, hash[:16]) {
+					t.Fatal("a finding contains the plaintext, its prefix or its hash")
+				}
 			}
 		})
 	}
 }
 
+func hashOfString(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
 func ptr[T any](v T) *T { return &v }
+
+// Name-addressed changes list first and send nothing unless the key's current name belongs to
+// it alone among the user's live keys.
+func TestByIDResolvesTheName(t *testing.T) {
+	key := func(id, name, status string) Key { return Key{KeyID: id, Name: name, Status: status} }
+	tests := []struct {
+		name     string
+		keys     []Key
+		wantPath string // the name-addressed path sent; "" = nothing sent
+		wantErr  string
+	}{
+		{"unique", []Key{key("key_1", "svc", "active"), key("key_2", "other", "active")}, "/svc", ""},
+		{"renamed outside", []Key{key("key_1", "new name", "active")}, "/new%20name", ""},
+		{"old revoked twin", []Key{key("key_0", "svc", "revoked"), key("key_1", "svc", "active")}, "/svc", ""},
+		{"two live keys", []Key{key("key_1", "svc", "active"), key("key_2", "svc", "")}, "", "shares its name \"svc\" with 1 other live key"},
+		{"not listed", []Key{key("key_2", "svc", "active")}, "", "not in the user's key listing"},
+		{"revoked, name reused", []Key{key("key_1", "svc", "revoked"), key("key_2", "svc", "active")}, "", "is revoked"},
+		{"expired", []Key{key("key_1", "svc", "expired")}, "/svc", "is expired"},
+		{"expired, name reused", []Key{key("key_1", "svc", "expired"), key("key_2", "svc", "active")}, "", "shares its name"},
+	}
+	for _, op := range []string{"update", "rotate", "revoke"} {
+		for _, tt := range tests {
+			t.Run(op+"/"+tt.name, func(t *testing.T) {
+				var sent []string
+				c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+					base := "/v1/organizations/users/ops@example.com/api-keys"
+					if r.Method == http.MethodGet {
+						b, _ := json.Marshal(map[string]any{"results": tt.keys})
+						respond(200, string(b))(w, r)
+						return
+					}
+					sent = append(sent, strings.TrimSuffix(strings.TrimPrefix(r.URL.EscapedPath(), base), "/rotate"))
+					respond(200, `{"key_id":"key_1","name":"svc","key":"`+fakePlaintext+`"}`)(w, r)
+				})
+				ctx := context.Background()
+				var err error
+				switch op {
+				case "update":
+					_, err = c.UpdateKeyByID(ctx, "ops@example.com", "key_1", UpdateKeyRequest{Description: Value("d")})
+				case "rotate":
+					_, err = c.RotateKeyByID(ctx, "ops@example.com", "key_1")
+				case "revoke":
+					err = c.RevokeKeyByID(ctx, "ops@example.com", "key_1")
+				}
+				wantErr, wantPath := tt.wantErr, tt.wantPath
+				switch {
+				case op == "revoke" && (tt.name == "not listed" || strings.HasPrefix(tt.name, "revoked") || strings.HasPrefix(tt.name, "expired")):
+					wantErr, wantPath = "", "" // nothing left to revoke
+				case op == "update" && tt.name == "expired":
+					wantErr = "" // a new expires_at may revive it
+				case tt.name == "expired":
+					wantPath = ""
+				}
+				if wantErr == "" && err != nil || wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)) {
+					t.Fatalf("err = %v, want %q", err, wantErr)
+				}
+				if wantErr != "" || wantPath == "" {
+					if len(sent) != 0 {
+						t.Fatalf("sent %v, want nothing", sent)
+					}
+					return
+				}
+				if len(sent) != 1 || sent[0] != wantPath {
+					t.Fatalf("sent %v, want [%s]", sent, wantPath)
+				}
+			})
+		}
+	}
+	t.Run("answer about another key", func(t *testing.T) {
+		c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet {
+				respond(200, `[{"key_id":"key_1","name":"svc","status":"active"}]`)(w, r)
+				return
+			}
+			respond(200, `{"key_id":"key_9","name":"svc"}`)(w, r)
+		})
+		_, err := c.UpdateKeyByID(context.Background(), "ops@example.com", "key_1", UpdateKeyRequest{Description: Value("d")})
+		if err == nil || !strings.Contains(err.Error(), "changed key key_9 instead") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestIsUserNotFound(t *testing.T) {
+	env := func(details string) string {
+		return `{"success":false,"status":404,"error":{"message":"not found","type":"NotFoundError","details":` + details + `}}`
+	}
+	tests := []struct {
+		name, method, path, body string
+		want                     bool
+	}{
+		{"user details", http.MethodPatch, "/v1/organizations/users/u@example.com/api-keys/k", env(`{"resource":"user"}`), true},
+		{"key details", http.MethodGet, "/v1/organizations/users/u@example.com/api-keys", env(`{"resource":"api_key"}`), false},
+		{"listing without details", http.MethodGet, "/v1/organizations/users/u@example.com/api-keys", env(`null`), true},
+		{"patch without details", http.MethodPatch, "/v1/organizations/users/u@example.com/api-keys/k", env(`null`), false},
+		{"plain 404", http.MethodGet, "/v1/organizations/users/u@example.com/api-keys", `404 page not found`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestClient(t, respond(http.StatusNotFound, tt.body))
+			_, err := c.do(context.Background(), transport.Request{Method: tt.method, Path: tt.path})
+			if got := IsUserNotFound(err); got != tt.want {
+				t.Fatalf("IsUserNotFound(%v) = %t, want %t", err, got, tt.want)
+			}
+		})
+	}
+}

@@ -106,6 +106,23 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &e) && e.HTTPStatus == http.StatusNotFound
 }
 
+// IsUserNotFound reports Mixpeek's answer that the user in the path does not exist: a 404 in
+// Mixpeek's error envelope that names a user (details.resource "user"), or any such 404 to the
+// listing, whose path names nothing but the user. It says nothing about the user's keys.
+func IsUserNotFound(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.HTTPStatus != http.StatusNotFound || !e.FromMixpeek {
+		return false
+	}
+	var d struct {
+		Resource string `json:"resource"`
+	}
+	if len(e.Details) > 0 && json.Unmarshal(e.Details, &d) == nil && d.Resource != "" {
+		return d.Resource == "user"
+	}
+	return e.Method == http.MethodGet && strings.HasSuffix(e.Endpoint, "/api-keys")
+}
+
 // IsUnauthorized reports that the token was not accepted (HTTP 401).
 func IsUnauthorized(err error) bool { return StatusCode(err) == http.StatusUnauthorized }
 

@@ -3,40 +3,57 @@ package mixpeek
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"strings"
 )
 
-// VerifyCreated checks that a create/rotate response is self-consistent: key_hash must be the
-// lowercase hex SHA-256 of the plaintext, and key_prefix, when present, must be the start of the
-// plaintext (either key[:10] or key[:10]+"..."). It catches a server that hashes differently or a
-// response mixing two keys. Error messages never contain the plaintext (nor the prefix, which is
-// part of it).
-func VerifyCreated(c *CreatedKey) error {
-	if c == nil {
-		return errors.New("mixpeek: no key in response")
+// minHashHexPrefix is the shortest leading part of the hex digest accepted as key_hash: the
+// published example is the first 32 hex characters of a SHA-256.
+const minHashHexPrefix = 32
+
+// CheckCreated compares a create/rotate response with its own plaintext and returns what does not
+// match, for the caller to report. The published API promises only that key_hash is "SHA-256 hash
+// of the plaintext key" and that key_prefix "shows the first 10 characters", so nothing here is
+// grounds for refusing or revoking the key: the findings are hints that the endpoint may not be
+// Mixpeek or that the response mixes two keys.
+//
+// key_hash matches when it is the SHA-256 digest of the plaintext in hex (any case, or a leading
+// part of at least 32 characters) or in base64 (standard or URL alphabet, padded or not).
+// key_prefix, when present, matches when it is the start of the plaintext, with or without a
+// trailing "...". Findings never contain the plaintext, the prefix or the hash.
+func CheckCreated(c *CreatedKey) []string {
+	if c == nil || c.Plaintext == "" {
+		return []string{"the response carries no plaintext key to check key_hash and key_prefix against"}
 	}
-	if c.Plaintext == "" {
-		return errors.New("mixpeek: response carries no plaintext key")
-	}
-	sum := sha256.Sum256([]byte(c.Plaintext))
-	want := hex.EncodeToString(sum[:])
-	got := strings.TrimSpace(c.KeyHash)
-	if got == "" {
-		return errors.New("mixpeek: response carries no key_hash")
-	}
-	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		if strings.EqualFold(got, want) {
-			return errors.New("mixpeek: key_hash is not lowercase hex")
-		}
-		return errors.New("mixpeek: key_hash is not the SHA-256 of the returned key (expected 64 lowercase hex characters of sha256(key))")
+	var out []string
+	switch got := strings.TrimSpace(c.KeyHash); {
+	case got == "":
+		out = append(out, "the response carries no key_hash")
+	case !hashMatches(got, c.Plaintext):
+		out = append(out, "key_hash is not the SHA-256 of the returned key in any encoding the provider recognises (hex, a hex prefix of at least 32 characters, base64); Mixpeek may salt or encode its hashes differently")
 	}
 	if c.KeyPrefix != nil && *c.KeyPrefix != "" {
 		p := strings.TrimSuffix(*c.KeyPrefix, "...")
 		if p == "" || len(p) > len(c.Plaintext) || subtle.ConstantTimeCompare([]byte(p), []byte(c.Plaintext[:len(p)])) != 1 {
-			return errors.New("mixpeek: key_prefix does not match the start of the returned key")
+			out = append(out, "key_prefix is not the start of the returned key")
 		}
 	}
-	return nil
+	return out
+}
+
+func hashMatches(got, plaintext string) bool {
+	sum := sha256.Sum256([]byte(plaintext))
+	full := hex.EncodeToString(sum[:])
+	lower := strings.ToLower(got)
+	if len(lower) >= minHashHexPrefix && len(lower) <= len(full) &&
+		subtle.ConstantTimeCompare([]byte(lower), []byte(full[:len(lower)])) == 1 {
+		return true
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(enc.EncodeToString(sum[:]))) == 1 {
+			return true
+		}
+	}
+	return false
 }

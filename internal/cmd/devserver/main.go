@@ -14,6 +14,11 @@
 // apis.createApi are not opted in (as on the genuine service, recoverable keys there answer
 // 412) unless -encrypt-all-apis is given.
 //
+// -mixpeek-users ops@example.com,dev@example.com provisions those Mixpeek organization users
+// (each with its protected admin-key); the Mixpeek routes answer 404 for any other address, as
+// Mixpeek does for a user who is not in the organization. Users provisioned on an earlier start
+// on the same database are kept.
+//
 // -limited-root-key-without create_key,read_key prints an extra limited_root_key line: a root
 // key lacking those permissions (see devserver.NewRootKeyWithout), for testing how clients
 // handle insufficient permissions.
@@ -62,6 +67,7 @@ func run(ctx context.Context, args []string, envRootKey string, stdout io.Writer
 	encrypt := flags.Bool("encrypt-keys", false, "opt the -api-name API into storing recoverable keys")
 	encryptAll := flags.Bool("encrypt-all-apis", false, "testing aid: opt every API created from now on, apis.createApi included, into storing recoverable keys")
 	masterKeyFile := flags.String("master-key-file", "", "file holding the 32-byte master key for recoverable keys, created 0600 when missing (default: <db>.masterkey)")
+	mixpeekUsers := flags.String("mixpeek-users", "", "comma-separated Mixpeek organization users to provision (each gets the protected admin-key)")
 	limitedWithout := flags.String("limited-root-key-without", "", "testing aid: also issue a root key lacking these comma-separated permissions (e.g. create_key,read_key) and print it")
 	verbose := flags.Bool("v", false, "log one line per request to stderr")
 	rateLimit := flags.Int("rate-limit", 0, "testing aid: authenticated requests allowed per minute (0 = unlimited)")
@@ -86,6 +92,7 @@ func run(ctx context.Context, args []string, envRootKey string, stdout io.Writer
 		RootKey:        *rootKey,
 		MasterKeyFile:  *masterKeyFile,
 		EncryptAllAPIs: *encryptAll,
+		MixpeekUsers:   splitList(*mixpeekUsers),
 		Logger:         logger,
 
 		RateLimitPerMinute: *rateLimit,
@@ -141,4 +148,15 @@ func run(ctx context.Context, args []string, envRootKey string, stdout io.Writer
 
 	<-ctx.Done()
 	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

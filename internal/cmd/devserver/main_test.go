@@ -122,3 +122,29 @@ func TestLimitedRootKeyFlag(t *testing.T) {
 		t.Fatalf("apis.createApi with the full root key answers %d", code)
 	}
 }
+
+// -mixpeek-users provisions exactly the users it names.
+func TestMixpeekUsersFlag(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "dev.db")
+	const key = "unkey_mixpeek_users_flag_0123456789"
+	lines, stop := start(t, db, key, "-mixpeek-users", "ops@example.com, dev@example.com")
+	defer stop()
+	for _, tc := range []struct {
+		email string
+		want  int
+	}{{"ops@example.com", http.StatusOK}, {"dev@example.com", http.StatusOK}, {"other@example.com", http.StatusNotFound}} {
+		req, err := http.NewRequest(http.MethodGet, lines["endpoint"]+"/v1/organizations/users/"+tc.email+"/api-keys", http.NoBody)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.email, resp.StatusCode, tc.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
 	mpclient "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
 )
 
 func TestMain(m *testing.M) { acctest.Main(m) }
@@ -31,6 +33,25 @@ const (
 
 // Resource identity needs Terraform or OpenTofu 1.12; older CLIs skip these tests.
 var identityVersions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)}
+
+// variedWireSuite reruns tests with the local server's VaryWire aid on (see variedwire_acc_test.go).
+const variedWireSuite = "TestAccMixpeekVariedWire"
+
+// envVaryWire set to 1 turns the VaryWire aid on for every test that starts its server with
+// newServer.
+const envVaryWire = "APIKEY_ACC_MIXPEEK_VARY_WIRE"
+
+// newServer is acctest.NewServer with the local server's VaryWire aid on (timestamps spelled
+// with "Z", "+00:00" or no zone, every list envelope the client accepts) when the test runs under
+// TestAccMixpeekVariedWire or with APIKEY_ACC_MIXPEEK_VARY_WIRE=1.
+func newServer(t *testing.T) *acctest.Server {
+	t.Helper()
+	srv := acctest.NewServer(t)
+	if strings.HasPrefix(t.Name(), variedWireSuite+"/") || os.Getenv(envVaryWire) == "1" {
+		srv.Dev.SetMixpeekAids(devserver.MixpeekAids{VaryWire: true})
+	}
+	return srv
+}
 
 // keyConfig is srv's provider block (both backends) and one apikey_mixpeek_key.test with body.
 func keyConfig(srv *acctest.Server, body string) string {
@@ -129,9 +150,16 @@ func sorted(s []string) []string {
 	return out
 }
 
+// sameInstant compares two timestamps; a zone-less one (which the server may send) is UTC.
 func sameInstant(a, b string) bool {
-	x, err1 := time.Parse(time.RFC3339Nano, a)
-	y, err2 := time.Parse(time.RFC3339Nano, b)
+	parse := func(s string) (time.Time, error) {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t, nil
+		}
+		return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC)
+	}
+	x, err1 := parse(a)
+	y, err2 := parse(b)
 	return err1 == nil && err2 == nil && x.Equal(y)
 }
 

@@ -55,7 +55,7 @@ func serverKey(srv *acctest.Server, id string) (*mpclient.Key, error) {
 
 func TestAccMixpeekKeyRevokeAction(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureActions)
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	var oldID string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -109,7 +109,7 @@ func TestAccMixpeekKeyRevokeAction(t *testing.T) {
 
 func TestAccMixpeekKeyRevokeAction_backendNotConfigured(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureActions)
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{

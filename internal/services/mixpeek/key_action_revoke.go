@@ -87,16 +87,22 @@ func (a *keyRevokeAction) Invoke(ctx context.Context, req action.InvokeRequest, 
 	}
 	// The revoke endpoint takes the key's name; the id finds the current one.
 	say(fmt.Sprintf("Looking up key %s of %s", id, email))
-	key, err := b.Client.FindKey(ctx, email, id)
+	key, err := b.Client.ResolveKey(ctx, email, id)
 	switch {
 	case keyGone(err):
 		resp.Diagnostics.AddAttributeError(pathKeyID, "Key not found", fmt.Sprintf("Mixpeek lists no key %s for %s.", id, email))
+		return
+	case mixpeek.IsAmbiguousName(err):
+		resp.Diagnostics.AddAttributeError(pathKeyID, "Key name is not unique", fmt.Sprintf("Key %s was not revoked: %s", id, err))
 		return
 	case err != nil:
 		resp.Diagnostics.AddError("Error finding key", fmt.Sprintf("Could not list the keys of %s: %s", email, b.explain(err)))
 		return
 	case key.Status == mixpeek.StatusRevoked:
 		resp.Diagnostics.AddWarning("Key already revoked", fmt.Sprintf("Key %s (%q) of %s was already revoked.", id, key.Name, email))
+		return
+	case key.Status == mixpeek.StatusExpired:
+		resp.Diagnostics.AddWarning("Key already expired", fmt.Sprintf("Key %s (%q) of %s has expired and can no longer be used; it is not addressed by name again.", id, key.Name, email))
 		return
 	}
 	say(fmt.Sprintf("Revoking key %s (%q)", id, key.Name))

@@ -23,7 +23,7 @@ const unitEmail = "unit@example.com"
 
 func newTestService(t *testing.T) service {
 	t.Helper()
-	dev, err := devserver.New(devserver.Config{DBPath: filepath.Join(t.TempDir(), "apikey.db")})
+	dev, err := devserver.New(devserver.Config{DBPath: filepath.Join(t.TempDir(), "apikey.db"), MixpeekUsers: []string{unitEmail}})
 	if err != nil {
 		t.Fatal(err)
 	}

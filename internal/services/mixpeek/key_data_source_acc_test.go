@@ -18,7 +18,7 @@ import (
 
 // Listings by prefix with and without revoked keys, and a revoked key read by id.
 func TestAccMixpeekKeysDataSource_listing(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	ctx := context.Background()
 	var revokedID string
 	for i := range 3 {
@@ -81,7 +81,7 @@ data "apikey_mixpeek_key" "revoked" {
 
 // The single-key data source reads every non-secret field of a managed key as the resource has it.
 func TestAccMixpeekKeyDataSource_managedKey(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	config := keyConfig(srv, `
   user_email          = "ops@example.com"
   name                = "read-back"
@@ -123,7 +123,7 @@ func TestAccMixpeekKeyDataSource_errors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := acctest.NewServer(t)
+			srv := newServer(t)
 			ds := fmt.Sprintf("data \"apikey_mixpeek_key\" \"x\" {\n%s\n}\n", tc.body)
 			if tc.body == "" {
 				ds = "data \"apikey_mixpeek_keys\" \"x\" {\n user_email = \"not-an-email\"\n}\n"

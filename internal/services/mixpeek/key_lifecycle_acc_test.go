@@ -73,7 +73,7 @@ func secretFreeState(secret *string) resource.TestCheckFunc {
 // refresh, and the plan-only step after a refresh is empty. Mixpeek cannot show a key again, so
 // the plan warns (asserted in the unit tests: the harness does not surface warnings).
 func TestAccMixpeekLifecycle_storePlaintextFalse(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	config := func(name string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email      = "ops@example.com"
@@ -130,7 +130,7 @@ func TestAccMixpeekLifecycle_storePlaintextFalse(t *testing.T) {
 // Turning store_plaintext off clears the stored plaintext in place; turning it back on replaces
 // the key, since the old plaintext is gone.
 func TestAccMixpeekLifecycle_storePlaintextToggled(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	config := func(store bool) string {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email      = "ops@example.com"
@@ -186,7 +186,7 @@ func TestAccMixpeekLifecycle_storePlaintextToggled(t *testing.T) {
 // plaintext_age_recipients: only the armored ciphertext is kept, each recipient can decrypt it,
 // and what it decrypts to is the key (its hash is the server's key_hash).
 func TestAccMixpeekLifecycle_ageRecipients(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	id1, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +250,7 @@ func TestAccMixpeekLifecycle_ageRecipients(t *testing.T) {
 // expire_after on Mixpeek, whose expiries have whole-second precision: expires_at is created_at
 // plus the lifetime to the second, the server holds the same expiry, and the next plan is empty.
 func TestAccMixpeekLifecycle_expireAfter(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	const lifetime = 720 * time.Hour
 	config := keyConfig(srv, `
   user_email   = "ops@example.com"
@@ -394,7 +394,7 @@ func TestAccMixpeekLifecycle_revokeGracePeriod(t *testing.T) {
 func TestAccMixpeekLifecycle_unrecoverableWarning(t *testing.T) {
 	t.Parallel()
 	cli := acctest.NewCLI(t)
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	identity, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 // Every attribute an import reads back must survive the generated configuration.
 func TestAccMixpeekKeyList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	desc := "nightly export"
 	limit := int64(250)
 	expires := time.Now().Add(60 * 24 * time.Hour).UTC().Format(time.RFC3339)

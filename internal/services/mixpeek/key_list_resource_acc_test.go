@@ -32,7 +32,7 @@ func mixpeekIdentity(id string) map[string]knownvalue.Check {
 
 func TestAccMixpeekKeyList_filtersAndObjects(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	desc := "reporting pipeline"
 	svc := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "svc-reporting", Description: &desc, Permissions: []string{"read"}})
 	other := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "batch-export"})

@@ -165,8 +165,9 @@ func keySchema() schema.Schema {
 			}},
 		},
 		"rate_limit_override": schema.Int64Attribute{
-			MarkdownDescription: "Requests per minute for this key instead of the plan's limit (`rate_limit_override`, at least 1). Updates in place; removing it returns to the plan's limit.",
+			MarkdownDescription: "Requests per minute for this key instead of the plan's limit (`rate_limit_override`, at least 1). Updates in place. Removing it asks Mixpeek to return the key to the plan's limit by sending `null`, which the published API does not document for this field: the key is read back, and if Mixpeek kept the override the apply warns, `rate_limit_override` keeps the value Mixpeek reports, and later plans leave it alone (with a warning) instead of asking again. Setting a value, or the override changing in Mixpeek, starts over.",
 			Optional:            true,
+			Computed:            true,
 			Validators:          []validator.Int64{int64validator.AtLeast(mixpeek.RateLimitOverrideMin)},
 		},
 		"expires_at": schema.StringAttribute{
@@ -188,7 +189,7 @@ func keySchema() schema.Schema {
 			MarkdownDescription: "Last use, RFC 3339 in UTC (`last_used_at`); null if never used. Never causes a diff.",
 			Computed:            true,
 		},
-		"key_hash":        computed("SHA-256 of the key, lowercase hex (`key_hash`). Checked against the plaintext at create."),
+		"key_hash":        computed("Mixpeek's SHA-256 hash of the key (`key_hash`), as Mixpeek reports it. At create it is compared with the digest of the plaintext (hex, a hex prefix of at least 32 characters, or base64); a mismatch is a warning and the key is kept."),
 		"key_type":        computed("Kind of key (`key_type`), such as `standard`."),
 		"subscription_id": computed("Marketplace subscription of the key, if any (`subscription_id`)."),
 		"internal_id": schema.StringAttribute{

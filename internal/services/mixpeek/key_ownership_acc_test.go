@@ -210,7 +210,7 @@ resource "apikey_mixpeek_key" "test" {
 // Lost create responses of our own: the key the create committed carries our marker, so it is
 // revoked and the create made again; exactly one live key remains, the one in state.
 func TestAccMixpeekKey_lostCreateResponse(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	proxy := newFaultProxy(t, srv, commitThenDrop, "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -259,7 +259,7 @@ func checkOnlyLive(srv *acctest.Server, s *terraform.State, name string) error {
 // A key left behind by an unsettled create (a provider killed between the create and the
 // settling update) carries the marker: the next apply revokes it and creates the key again.
 func TestAccMixpeekKey_unsettledCreateReplaced(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	left, err := srv.Mixpeek.CreateKey(context.Background(), email, mpclient.CreateKeyRequest{Name: "left", Description: ptr(ownMark + "x")})
 	if err != nil {
 		t.Fatal(err)
@@ -355,7 +355,7 @@ func TestAccMixpeekKey_expiredStays(t *testing.T) {
 func TestAccMixpeekKey_importPermissions(t *testing.T) {
 	for _, perms := range [][]string{{"read"}, {"read", "write"}} {
 		t.Run(strings.Join(perms, "+"), func(t *testing.T) {
-			srv := acctest.NewServer(t)
+			srv := newServer(t)
 			wantPerms := make([]knownvalue.Check, len(perms))
 			for i, p := range perms {
 				wantPerms[i] = knownvalue.StringExact(p)

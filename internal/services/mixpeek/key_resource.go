@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,10 +139,38 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if state != nil && !plan.ExpiresAt.Equal(state.ExpiresAt) {
 		plan.Status = types.StringUnknown()
 	}
+	planRateLimit(ctx, &cfg, &plan, state, req.Private, &resp.Diagnostics)
 	if state != nil {
 		plan = keepVolatileIfUnchanged(ctx, resp.Plan, req.State, plan, state)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// privateKeptRateLimit records, in private state, the override Mixpeek kept after the provider
+// asked to remove it (PATCH with null, which the published API does not document as clearing).
+const privateKeptRateLimit = "kept_rate_limit_override"
+
+// planRateLimit plans an unset rate_limit_override: null at create and while there is none;
+// unknown (the removal is attempted, and the result is what Mixpeek keeps) when the key has
+// one; and the value itself, with a warning, when Mixpeek already kept that value once.
+func planRateLimit(ctx context.Context, cfg, plan, state *keyModel, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}, diags *diag.Diagnostics) {
+	if !cfg.RateLimitOverride.IsNull() {
+		return
+	}
+	if state == nil || state.RateLimitOverride.IsNull() || state.RateLimitOverride.IsUnknown() {
+		plan.RateLimitOverride = types.Int64Null()
+		return
+	}
+	kept := state.RateLimitOverride.ValueInt64()
+	if raw, _ := private.GetKey(ctx, privateKeptRateLimit); string(raw) == strconv.FormatInt(kept, 10) {
+		plan.RateLimitOverride = state.RateLimitOverride
+		diags.AddAttributeWarning(path.Root("rate_limit_override"), "Mixpeek keeps the rate limit override",
+			fmt.Sprintf("The configuration sets no rate_limit_override, but Mixpeek kept %d when it was asked to remove it, so it is not asked again. Set rate_limit_override to change it, or remove the override in Mixpeek.", kept))
+		return
+	}
+	plan.RateLimitOverride = types.Int64Unknown()
 }
 
 // keepVolatileIfUnchanged undoes the framework's marking of the computed attributes that may
@@ -181,14 +210,7 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 		resp.Diagnostics.AddError("Error creating key", fmt.Sprintf("Could not create key %q for %s: %s", creq.Name, email, r.b().explain(err)))
 		return
 	}
-	if err := mixpeek.VerifyCreated(created); err != nil {
-		resp.Diagnostics.AddError("Created key failed its integrity check",
-			fmt.Sprintf("Mixpeek created key %s but its response is inconsistent (%s). The key was revoked and not saved; check the endpoint points at Mixpeek.", created.KeyID, err))
-		if rerr := r.b().Client.RevokeKey(ctx, email, created.Name); rerr != nil {
-			resp.Diagnostics.AddError("Error revoking inconsistent key", fmt.Sprintf("Revoke key %s (%q) by hand: %s", created.KeyID, created.Name, rerr))
-		}
-		return
-	}
+	reportCreatedCheck(created, &resp.Diagnostics)
 	tflog.Debug(ctx, "created mixpeek key", map[string]any{"key_id": created.KeyID})
 	keylife.StoreSecret(ctx, &plan.Model, created.Plaintext, &resp.Diagnostics)
 	configuredDescription := plan.Description
@@ -238,6 +260,12 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		resp.Diagnostics.AddWarning("Key no longer exists",
 			fmt.Sprintf("Mixpeek lists no key %s for %s. It is removed from state and the next plan creates a new key.", state.ID.ValueString(), email))
 		gone = true
+	case mixpeek.IsUserNotFound(err):
+		// A missing user proves nothing about the key: the address may be mistyped, or the user
+		// deleted (which revokes the keys) and invited again under another id.
+		resp.Diagnostics.AddError("Mixpeek user not found",
+			fmt.Sprintf("Mixpeek answers that user %s does not exist, so key %s cannot be read: %s. State is left unchanged. If the user was deleted in Mixpeek, which revokes all its keys, remove the key from state (terraform state rm) or restore the user.", email, state.ID.ValueString(), r.b().explain(err)))
+		return
 	case err != nil:
 		resp.Diagnostics.AddError("Error reading key", fmt.Sprintf("Could not read key %s of %s: %s. State is left unchanged.", state.ID.ValueString(), email, r.b().explain(err)))
 		return
@@ -271,15 +299,29 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		return
 	}
 	plannedPlaintext := plan.Plaintext
+	removingRateLimit := plan.RateLimitOverride.IsUnknown()
 	r.update(ctx, &plan, &state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	recordKeptRateLimit(ctx, removingRateLimit, plan.RateLimitOverride, resp)
 	if plannedPlaintext.IsNull() {
 		plan.Plaintext = types.StringNull()
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
+}
+
+// recordKeptRateLimit reports an override Mixpeek kept although its removal was sent, and
+// remembers it so that later plans do not ask again; any other outcome forgets it.
+func recordKeptRateLimit(ctx context.Context, removing bool, got types.Int64, resp *resource.UpdateResponse) {
+	if !removing || got.IsNull() {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeptRateLimit, nil)...)
+		return
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeptRateLimit, []byte(strconv.FormatInt(got.ValueInt64(), 10)))...)
+	resp.Diagnostics.AddAttributeWarning(path.Root("rate_limit_override"), "Mixpeek kept the rate limit override",
+		fmt.Sprintf("The configuration no longer sets rate_limit_override, and the provider asked Mixpeek to remove it (null, which the published API does not document for this field), but Mixpeek still reports %d. State records %d, and later plans leave it alone. Set rate_limit_override to change it, or remove the override in Mixpeek.", got.ValueInt64(), got.ValueInt64()))
 }
 
 // update sends the difference between state and plan and reads the result back into plan.
@@ -299,8 +341,9 @@ func (r *keyResource) update(ctx context.Context, plan, state *keyModel, diags *
 		applyKey(ctx, plan, key, diags)
 		return
 	}
-	// The path names the key by its current name; a rename takes effect with this call.
-	key, err := r.b().Client.UpdateKey(ctx, email, state.Name.ValueString(), req)
+	// The path names the key by the name the listing gives it now, once no other live key has
+	// it; a rename takes effect with this call.
+	key, err := r.b().Client.UpdateKeyByID(ctx, email, state.ID.ValueString(), req)
 	if err != nil {
 		diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s (%q) of %s: %s", state.ID.ValueString(), state.Name.ValueString(), email, r.b().explain(err)))
 		return
@@ -322,16 +365,29 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		return // a create that failed before Mixpeek assigned an id
 	}
 	if until, ok := keylife.GraceExpiry(&state.Model, state.ExpiresAt, r.b().now()); ok {
-		_, err := r.b().Client.UpdateKey(ctx, email, name, mixpeek.UpdateKeyRequest{ExpiresAt: mixpeek.Value(until.Format(time.RFC3339))})
+		_, err := r.b().Client.UpdateKeyByID(ctx, email, id, mixpeek.UpdateKeyRequest{ExpiresAt: mixpeek.Value(until.Format(time.RFC3339))})
 		if err != nil && !r.confirmedGone(ctx, email, id) {
 			resp.Diagnostics.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s (%q) to expire at %s for its grace period: %s", id, name, until.Format(time.RFC3339), r.b().explain(err)))
 		}
 		return
 	}
-	err := r.b().Client.RevokeKeyConfirmed(ctx, email, name, id)
+	err := r.b().Client.RevokeKeyByID(ctx, email, id)
 	if err != nil {
 		resp.Diagnostics.AddError("Error revoking key", fmt.Sprintf("Could not revoke key %s (%q) of %s: %s", id, name, email, r.b().explain(err)))
 	}
+}
+
+// reportCreatedCheck warns when a create response does not match its own plaintext. The published
+// API does not say how key_hash is encoded, so a mismatch never fails the apply or touches the
+// key: the key is saved, and the warning says what was checked.
+func reportCreatedCheck(created *mixpeek.CreatedKey, diags *diag.Diagnostics) {
+	findings := mixpeek.CheckCreated(created)
+	if len(findings) == 0 {
+		return
+	}
+	diags.AddWarning("Created key does not match its own hash or prefix",
+		fmt.Sprintf("Mixpeek created key %s (%q) and it is saved in state, but %s. The key works as returned; if the endpoint is not Mixpeek's, check the provider's mixpeek endpoint.",
+			created.KeyID, created.Name, strings.Join(findings, "; ")))
 }
 
 // confirmedGone reports whether a failed request left nothing to act on: the user's listing has

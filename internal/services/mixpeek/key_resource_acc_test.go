@@ -21,7 +21,7 @@ import (
 // Create with every attribute, update each in place (a rename included), clear them, replace on
 // a new owner, and import.
 func TestAccMixpeekKey_lifecycle(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	full := `
   user_email          = "ops@example.com"
   name                = "backend-service"
@@ -193,7 +193,7 @@ func TestAccMixpeekKey_lifecycle(t *testing.T) {
 
 // Revoked and missing out of band: both are removed from state and planned again.
 func TestAccMixpeekKey_drift(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	config := keyConfig(srv, `
   user_email = "ops@example.com"
   name       = "drifting"`)
@@ -242,7 +242,7 @@ func TestAccMixpeekKey_drift(t *testing.T) {
 // Unset permissions are Mixpeek's default, recorded at create; a permission granted outside
 // Terraform is planned away, and the next plan is empty.
 func TestAccMixpeekKey_defaultPermissionsDrift(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	config := keyConfig(srv, `
   user_email = "ops@example.com"
   name       = "defaulted"`)
@@ -290,7 +290,7 @@ func TestAccMixpeekKey_defaultPermissionsDrift(t *testing.T) {
 // expires_at written with a non-UTC offset converges: state keeps the spelling, the server holds
 // the same instant, and neither create nor update leaves a diff.
 func TestAccMixpeekKey_expiresAtOffset(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	config := func(expiry string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email = "ops@example.com"
@@ -341,7 +341,7 @@ func TestAccMixpeekKey_expiresAtOffset(t *testing.T) {
 }
 
 func TestAccMixpeekKey_identity(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := newServer(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		TerraformVersionChecks:   identityVersions,
@@ -382,7 +382,7 @@ func TestAccMixpeekKey_identity(t *testing.T) {
 func TestAccMixpeekKey_importInvalidID(t *testing.T) {
 	for _, id := range []string{"key_only", "/key_abc", "ops@example.com/", "not-an-email/key_abc"} {
 		t.Run(id, func(t *testing.T) {
-			srv := acctest.NewServer(t)
+			srv := newServer(t)
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProviderFactories(),
 				Steps: []resource.TestStep{{

@@ -52,7 +52,8 @@ func updateRequest(ctx context.Context, plan, state *keyModel, diags *diag.Diagn
 		changed = true
 	}
 	if !plan.RateLimitOverride.Equal(state.RateLimitOverride) {
-		if plan.RateLimitOverride.IsNull() {
+		// Unknown is a removed override (see planRateLimit).
+		if plan.RateLimitOverride.IsNull() || plan.RateLimitOverride.IsUnknown() {
 			req.RateLimitOverride = mixpeek.Null[int64]()
 		} else {
 			req.RateLimitOverride = mixpeek.Value(plan.RateLimitOverride.ValueInt64())

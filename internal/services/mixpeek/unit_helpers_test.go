@@ -40,7 +40,7 @@ type testServer struct {
 
 func newTestServer(t *testing.T, now func() time.Time) *testServer {
 	t.Helper()
-	dev, err := devserver.New(devserver.Config{DBPath: filepath.Join(t.TempDir(), "dev.db"), Now: now})
+	dev, err := devserver.New(devserver.Config{DBPath: filepath.Join(t.TempDir(), "dev.db"), Now: now, MixpeekUsers: []string{testEmail}})
 	if err != nil {
 		t.Fatal(err)
 	}
