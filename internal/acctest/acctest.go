@@ -134,8 +134,8 @@ type Server struct {
 	// RootKey authenticates against both protocols of the local server; in live mode it is the
 	// Unkey root key.
 	RootKey string
-	// APIID is the Unkey API of the test.
-	APIID string
+	// APIID and APIName are the Unkey API of the test.
+	APIID, APIName string
 	// Each backend's connection details (the same values for both on the local server).
 	UnkeyEndpoint, UnkeyRootKey, MixpeekEndpoint, MixpeekAPIKey string
 	// MixpeekUser is the organization user whose keys the test manages.

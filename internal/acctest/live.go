@@ -51,6 +51,15 @@ func SkipIfLive(t testing.TB, why string) {
 	}
 }
 
+// SkipIfShared skips the test in live mode because the live services are shared with other
+// tests (and with whatever else uses them), and why says what the test assumes about them.
+func SkipIfShared(t testing.TB, why string) {
+	t.Helper()
+	if Live() {
+		t.Skipf("live mode: this test needs services of its own (%s)", why)
+	}
+}
+
 // LiveConfig is what live mode reads from the environment.
 type LiveConfig struct {
 	UnkeyEndpoint, UnkeyRootKey, UnkeyAPIID     string
@@ -113,9 +122,15 @@ func newLiveServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("live clients: %v", err)
 	}
-	apiID := c.UnkeyAPIID
-	if apiID == "" {
-		name := RandomName("api")
+	apiID, name := c.UnkeyAPIID, ""
+	if apiID != "" {
+		api, err := uc.GetAPI(context.Background(), apiID)
+		if err != nil {
+			t.Fatalf("reading the live API %s: %v", apiID, err)
+		}
+		name = api.Name
+	} else {
+		name = RandomName("api")
 		if apiID, err = uc.CreateAPI(context.Background(), name); err != nil {
 			t.Fatalf("creating the live API %s: %v", name, err)
 		}
@@ -126,7 +141,7 @@ func newLiveServer(t testing.TB) *Server {
 		})
 	}
 	return &Server{
-		Endpoint: c.UnkeyEndpoint, RootKey: c.UnkeyRootKey, APIID: apiID, Live: true,
+		Endpoint: c.UnkeyEndpoint, RootKey: c.UnkeyRootKey, APIID: apiID, APIName: name, Live: true,
 		UnkeyEndpoint: c.UnkeyEndpoint, UnkeyRootKey: c.UnkeyRootKey,
 		MixpeekEndpoint: c.MixpeekEndpoint, MixpeekAPIKey: c.MixpeekAPIKey, MixpeekUser: c.MixpeekUser,
 		Unkey: uc, Mixpeek: mc,

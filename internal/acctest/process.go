@@ -57,10 +57,10 @@ func NewServerWithConfig(t testing.TB, cfg devserver.Config) *Server {
 	if err := dev.SetAPIEncryption(apiID, true); err != nil {
 		t.Fatalf("opting the API into key encryption: %v", err)
 	}
-	return newServer(t, endpoint, dev.RootKey(), apiID, dev)
+	return newServer(t, endpoint, dev.RootKey(), apiID, "acctest", dev)
 }
 
-func newServer(t testing.TB, endpoint, rootKey, apiID string, dev *devserver.Server) *Server {
+func newServer(t testing.TB, endpoint, rootKey, apiID, apiName string, dev *devserver.Server) *Server {
 	t.Helper()
 	hc, err := transport.New(transport.Config{
 		BaseURL:        endpoint,
@@ -72,7 +72,7 @@ func newServer(t testing.TB, endpoint, rootKey, apiID string, dev *devserver.Ser
 		t.Fatalf("creating the HTTP client: %v", err)
 	}
 	return &Server{
-		Endpoint: endpoint, RootKey: rootKey, APIID: apiID, Dev: dev,
+		Endpoint: endpoint, RootKey: rootKey, APIID: apiID, APIName: apiName, Dev: dev,
 		UnkeyEndpoint: endpoint, UnkeyRootKey: rootKey, MixpeekEndpoint: endpoint, MixpeekAPIKey: rootKey,
 		MixpeekUser: LocalMixpeekUser,
 		Unkey:       unkey.New(hc), Mixpeek: mixpeek.New(hc),
@@ -208,7 +208,7 @@ func StartDevserver(t testing.TB, bin string, cfg ProcessConfig) *Process {
 	}()
 	select {
 	case b := <-got:
-		p.Server = newServer(t, b.endpoint, cfg.RootKey, b.apiID, nil)
+		p.Server = newServer(t, b.endpoint, cfg.RootKey, b.apiID, cfg.APIName, nil)
 		return p
 	case <-p.done:
 		t.Fatalf("the devserver exited before it was ready; stderr:\n%s", p.stderr.String())
