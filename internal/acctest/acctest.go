@@ -193,14 +193,14 @@ provider "apikey" {
   }
   %s
 }
-`, s.UnkeyEndpoint, s.UnkeyRootKey, s.MixpeekEndpoint, s.MixpeekAPIKey, strings.Join(extra, "\n  "))
+`, s.unkeyEndpoint(), s.unkeyRootKey(), s.mixpeekEndpoint(), s.mixpeekAPIKey(), strings.Join(extra, "\n  "))
 }
 
 // ProviderConfigOnly returns a provider "apikey" block that configures only the named backend.
 func (s *Server) ProviderConfigOnly(backend string) string {
-	cred, endpoint, secret := "root_key", s.UnkeyEndpoint, s.UnkeyRootKey
+	cred, endpoint, secret := "root_key", s.unkeyEndpoint(), s.unkeyRootKey()
 	if backend == "mixpeek" {
-		cred, endpoint, secret = "api_key", s.MixpeekEndpoint, s.MixpeekAPIKey
+		cred, endpoint, secret = "api_key", s.mixpeekEndpoint(), s.mixpeekAPIKey()
 	}
 	return fmt.Sprintf(`
 provider "apikey" {
@@ -210,4 +210,18 @@ provider "apikey" {
   }
 }
 `, backend, endpoint, cred, secret)
+}
+
+// A local server speaks both protocols at Endpoint with RootKey, which a test may point
+// elsewhere (a proxy in front of the server); live services have their own per backend.
+func (s *Server) unkeyEndpoint() string   { return s.pick(s.UnkeyEndpoint, s.Endpoint) }
+func (s *Server) unkeyRootKey() string    { return s.pick(s.UnkeyRootKey, s.RootKey) }
+func (s *Server) mixpeekEndpoint() string { return s.pick(s.MixpeekEndpoint, s.Endpoint) }
+func (s *Server) mixpeekAPIKey() string   { return s.pick(s.MixpeekAPIKey, s.RootKey) }
+
+func (s *Server) pick(live, local string) string {
+	if s.Live {
+		return live
+	}
+	return local
 }
