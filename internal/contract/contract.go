@@ -191,6 +191,10 @@ func (c *Checker) Check(e *Exchange) Result {
 		// A server that accepts what the document forbids is as wrong as one that answers
 		// outside it.
 		for _, ve := range reqErrs {
+			if ex := excusedRequest(sp, e, ve); ex != "" {
+				res.Exceptions = append(res.Exceptions, ex)
+				continue
+			}
 			res.Problems = append(res.Problems, "request accepted with status "+fmt.Sprint(e.Status)+" although "+describe(ve))
 		}
 	} else if len(reqErrs) > 0 {

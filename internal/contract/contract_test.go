@@ -28,6 +28,16 @@ const (
 	mpUser    = "/v1/organizations/users/a@example.com/api-keys"
 )
 
+func noCT(e *Exchange) *Exchange {
+	e.RequestHeader.Del("Content-Type")
+	return e
+}
+
+// verifyWith is a valid verifyKey answer with one rate limit whose numbers are rl.
+func verifyWith(rl string) string {
+	return `{` + meta + `,"data":{"valid":true,"code":"VALID","ratelimits":[{"id":"rl_12345678","name":"requests","autoApply":true,"duration":60000,` + rl + `,"exceeded":false}]}}`
+}
+
 func exchange(method, path, reqBody string, status int, ct, respBody string) *Exchange {
 	return &Exchange{
 		Method: method, Path: path,
@@ -60,6 +70,11 @@ func TestCheck(t *testing.T) {
 		{name: "POST liveness answered", e: exchange("POST", "/v2/liveness", ``, 200, jsonCT, `{`+meta+`,"data":{"message":"OK"}}`), problem: "undocumented route"},
 		{name: "undocumented unkey status", e: exchange("POST", "/v2/keys.getKey", `{"keyId":"key_123"}`, 409, jsonCT, notFound), problem: "409"},
 		{name: "deleteRole 404", e: exchange("POST", "/v2/permissions.deleteRole", `{"role":"r"}`, 404, problemCT, notFound), exception: "unkey permissions.deleteRole answered 404, which the document omits"},
+		{name: "verifyKey reset as an absolute time", e: exchange("POST", "/v2/keys.verifyKey", `{"key":"sk_x"}`, 200, jsonCT, verifyWith(`"limit":10,"remaining":9,"reset":1800000120000`)), exception: ExRatelimitReset},
+		{name: "verifyKey limit beyond the maximum", e: exchange("POST", "/v2/keys.verifyKey", `{"key":"sk_x"}`, 200, jsonCT, verifyWith(`"limit":5000000,"remaining":9,"reset":1000`)), exception: ExRatelimitBounds},
+		{name: "verifyKey negative reset", e: exchange("POST", "/v2/keys.verifyKey", `{"key":"sk_x"}`, 200, jsonCT, verifyWith(`"limit":10,"remaining":9,"reset":-5`)), problem: "reset"},
+		{name: "json without Content-Type", e: noCT(exchange("POST", "/v2/apis.getApi", `{"apiId":"api_1234"}`, 200, jsonCT, `{`+meta+`,"data":{"id":"api_1234","name":"xyz"}}`)), exception: ExNoContentType},
+		{name: "text without Content-Type", e: noCT(exchange("POST", "/v2/apis.getApi", `apiId=api_1234`, 200, jsonCT, `{`+meta+`,"data":{"id":"api_1234","name":"xyz"}}`)), problem: "request accepted"},
 		{name: "mixpeek create 409", e: exchange("POST", mpUser, `{"key_name":"a"}`, 409, jsonCT, `{}`), exception: ExMixpeekConflict},
 		{name: "mixpeek delete 409", e: exchange("DELETE", mpUser+"/a", ``, 409, jsonCT, `{}`), problem: "409"},
 		{name: "mixpeek 307 not for a dot name", e: exchange("DELETE", mpUser+"/a", ``, 307, jsonCT, ``), problem: "307"},

@@ -1,12 +1,14 @@
 package contract
 
 import (
+	"encoding/json"
 	"mime"
 	"net/http"
 	"regexp"
 	"strings"
 
 	vErrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/pb33f/libopenapi-validator/helpers"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 )
 
@@ -25,6 +27,16 @@ const (
 	// the document. The one failure that says "errors" is not allowed in BaseError is dropped;
 	// the "errors" array is still checked against ValidationError.
 	ExBadRequestErrors = "unkey 400 body has errors, which BaseError forbids"
+	// ExRatelimitReset: Unkey's verifyKey answers ratelimits[].reset as an absolute Unix time in
+	// milliseconds (measured), where the document bounds it like a duration (at most 30 days).
+	ExRatelimitReset = "unkey verifyKey ratelimits[].reset is an absolute time, beyond the document's maximum"
+	// ExRatelimitBounds: Unkey accepts rate limits with limit above 1,000,000 or duration above
+	// 30 days at create and returns them as they are (measured), breaking the maxima of its own
+	// response schemas.
+	ExRatelimitBounds = "unkey returns a rate limit beyond the response schema's maximum, as it accepted it"
+	// ExNoContentType: Unkey processes a JSON body sent without a Content-Type header (it refuses
+	// other media types with 400), where the document requires application/json.
+	ExNoContentType = "unkey accepted a JSON body sent without Content-Type"
 	// ExMixpeekConflict: Mixpeek answers 409 to creating a key, or renaming one, to a name the
 	// user already has; the document lists no 409, so there is no schema for the body.
 	ExMixpeekConflict = "mixpeek create or rename answered 409, which the document omits"
@@ -91,13 +103,13 @@ func adjustResponse(sp *spec, e *Exchange, resp *http.Response) []string {
 // excuseFailures drops the schema failures an exception allows from ve; rest is nil when none
 // are left.
 func excuseFailures(sp *spec, e *Exchange, ve *vErrors.ValidationError) (rest *vErrors.ValidationError, excused string) {
-	if sp.service != "unkey" || e.Status != http.StatusBadRequest || len(ve.SchemaValidationErrors) == 0 {
+	if sp.service != "unkey" || len(ve.SchemaValidationErrors) == 0 {
 		return ve, ""
 	}
 	var kept []*vErrors.SchemaValidationFailure
 	for _, f := range ve.SchemaValidationErrors {
-		if isBaseErrorErrors(f) {
-			excused = ExBadRequestErrors
+		if ex := excusedFailure(e, f); ex != "" {
+			excused = ex
 			continue
 		}
 		kept = append(kept, f)
@@ -111,6 +123,34 @@ func excuseFailures(sp *spec, e *Exchange, ve *vErrors.ValidationError) (rest *v
 	cp := *ve
 	cp.SchemaValidationErrors = kept
 	return &cp, excused
+}
+
+var (
+	ratelimitReset  = regexp.MustCompile(`^\$\.data\.ratelimits\[\d+\]\.reset$`)
+	ratelimitBounds = regexp.MustCompile(`ratelimits\[\d+\]\.(limit|duration|remaining)$`)
+)
+
+// excusedFailure names the exception one schema failure of an Unkey response falls under.
+func excusedFailure(e *Exchange, f *vErrors.SchemaValidationFailure) string {
+	maximum := strings.HasSuffix(f.KeywordLocation, "/maximum")
+	switch {
+	case e.Status == http.StatusBadRequest && isBaseErrorErrors(f):
+		return ExBadRequestErrors
+	case e.Status == http.StatusOK && maximum && e.Path == "/v2/keys.verifyKey" && ratelimitReset.MatchString(f.FieldPath):
+		return ExRatelimitReset
+	case e.Status == http.StatusOK && maximum && ratelimitBounds.MatchString(f.FieldPath):
+		return ExRatelimitBounds
+	}
+	return ""
+}
+
+// excusedRequest names the exception a request error of an accepted request falls under.
+func excusedRequest(sp *spec, e *Exchange, ve *vErrors.ValidationError) string {
+	if sp.service == "unkey" && e.RequestHeader.Get("Content-Type") == "" &&
+		ve.ValidationSubType == helpers.RequestBodyContentType && json.Valid(e.RequestBody) {
+		return ExNoContentType
+	}
+	return ""
 }
 
 // isBaseErrorErrors is the failure "additional property errors" of the error object, raised by
