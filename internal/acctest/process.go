@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/contract"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/devserver"
 )
 
@@ -40,6 +42,7 @@ func NewServerWithConfig(t testing.TB, cfg devserver.Config) *Server {
 	if cfg.DBPath == "" {
 		cfg.DBPath = filepath.Join(t.TempDir(), "apikey.db")
 	}
+	SkipIfLive(t, "it configures the local server (devserver.Config)")
 	if cfg.MixpeekUsers == nil {
 		cfg.MixpeekUsers = MixpeekUsers
 	}
@@ -52,10 +55,10 @@ func NewServerWithConfig(t testing.TB, cfg devserver.Config) *Server {
 			t.Errorf("closing the local backend server: %v", err)
 		}
 	})
-	endpoint, err := dev.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listening: %v", err)
-	}
+	// The contract checks report when the test ends, after the listener below has closed.
+	ts := httptest.NewServer(contract.Wrap(t, dev.Handler()))
+	t.Cleanup(ts.Close)
+	endpoint := ts.URL
 	apiID, err := dev.CreateAPI(context.Background(), "acctest")
 	if err != nil {
 		t.Fatalf("creating an API: %v", err)
@@ -63,10 +66,10 @@ func NewServerWithConfig(t testing.TB, cfg devserver.Config) *Server {
 	if err := dev.SetAPIEncryption(apiID, true); err != nil {
 		t.Fatalf("opting the API into key encryption: %v", err)
 	}
-	return newServer(t, endpoint, dev.RootKey(), apiID, dev)
+	return newServer(t, endpoint, dev.RootKey(), apiID, "acctest", dev)
 }
 
-func newServer(t testing.TB, endpoint, rootKey, apiID string, dev *devserver.Server) *Server {
+func newServer(t testing.TB, endpoint, rootKey, apiID, apiName string, dev *devserver.Server) *Server {
 	t.Helper()
 	hc, err := transport.New(transport.Config{
 		BaseURL:        endpoint,
@@ -77,13 +80,19 @@ func newServer(t testing.TB, endpoint, rootKey, apiID string, dev *devserver.Ser
 	if err != nil {
 		t.Fatalf("creating the HTTP client: %v", err)
 	}
-	return &Server{Endpoint: endpoint, RootKey: rootKey, APIID: apiID, Dev: dev, Unkey: unkey.New(hc), Mixpeek: mixpeek.New(hc)}
+	return &Server{
+		Endpoint: endpoint, RootKey: rootKey, APIID: apiID, APIName: apiName, Dev: dev,
+		UnkeyEndpoint: endpoint, UnkeyRootKey: rootKey, MixpeekEndpoint: endpoint, MixpeekAPIKey: rootKey,
+		MixpeekUser: LocalMixpeekUser,
+		Unkey:       unkey.New(hc), Mixpeek: mixpeek.New(hc),
+	}
 }
 
 // BuildDevserver compiles ./internal/cmd/devserver into a temporary directory and returns the
 // binary's path.
 func BuildDevserver(t testing.TB) string {
 	t.Helper()
+	SkipIfLive(t, "it runs a local server process of its own")
 	root, err := moduleRoot()
 	if err != nil {
 		t.Fatalf("locating the module root: %v", err)
@@ -212,7 +221,7 @@ func StartDevserver(t testing.TB, bin string, cfg ProcessConfig) *Process {
 	}()
 	select {
 	case b := <-got:
-		p.Server = newServer(t, b.endpoint, cfg.RootKey, b.apiID, nil)
+		p.Server = newServer(t, b.endpoint, cfg.RootKey, b.apiID, cfg.APIName, nil)
 		return p
 	case <-p.done:
 		t.Fatalf("the devserver exited before it was ready; stderr:\n%s", p.stderr.String())

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apikey-provider/terraform-provider-apikey/internal/contract"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
@@ -18,6 +19,7 @@ type harness struct {
 	handler http.Handler
 	clock   *testkit.Clock
 	apiID   string
+	checked bool // handler goes through the contract checks
 }
 
 // newHarness starts an in-memory server with encryption on for new APIs and one API.
@@ -33,7 +35,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, srv: srv, handler: srv.Handler(), clock: clock, apiID: apiID}
+	return &harness{t: t, srv: srv, handler: contract.Wrap(t, srv.Handler()), checked: true, clock: clock, apiID: apiID}
 }
 
 type response struct {
@@ -65,6 +67,10 @@ func (h *harness) do(route string, body any, auth string) response {
 	req.Header.Set("Content-Type", "application/json")
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
+	}
+	if !h.checked {
+		// A harness built around another server is checked from its first request on.
+		h.handler, h.checked = contract.Wrap(h.t, h.handler), true
 	}
 	rec := httptest.NewRecorder()
 	h.handler.ServeHTTP(rec, req)

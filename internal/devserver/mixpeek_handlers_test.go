@@ -21,6 +21,7 @@ import (
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 
+	"github.com/apikey-provider/terraform-provider-apikey/internal/contract"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/testkit"
 )
 
@@ -47,7 +48,7 @@ func newMPHarnessAt(t *testing.T, dbPath string) *mpHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(contract.Wrap(t, srv.Handler()))
 	t.Cleanup(func() {
 		ts.Close()
 		srv.Close()

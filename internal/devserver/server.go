@@ -538,8 +538,8 @@ func (s *Server) registerUnkey(mux *http.ServeMux) {
 	liveness := func(w http.ResponseWriter, r *http.Request) {
 		s.writeData(w, newID("req"), map[string]string{"message": "OK"})
 	}
+	// GET only: the document has no POST liveness, and a known path with another method is 405.
 	mux.HandleFunc("GET /v2/liveness", liveness)
-	mux.HandleFunc("POST /v2/liveness", liveness)
 
 	routes := map[string]http.HandlerFunc{
 		"apis.createApi": endpoint(s, s.handleCreateAPI),

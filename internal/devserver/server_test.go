@@ -171,15 +171,19 @@ func TestUnknownRoute(t *testing.T) {
 	}
 }
 
+// Liveness is GET only, as in the Unkey document; POST is the plain 405 of any known path.
 func TestLiveness(t *testing.T) {
 	h := newHarness(t)
-	for _, method := range []string{http.MethodGet, http.MethodPost} {
-		rec := httptest.NewRecorder()
-		h.handler.ServeHTTP(rec, httptest.NewRequest(method, "/v2/liveness", nil))
-		var r response
-		if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || rec.Code != 200 || string(r.Data) != `{"message":"OK"}` {
-			t.Fatalf("%s liveness: %d %s", method, rec.Code, rec.Body)
-		}
+	rec := httptest.NewRecorder()
+	h.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/liveness", nil))
+	var r response
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || rec.Code != 200 || string(r.Data) != `{"message":"OK"}` {
+		t.Fatalf("GET liveness: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	h.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v2/liveness", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("POST liveness: %d %s, want 405", rec.Code, rec.Body)
 	}
 }
 
@@ -333,6 +337,7 @@ func TestConcurrentRequests(t *testing.T) {
 				{"keys.createKey", `{"apiId":"` + h.apiID + `","permissions":["p` + strconv.Itoa(i%3) + `"]}`},
 			} {
 				req := httptest.NewRequest(http.MethodPost, "/v2/"+c.route, strings.NewReader(c.body))
+				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Authorization", "Bearer "+h.srv.RootKey())
 				rec := httptest.NewRecorder()
 				h.handler.ServeHTTP(rec, req)

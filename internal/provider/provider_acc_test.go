@@ -161,7 +161,7 @@ func TestAccProvider_backendNotConfigured(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := acctest.NewServer(t)
+			srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProviderFactories(),
 				Steps: []resource.TestStep{{
@@ -217,7 +217,7 @@ resource "apikey_mixpeek_key" "m" {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := acctest.NewServer(t)
+			srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProviderFactories(),
 				Steps: []resource.TestStep{{
@@ -241,7 +241,7 @@ func TestAccProvider_unknownConfiguration(t *testing.T) {
 		{backend: "mixpeek", attr: "api_key", resource: "resource \"apikey_mixpeek_key\" \"m\" {\n user_email = \"ops@example.com\"\n name = \"x\"\n}"},
 	} {
 		t.Run(tc.backend, func(t *testing.T) {
-			srv := acctest.NewServer(t)
+			srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProviderFactories(),
 				Steps: []resource.TestStep{{

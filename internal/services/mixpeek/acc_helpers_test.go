@@ -46,7 +46,22 @@ const envVaryWire = "APIKEY_ACC_MIXPEEK_VARY_WIRE"
 // TestAccMixpeekVariedWire or with APIKEY_ACC_MIXPEEK_VARY_WIRE=1.
 func newServer(t *testing.T) *acctest.Server {
 	t.Helper()
-	srv := acctest.NewServer(t)
+	return withAids(t, acctest.NewServer(t))
+}
+
+// newLocalServer is newServer for a test that needs the local server's testing aids; it skips
+// in live mode, naming why.
+func newLocalServer(t *testing.T, why string) *acctest.Server {
+	t.Helper()
+	return withAids(t, acctest.NewLocalServer(t, why))
+}
+
+// withAids switches on the varied wire format for the suite that reruns tests with it, or for
+// every test when the environment asks; a live service has no testing aids.
+func withAids(t *testing.T, srv *acctest.Server) *acctest.Server {
+	if srv.Dev == nil {
+		return srv
+	}
 	if strings.HasPrefix(t.Name(), variedWireSuite+"/") || os.Getenv(envVaryWire) == "1" {
 		srv.Dev.SetMixpeekAids(devserver.MixpeekAids{VaryWire: true})
 	}

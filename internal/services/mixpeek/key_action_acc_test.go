@@ -109,7 +109,7 @@ func TestAccMixpeekKeyRevokeAction(t *testing.T) {
 
 func TestAccMixpeekKeyRevokeAction_backendNotConfigured(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureActions)
-	srv := newServer(t)
+	srv := newLocalServer(t, "request counts (Dev.Stats)")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{

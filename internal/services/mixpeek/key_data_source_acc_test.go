@@ -18,6 +18,7 @@ import (
 
 // Listings by prefix with and without revoked keys, and a revoked key read by id.
 func TestAccMixpeekKeysDataSource_listing(t *testing.T) {
+	acctest.SkipIfShared(t, "it counts every key of the user")
 	srv := newServer(t)
 	ctx := context.Background()
 	var revokedID string
@@ -123,7 +124,7 @@ func TestAccMixpeekKeyDataSource_errors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t)
+			srv := newLocalServer(t, "request counts (Dev.Stats)")
 			ds := fmt.Sprintf("data \"apikey_mixpeek_key\" \"x\" {\n%s\n}\n", tc.body)
 			if tc.body == "" {
 				ds = "data \"apikey_mixpeek_keys\" \"x\" {\n user_email = \"not-an-email\"\n}\n"

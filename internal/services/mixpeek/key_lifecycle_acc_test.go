@@ -394,7 +394,7 @@ func TestAccMixpeekLifecycle_revokeGracePeriod(t *testing.T) {
 func TestAccMixpeekLifecycle_unrecoverableWarning(t *testing.T) {
 	t.Parallel()
 	cli := acctest.NewCLI(t)
-	srv := newServer(t)
+	srv := newLocalServer(t, "request counts (Dev.Stats)")
 	identity, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,7 @@ func mixpeekIdentity(id string) map[string]knownvalue.Check {
 }
 
 func TestAccMixpeekKeyList_filtersAndObjects(t *testing.T) {
+	acctest.SkipIfShared(t, "it counts every key of the user")
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	srv := newServer(t)
 	desc := "reporting pipeline"

@@ -193,7 +193,7 @@ func TestAccMixpeekKey_lifecycle(t *testing.T) {
 
 // Revoked and missing out of band: both are removed from state and planned again.
 func TestAccMixpeekKey_drift(t *testing.T) {
-	srv := newServer(t)
+	srv := newLocalServer(t, "a key lost on the server (Dev.ForgetMixpeekKey)")
 	config := keyConfig(srv, `
   user_email = "ops@example.com"
   name       = "drifting"`)
@@ -382,7 +382,7 @@ func TestAccMixpeekKey_identity(t *testing.T) {
 func TestAccMixpeekKey_importInvalidID(t *testing.T) {
 	for _, id := range []string{"key_only", "/key_abc", "ops@example.com/", "not-an-email/key_abc"} {
 		t.Run(id, func(t *testing.T) {
-			srv := newServer(t)
+			srv := newLocalServer(t, "request counts (Dev.Stats)")
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProviderFactories(),
 				Steps: []resource.TestStep{{

@@ -73,7 +73,7 @@ provider "apikey" {
 	cli := acctest.NewCLI(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t)
+			srv := newLocalServer(t, "request counts (Dev.Stats)")
 			provider := unconfigurable(srv)
 			if tc.plan {
 				provider = srv.ProviderConfig()

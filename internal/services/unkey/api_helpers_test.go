@@ -79,7 +79,7 @@ func runInvalidCases(t *testing.T, typeName, createRoute string, cases []setupIn
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := acctest.NewServer(t)
+			srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 			srv.Dev.ResetStats()
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProviderFactories(),

@@ -68,7 +68,7 @@ resource "apikey_unkey_key" "everything" {
 `
 
 func TestAccUnkeyKeyspace_fromNothing(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 	ids := map[string]string{} // address → id, kept for CheckDestroy
 	keyHas := func(addr string, roles, perms []string, externalID string) resource.TestCheckFunc {
 		return onServer(addr, func(ctx context.Context, id string) error {

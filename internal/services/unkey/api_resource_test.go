@@ -158,7 +158,7 @@ func TestAccUnkeyAPI_deletedOutOfBand(t *testing.T) {
 // An API that holds keys the plan does not destroy is refused at plan, before any request that
 // changes anything; delete_with_keys lets it go, keys and all.
 func TestAccUnkeyAPI_destroyWithKeysRefused(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 	var apiID, keyID string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -224,7 +224,7 @@ func TestAccUnkeyAPI_destroyWithKeysRefused(t *testing.T) {
 
 // Delete protection (dashboard-only on Unkey) is an error that keeps the API in state.
 func TestAccUnkeyAPI_deleteProtected(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "delete protection (Dev.SetAPIDeleteProtection)")
 	var apiID string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),

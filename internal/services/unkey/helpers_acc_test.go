@@ -41,6 +41,7 @@ resource "apikey_unkey_key" "test" {
 
 func mustCreateRole(t *testing.T, srv *acctest.Server, name string, perms ...string) {
 	t.Helper()
+	acctest.SkipIfShared(t, "it creates role "+name+" by a fixed name and leaves it")
 	if _, err := srv.Unkey.CreateRole(context.Background(), name, "", perms); err != nil {
 		t.Fatalf("creating role %s: %v", name, err)
 	}

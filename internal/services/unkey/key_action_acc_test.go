@@ -330,7 +330,7 @@ func TestAccUnkeyKeyRevokeAction(t *testing.T) {
 
 func TestAccUnkeyKeyActions_backendNotConfigured(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureActions)
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 	for _, typ := range []string{"apikey_unkey_key_reroll", "apikey_unkey_key_revoke"} {
 		t.Run(typ, func(t *testing.T) {
 			config := `    key_id = "key_123"`

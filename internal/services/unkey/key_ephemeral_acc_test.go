@@ -181,7 +181,7 @@ resource "echo" "x" {}
 }
 
 func TestAccUnkeyKeyEphemeral_errors(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "an extra API opted into key encryption (Dev.SetAPIEncryption)")
 	ctx := context.Background()
 	plain, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{APIID: srv.APIID})
 	if err != nil {

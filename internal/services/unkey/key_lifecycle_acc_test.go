@@ -284,7 +284,7 @@ resource "terraform_data" "rotation" {
 }
 
 func TestAccUnkeyKeyLifecycle_rotateAfter(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "a provider clock ahead of the server (ProviderFactoriesWithClock)")
 	clock := acctest.NewClock(time.Now())
 	config := keyConfig(srv, fmt.Sprintf(`
   rotate_after = "720h"

@@ -241,7 +241,7 @@ func TestAccUnkeyKey_expiresAtOffset(t *testing.T) {
 // A key with rate limits, created outside Terraform, imports to a state that the matching
 // configuration plans no change against; an import naming another API fails on api_id.
 func TestAccUnkeyKey_importRatelimits(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "an API made directly in the database (Dev.CreateAPI)")
 	ctx := context.Background()
 	otherAPI, err := srv.Dev.CreateAPI(ctx, "other")
 	if err != nil {
@@ -310,7 +310,7 @@ func TestAccUnkeyKey_importRatelimits(t *testing.T) {
 // With only Mixpeek configured, an Unkey key fails at plan naming the settings to add, and
 // nothing reaches the server.
 func TestAccUnkeyKey_backendNotConfigured(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 	srv.Dev.ResetStats()
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),

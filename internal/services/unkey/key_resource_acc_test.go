@@ -303,7 +303,7 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 
 // Each input the API cannot change plans a replacement.
 func TestAccUnkeyKey_forceNew(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "an extra API opted into key encryption (Dev.SetAPIEncryption)")
 	otherAPI, err := srv.Dev.CreateAPI(context.Background(), "other")
 	if err != nil {
 		t.Fatal(err)
@@ -392,7 +392,7 @@ func TestAccUnkeyKey_import(t *testing.T) {
 
 // Drift: a key disabled outside Terraform is re-enabled; a deleted API plans a new key.
 func TestAccUnkeyKey_drift(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "an API made directly in the database (Dev.CreateAPI)")
 	apiID, err := srv.Dev.CreateAPI(context.Background(), "doomed")
 	if err != nil {
 		t.Fatal(err)

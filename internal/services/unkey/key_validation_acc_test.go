@@ -97,7 +97,7 @@ func TestAccUnkeyKey_invalidConfigurations(t *testing.T) {
 		t.Skip("acceptance test: set TF_ACC")
 	}
 	t.Parallel()
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 	cases := invalidKeyCases(srv.APIID)
 	if len(cases) < 40 {
 		t.Fatalf("only %d invalid cases", len(cases))

@@ -304,7 +304,7 @@ func TestAccUnkeyReliability_batchedRefresh(t *testing.T) {
 	const victim = 57
 	victimAddr := fmt.Sprintf("apikey_unkey_key.test[%d]", victim)
 	victimState := fmt.Sprintf("apikey_unkey_key.test.%d", victim) // the shimmed state's spelling
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "request counts (Dev.Stats)")
 	config := relCountConfig(srv, n)
 	var ids map[string]string
 

@@ -1,0 +1,82 @@
+package acctest
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
+)
+
+// The sweepers delete what carries NamePrefix and nothing else, through the API only.
+func TestSweepers(t *testing.T) {
+	SkipIfLive(t, "it creates and sweeps objects on a server of its own")
+	srv := NewServer(t)
+	ctx := context.Background()
+	for _, name := range []string{NamePrefix + "left", "keep"} {
+		if _, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{APIID: srv.APIID, Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Unkey.CreateRole(ctx, name, "", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Unkey.CreateIdentity(ctx, name, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Mixpeek.CreateKey(ctx, srv.MixpeekUser, mixpeek.CreateKeyRequest{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, v := range map[string]string{
+		EnvLive: "1", EnvUnkeyEndpoint: srv.Endpoint, EnvUnkeyRootKey: srv.RootKey, EnvUnkeyAPIID: srv.APIID,
+		EnvMixpeekEndpoint: srv.Endpoint, EnvMixpeekAPIKey: srv.RootKey, EnvMixpeekUser: srv.MixpeekUser,
+	} {
+		t.Setenv(k, v)
+	}
+	for name, sweep := range map[string]func(string) error{"unkey keys": SweepUnkeyKeys, "unkey setup": SweepUnkeySetup, "mixpeek keys": SweepMixpeekKeys} {
+		if err := sweep("live"); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+
+	keys, err := srv.Unkey.ListAllKeys(ctx, srv.APIID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keyNames []string
+	for _, k := range keys {
+		if k.Name != nil {
+			keyNames = append(keyNames, *k.Name)
+		}
+	}
+	roles, err := srv.Unkey.ListRoles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roleNames []string
+	for _, r := range roles {
+		roleNames = append(roleNames, r.Name)
+	}
+	ids, err := srv.Unkey.ListIdentities(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idNames []string
+	for _, i := range ids {
+		idNames = append(idNames, i.ExternalID)
+	}
+	mkeys, err := srv.Mixpeek.ListKeys(ctx, srv.MixpeekUser, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mNames []string
+	for _, k := range mkeys {
+		mNames = append(mNames, k.Name)
+	}
+	for what, names := range map[string][]string{"unkey keys": keyNames, "roles": roleNames, "identities": idNames, "mixpeek keys": mNames} {
+		if slices.Contains(names, NamePrefix+"left") || !slices.Contains(names, "keep") {
+			t.Errorf("%s after sweeping: %q, want keep and not %sleft", what, names, NamePrefix)
+		}
+	}
+}
