@@ -26,6 +26,7 @@ const (
 	badReq    = `{` + meta + `,"error":{"title":"Bad Request","detail":"apiId is required","status":400,"type":"https://unkey.com/docs/errors/unkey/application/invalid_input","errors":[{"location":"body.apiId","message":"required"}]}}`
 	notFound  = `{` + meta + `,"error":{"title":"Not Found","detail":"no role","status":404,"type":"https://unkey.com/docs/errors/unkey/data/role_not_found"}}`
 	mpUser    = "/v1/organizations/users/a@example.com/api-keys"
+	mpCreated = `{"key_hash":"ab","internal_id":"i_1","user_id":"u_1","name":"a","key":"mxp_x"}`
 )
 
 func noCT(e *Exchange) *Exchange {
@@ -45,6 +46,11 @@ func exchange(method, path, reqBody string, status int, ct, respBody string) *Ex
 		RequestBody:   []byte(reqBody), Status: status,
 		ResponseHeader: http.Header{"Content-Type": {ct}}, ResponseBody: []byte(respBody),
 	}
+}
+
+func aid(e *Exchange) *Exchange {
+	e.ResponseHeader.Set(testingAidHeader, "mixpeek-bare-list")
+	return e
 }
 
 func TestCheck(t *testing.T) {
@@ -79,6 +85,11 @@ func TestCheck(t *testing.T) {
 		{name: "mixpeek delete 409", e: exchange("DELETE", mpUser+"/a", ``, 409, jsonCT, `{}`), problem: "409"},
 		{name: "mixpeek 307 not for a dot name", e: exchange("DELETE", mpUser+"/a", ``, 307, jsonCT, ``), problem: "307"},
 		{name: "mixpeek list as an array", e: exchange("GET", mpUser, ``, 200, jsonCT, `[]`), problem: "want object"},
+		{name: "mixpeek list as an array from the testing aid", e: aid(exchange("GET", mpUser, ``, 200, jsonCT, `[]`)), exception: "testing aid: mixpeek-bare-list"},
+		{name: "mixpeek numeric expires_at accepted", e: exchange("POST", mpUser, `{"name":"a","expires_at":1900000000}`, 200, jsonCT, mpCreated), exception: ExMixpeekNumericExpiry},
+		{name: "mixpeek numeric name accepted", e: exchange("POST", mpUser, `{"name":7}`, 200, jsonCT, mpCreated), problem: "request accepted"},
+		{name: "mixpeek delete user", e: exchange("DELETE", "/v1/organizations/users/a@example.com", ``, 200, jsonCT, `{}`), exception: ExMixpeekDeleteUser},
+		{name: "mixpeek get user answered", e: exchange("GET", "/v1/organizations/users/a@example.com", ``, 200, jsonCT, `{}`), problem: "undocumented route answered 200"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.Check(tc.e)

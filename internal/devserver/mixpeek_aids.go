@@ -80,6 +80,10 @@ var mpTimeStyles = []string{
 	"2006-01-02T15:04:05.999999999",
 }
 
+// TestingAidHeader names, on a response, the testing aid that made it depart from the published
+// document on purpose; the genuine services never send it.
+const TestingAidHeader = "X-Apikey-Devserver-Testing-Aid"
+
 // mpVary rewrites a handler's result as VaryWire asks; other results pass through.
 func (s *Server) mpVary(out any) any {
 	if !s.MixpeekAids().VaryWire {
