@@ -34,9 +34,9 @@ func TestKeyResource_createInDeletedAPI(t *testing.T) {
 	}
 }
 
-// A settled create leaves no creation marker in the key's meta on the server, with and without
-// configured meta.
-func TestKeyResource_createRemovesMarker(t *testing.T) {
+// The creation marker outlives Create, so an interrupted run's key can be recognised, and the
+// key's first refresh removes it, keeping configured meta, with and without configured meta.
+func TestKeyResource_firstReadRemovesMarker(t *testing.T) {
 	t.Parallel()
 	f := newDevFixture(t)
 	r := newTestResource(t, providerData(f.client, time.Now, 1))
@@ -51,8 +51,27 @@ func TestKeyResource_createRemovesMarker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if fingerprintOf(markerOf(k.Meta)) == "" {
+			t.Errorf("meta %q: after Create the server holds no fingerprinted marker: %s", meta, k.Meta)
+		}
+		if strings.Contains(state.Meta.ValueString(), createMarkerKey) {
+			t.Errorf("meta %q: the marker shows in state: %s", meta, state.Meta)
+		}
+		f.dev.ResetStats()
+		read, diags := readKey(t, r, state)
+		noErrors(t, diags)
+		if read == nil {
+			t.Fatalf("meta %q: the key was dropped by its first read", meta)
+		}
+		if got := f.dev.Stats().ByRoute["/v2/keys.updateKey"]; got != 1 {
+			t.Errorf("meta %q: first read sent %d updateKey requests, want 1", meta, got)
+		}
+		k, err = f.client.GetKey(t.Context(), state.ID.ValueString(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if strings.Contains(string(k.Meta), createMarkerKey) {
-			t.Errorf("meta %q: the server still holds the creation marker: %s", meta, k.Meta)
+			t.Errorf("meta %q: the first read left the marker: %s", meta, k.Meta)
 		}
 		if meta != "" {
 			var got map[string]any
@@ -60,8 +79,15 @@ func TestKeyResource_createRemovesMarker(t *testing.T) {
 				t.Errorf("configured meta lost: %s", k.Meta)
 			}
 		}
-		if meta == "" && !state.Meta.IsNull() {
-			t.Errorf("state meta = %s, want null", state.Meta)
+		if meta == "" && !read.Meta.IsNull() {
+			t.Errorf("state meta = %s, want null", read.Meta)
+		}
+		// Settled: later reads send no update.
+		f.dev.ResetStats()
+		_, diags = readKey(t, r, *read)
+		noErrors(t, diags)
+		if got := f.dev.Stats().ByRoute["/v2/keys.updateKey"]; got != 0 {
+			t.Errorf("meta %q: second read sent %d updateKey requests, want 0", meta, got)
 		}
 	}
 }

@@ -25,10 +25,9 @@ import (
 // lost response. So the provider finds the key the attempt may have made, deletes it, and creates
 // again:
 //
-//   - Unkey: every create carries a random creation marker in its meta, under createMarkerKey.
-//     After a lost response, the provider lists the API's keys and permanently deletes the key
-//     carrying that attempt's marker. The marker stays in the key's meta (hidden from Terraform)
-//     until meta is next updated.
+//   - Unkey: every create carries a creation marker in its meta, under createMarkerKey (see
+//     key_orphans.go for its form and its life). After a lost response, the provider lists the
+//     API's keys and permanently deletes the key carrying that attempt's marker.
 //
 // If the check itself cannot be made (the server is down), the resource is saved as tainted with
 // the id unconfirmedPrefix+marker; the next refresh or destroy repeats the check and removes any
@@ -111,11 +110,11 @@ func markerOf(meta json.RawMessage) string {
 	return obj.Marker
 }
 
-// createUnkeyOnce creates a key, settling lost responses as described above.
-func (r *keyResource) createOnce(ctx context.Context, req unkey.CreateKeyRequest, userMeta json.RawMessage) (*unkey.CreatedKey, error) {
+// createOnce creates a key, settling lost responses as described above.
+func (r *keyResource) createOnce(ctx context.Context, req unkey.CreateKeyRequest, userMeta json.RawMessage, fingerprint string) (*unkey.CreatedKey, error) {
 	var lastErr error
 	for attempt := range r.b().createAttempts {
-		marker := newMarker()
+		marker := markerFor(fingerprint)
 		meta, err := withMarker(userMeta, marker)
 		if err != nil {
 			return nil, fmt.Errorf("meta: %w", err)
@@ -137,7 +136,7 @@ func (r *keyResource) createOnce(ctx context.Context, req unkey.CreateKeyRequest
 	return nil, fmt.Errorf("gave up after %d create attempts whose responses were lost; no key was left behind: %w", r.b().createAttempts, lastErr)
 }
 
-// removeUnkeyAttempt permanently deletes any key carrying marker in apiID.
+// removeAttempt permanently deletes any key carrying marker in apiID.
 func (r *keyResource) removeAttempt(ctx context.Context, apiID, externalID, marker string) error {
 	keys, err := r.b().Client.ListAllKeys(ctx, apiID, externalID)
 	if err != nil {
