@@ -73,8 +73,8 @@ func TestCreateOwned(t *testing.T) {
 		wantErr       string
 		wantTaken     bool
 		// wantMarked: the create fails on another create's marker, which stays.
-		wantMarked bool
-		wantCreates   int
+		wantMarked  bool
+		wantCreates int
 		// wantLive is the number of live keys named svc afterwards; ownLive whether one of them is ours.
 		wantLive int
 		ownLive  bool
