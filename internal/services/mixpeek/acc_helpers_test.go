@@ -104,6 +104,19 @@ func liveNamed(srv *acctest.Server, user, name string) ([]mpclient.Key, error) {
 	return out, nil
 }
 
+// markedDescription matches a description carrying the create marker; the configured
+// description follows it when it fits.
+var markedDescription = regexp.MustCompile(`(?s)^` + regexp.QuoteMeta(ownMark) + `[0-9a-f]{16} [0-9a-f]{24}(?: (.*))?$`)
+
+// configuredDescription is a key's description on the server without a create marker: a key
+// keeps the marker (followed by its configured description) until its first refresh.
+func configuredDescription(k *mpclient.Key) string {
+	if m := markedDescription.FindStringSubmatch(k.Description); m != nil {
+		return m[1]
+	}
+	return k.Description
+}
+
 // checkNoMarkers fails when a live key of the user carries the create marker and is not
 // inState: the marker stays on a created key until its first refresh, and only there.
 func checkNoMarkers(srv *acctest.Server, user string, inState ...string) error {

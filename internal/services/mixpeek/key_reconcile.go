@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -44,8 +45,9 @@ import (
 // create fails and says so.
 const createMarker = "terraform-provider-apikey create in progress "
 
-// markerPattern is a marker as written since fingerprints.
-var markerPattern = regexp.MustCompile("^" + regexp.QuoteMeta(createMarker) + "([0-9a-f]{16}) [0-9a-f]{24}$")
+// markerPattern is a marker as written since fingerprints; the configured description follows
+// when it fits, so the key reads sensibly on Mixpeek and in data sources before it is settled.
+var markerPattern = regexp.MustCompile("(?s)^" + regexp.QuoteMeta(createMarker) + "([0-9a-f]{16}) [0-9a-f]{24}(?: (.*))?$")
 
 // fingerprintOf is the fingerprint a marker description carries, or "".
 func fingerprintOf(description string) string {
@@ -55,7 +57,21 @@ func fingerprintOf(description string) string {
 	return ""
 }
 
-func markerFor(fingerprint string) string { return createMarker + fingerprint + " " + newNonce() }
+func markerFor(fingerprint, description string) string {
+	m := createMarker + fingerprint + " " + newNonce()
+	if description != "" && utf8.RuneCountInString(m)+1+utf8.RuneCountInString(description) <= mixpeek.DescriptionMaxLength {
+		m += " " + description
+	}
+	return m
+}
+
+// shownDescription is a description as data sources show it: without a marker.
+func shownDescription(description string) string {
+	if m := markerPattern.FindStringSubmatch(description); m != nil {
+		return m[2]
+	}
+	return description
+}
 
 // createFingerprint digests what a create asks for, independent of the time of the request (an
 // expiry from expire_after counts as its duration) and of the order of set elements.
@@ -133,7 +149,7 @@ func (b *Backend) createOwned(ctx context.Context, email string, req mixpeek.Cre
 	}
 	var lastErr error
 	for attempt := range b.createAttempts {
-		marker := markerFor(fingerprint)
+		marker := markerFor(fingerprint, valueOr(req.Description))
 		req.Description = &marker
 		created, err := b.Client.CreateKey(ctx, email, req)
 		if err == nil {
@@ -208,4 +224,11 @@ func (r *keyResource) settleMarker(ctx context.Context, email string, key *mixpe
 	masked := *key
 	masked.Description = description.ValueString()
 	return &masked, false
+}
+
+func valueOr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	mixpeek "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
@@ -16,7 +17,7 @@ import (
 // ownMarker is a marker of createOwned's request in these tests (user testEmail, name "svc",
 // description "configured"), as an interrupted run of that configuration leaves it.
 func ownMarker() string {
-	return markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr("configured")}, ""))
+	return markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr("configured")}, ""), "configured")
 }
 
 func liveKeys(t *testing.T, c *mixpeek.Client, name string) []mixpeek.Key {
@@ -50,7 +51,7 @@ func TestCreateOwned(t *testing.T) {
 		}
 	}
 	unsettled := markedWith(ownMarker())
-	otherConfig := markedWith(markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr("configured"), Permissions: []string{"read"}}, "")))
+	otherConfig := markedWith(markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr("configured"), Permissions: []string{"read"}}, ""), "configured"))
 	unfingerprinted := markedWith(createMarker + newNonce())
 	fail := func(status int) routeHook {
 		return func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
@@ -272,7 +273,7 @@ func TestClearUnsettledLostRevoke(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := mixpeek.New(hc)
-			left, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc"}, "")))})
+			left, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc"}, ""), ""))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -304,7 +305,7 @@ func TestClearUnsettledLostRevoke(t *testing.T) {
 func TestClearUnsettledRevokeRefused(t *testing.T) {
 	ts := newTestServer(t, time.Now)
 	c := newClient(t, ts.url, ts.dev.RootKey())
-	if _, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc"}, "")))}); err != nil {
+	if _, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc"}, ""), ""))}); err != nil {
 		t.Fatal(err)
 	}
 	ts.setHook(func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
@@ -360,7 +361,22 @@ func TestCreateFingerprint(t *testing.T) {
 	if createFingerprint("other@example.com", base(), "") == fp {
 		t.Error("another user has the same fingerprint")
 	}
-	if m := markerFor(fp); fingerprintOf(m) != fp || !isMarker(m) || len(m) > mixpeek.DescriptionMaxLength {
-		t.Errorf("marker %q does not carry the fingerprint", m)
+	long := strings.Repeat("é", mixpeek.DescriptionMaxLength-90)
+	for _, tc := range []struct{ configured, shown string }{
+		{"", ""},
+		{"billing key\nsecond line", "billing key\nsecond line"},
+		{long, long},
+		{long + "éééééé", ""}, // does not fit beside the marker: shown unset until settled
+	} {
+		m := markerFor(fp, tc.configured)
+		if fingerprintOf(m) != fp || !isMarker(m) || utf8.RuneCountInString(m) > mixpeek.DescriptionMaxLength {
+			t.Errorf("marker %q does not carry the fingerprint within the length limit", m)
+		}
+		if got := shownDescription(m); got != tc.shown {
+			t.Errorf("shownDescription(marker of %q) = %q, want %q", tc.configured, got, tc.shown)
+		}
+	}
+	if got := shownDescription("plain"); got != "plain" {
+		t.Errorf("shownDescription(plain) = %q", got)
 	}
 }
