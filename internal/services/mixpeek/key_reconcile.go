@@ -147,9 +147,10 @@ func (b *Backend) createOwned(ctx context.Context, email string, req mixpeek.Cre
 	if err := b.clearUnsettled(ctx, email, req.Name, fingerprint, ""); err != nil {
 		return nil, err
 	}
+	configured := valueOr(req.Description)
 	var lastErr error
 	for attempt := range b.createAttempts {
-		marker := markerFor(fingerprint, valueOr(req.Description))
+		marker := markerFor(fingerprint, configured)
 		req.Description = &marker
 		created, err := b.Client.CreateKey(ctx, email, req)
 		if err == nil {

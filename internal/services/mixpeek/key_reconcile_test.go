@@ -153,8 +153,8 @@ func TestCreateOwned(t *testing.T) {
 			case err != nil:
 				t.Fatalf("createOwned: %v", err)
 			default:
-				if !isMarker(created.Description) {
-					t.Errorf("created description %q does not carry the marker", created.Description)
+				if !isMarker(created.Description) || shownDescription(created.Description) != "configured" {
+					t.Errorf("created description %q does not carry the marker followed by the configured description", created.Description)
 				}
 			}
 			if got := ts.createCount() - countSetupCreates(tc.setup != nil, tc.foreignDuring); got != tc.wantCreates {
