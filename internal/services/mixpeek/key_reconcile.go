@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -167,11 +168,30 @@ func (b *Backend) createOwned(ctx context.Context, email string, req mixpeek.Cre
 		}
 		lastErr = err
 		tflog.Warn(ctx, "key create outcome unknown; checking for a key made by this attempt", map[string]any{"attempt": attempt + 1, "error": err.Error()})
-		if cerr := b.clearUnsettled(ctx, email, req.Name, fingerprint, marker); cerr != nil {
+		check, cancel := settleContext(ctx)
+		cerr := b.clearUnsettled(check, email, req.Name, fingerprint, marker)
+		cancel()
+		if cerr != nil {
 			return nil, fmt.Errorf("the create may have succeeded but its response was lost (%s), and checking for the key failed: %w", err, cerr)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("cancelled; the interrupted create left no key behind: %w", err)
 		}
 	}
 	return nil, fmt.Errorf("gave up after %d create attempts whose responses were lost; no key was left behind: %w", b.createAttempts, lastErr)
+}
+
+// settleTimeout bounds the check after a create cut off by cancellation.
+const settleTimeout = 30 * time.Second
+
+// settleContext is the context for the check after a lost create response. A run stopped by
+// Ctrl-C cancels ctx while creates are in flight, and Terraform waits for them: the check still
+// runs, within settleTimeout, so the stop leaves no untracked key.
+func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 }
 
 // clearUnsettled looks at the user's live key named name. One carrying the given marker, or when

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -129,11 +130,30 @@ func (r *keyResource) createOnce(ctx context.Context, req unkey.CreateKeyRequest
 		}
 		lastErr = err
 		tflog.Warn(ctx, "key create outcome unknown; checking for a key made by this attempt", map[string]any{"attempt": attempt + 1, "error": err.Error()})
-		if cerr := r.removeAttempt(ctx, req.APIID, req.ExternalID, marker); cerr != nil {
+		check, cancel := settleContext(ctx)
+		cerr := r.removeAttempt(check, req.APIID, req.ExternalID, marker)
+		cancel()
+		if cerr != nil {
 			return nil, &errUnconfirmedCreate{marker: marker, cause: err, check: cerr}
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("cancelled; the interrupted create left no key behind: %w", err)
 		}
 	}
 	return nil, fmt.Errorf("gave up after %d create attempts whose responses were lost; no key was left behind: %w", r.b().createAttempts, lastErr)
+}
+
+// settleTimeout bounds the check after a create cut off by cancellation.
+const settleTimeout = 30 * time.Second
+
+// settleContext is the context for the check after a lost create response. A run stopped by
+// Ctrl-C cancels ctx while creates are in flight, and Terraform waits for them: the check still
+// runs, within settleTimeout, so the stop leaves no untracked key.
+func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 }
 
 // removeAttempt permanently deletes any key carrying marker in apiID.
