@@ -66,6 +66,9 @@ func TestKeyResource_firstReadRemovesMarker(t *testing.T) {
 		if got := f.dev.Stats().ByRoute["/v2/keys.updateKey"]; got != 1 {
 			t.Errorf("meta %q: first read sent %d updateKey requests, want 1", meta, got)
 		}
+		if read.UpdatedAt.IsNull() {
+			t.Errorf("meta %q: updated_at after the first read is null, want the removal's time", meta)
+		}
 		k, err = f.client.GetKey(t.Context(), state.ID.ValueString(), false)
 		if err != nil {
 			t.Fatal(err)

@@ -165,11 +165,12 @@ func (r *keyResource) removeOrphans(ctx context.Context, apiID, fingerprint stri
 	return nil
 }
 
-// clearMarker removes the creation marker of a key known to be in state. A failure only warns:
+// clearMarker removes the creation marker of a key known to be in state and returns the key as
+// the server then has it: read back, since the update moves updated_at. A failure only warns:
 // the key works, and the next refresh tries again.
-func (r *keyResource) clearMarker(ctx context.Context, k *unkey.Key, diags *diag.Diagnostics) {
+func (r *keyResource) clearMarker(ctx context.Context, k *unkey.Key, diags *diag.Diagnostics) *unkey.Key {
 	if markerOf(k.Meta) == "" {
-		return
+		return k
 	}
 	meta := unkey.Null[json.RawMessage]()
 	if rest := withoutMarker(k.Meta); len(rest) > 0 {
@@ -179,7 +180,14 @@ func (r *keyResource) clearMarker(ctx context.Context, k *unkey.Key, diags *diag
 	if err := r.b().Client.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: k.KeyID, Meta: meta}); err != nil {
 		diags.AddAttributeWarning(path.Root("meta"), "Creation marker not removed",
 			fmt.Sprintf("Removing the provider's creation marker (%s) from the meta of key %s failed: %s. The key works; the next refresh tries again. Until then a create of the same configuration after an interrupted run could take the key for one left by that run.", createMarkerKey, k.KeyID, r.b().explain(err)))
-		return
+		return k
 	}
-	k.Meta = withoutMarker(k.Meta)
+	fresh, err := r.getKeyAfterWrite(ctx, k.KeyID)
+	if err != nil {
+		// The marker is gone; only updated_at is stale until the next refresh.
+		settled := *k
+		settled.Meta = withoutMarker(k.Meta)
+		return &settled
+	}
+	return fresh
 }

@@ -419,7 +419,7 @@ func (r *keyResource) read(ctx context.Context, state *keyModel, diags *diag.Dia
 		return gone
 	}
 	// In state, so no longer evidence of an interrupted run's create.
-	r.clearMarker(ctx, key, diags)
+	key = r.clearMarker(ctx, key, diags)
 	r.apply(ctx, state, key, diags)
 	// The key just left holds the link until a saved state tracks its replacement.
 	if !adopted {
@@ -556,7 +556,9 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.clearMarker(ctx, key, &resp.Diagnostics)
+	if settled := r.clearMarker(ctx, key, &resp.Diagnostics); settled != key {
+		r.apply(ctx, &plan, settled, &resp.Diagnostics)
+	}
 	// The stored plaintext carries over; store_plaintext turned off plans it null.
 	if plannedPlaintext.IsNull() {
 		plan.Plaintext = types.StringNull()
