@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
 	"github.com/apikey-provider/terraform-provider-apikey/internal/services/tfvalue"
 )
 
@@ -92,5 +95,33 @@ func TestKeyResource_firstReadRemovesMarker(t *testing.T) {
 		if got := f.dev.Stats().ByRoute["/v2/keys.updateKey"]; got != 0 {
 			t.Errorf("meta %q: second read sent %d updateKey requests, want 0", meta, got)
 		}
+	}
+}
+
+// An update of a key never refreshed since its create (apply -refresh=false) removes the marker,
+// keeping configured meta.
+func TestKeyResource_updateRemovesMarker(t *testing.T) {
+	t.Parallel()
+	f := newDevFixture(t)
+	r := newTestResource(t, providerData(f.client, time.Now, 1))
+	plan := plannedCreate(f.apiID)
+	plan.Meta = tfvalue.JSONString(`{"team":"billing"}`)
+	created, diags := createKey(t, r, plan)
+	noErrors(t, diags)
+	next := created
+	next.Name = types.StringValue("renamed")
+	next.Status, next.UpdatedAt, next.EffectivePermissions = types.StringUnknown(), types.StringUnknown(), types.SetUnknown(types.StringType)
+	resp := resource.UpdateResponse{State: stateOf(t, created), Identity: nullIdentity(t)}
+	r.Update(t.Context(), resource.UpdateRequest{Plan: planOf(t, next), State: stateOf(t, created)}, &resp)
+	noErrors(t, resp.Diagnostics)
+	k, err := f.client.GetKey(t.Context(), created.ID.ValueString(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(k.Meta), createMarkerKey) || !strings.Contains(string(k.Meta), "billing") {
+		t.Errorf("meta on the server after the update = %s, want the configured meta without the marker", k.Meta)
+	}
+	if got := modelOf(t, resp.State); got.Name.ValueString() != "renamed" || got.Meta.ValueString() != `{"team":"billing"}` {
+		t.Errorf("state after the update: name %s meta %s", got.Name, got.Meta)
 	}
 }
