@@ -100,7 +100,11 @@ took 58 to 94 s of wall time, so the listing expired once and was fetched again:
 10 getKey, 30 requests against a target of 20. At N = 300 (20 s) it was 3 listKeys and 10 getKey,
 and on an idle machine earlier (13 s for 1000 keys) 10 and 10. The count depends on wall time,
 not on the provider's CPU.
-Every Unkey create is two requests (createKey, then updateKey removing the creation
-marker) plus one getApi per API per process, so a rate-limited apply needs 2N+1 requests and
-cannot come within 1.05× of N/rate; the table above reports both bounds.
+Every Unkey create is one request (createKey) plus, per API and provider process, one getApi
+and one listing of the API (apis.listKeys, N/100 pages for N keys already there: the check for
+keys an interrupted run left), so a rate-limited apply into an empty API needs N+2 requests;
+the table above reports both bounds. The creation marker a key carries until it is known to be
+in state costs one updateKey per key at the key's first refresh (the plan after the apply).
+Runs measured before this accounting had a create cost two requests (createKey, then an
+updateKey removing the marker at once).
 `

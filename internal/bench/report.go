@@ -26,7 +26,7 @@ const (
 	mb                     = 1000.0 * 1000.0  // bytes per MB as reported
 	targetRequestsDivisor  = 100              // refresh requests <= N/100 + targetRequestsSlack
 	targetRequestsSlack    = 10               //
-	requestsPerUnkeyCreate = 2                // createKey, then updateKey removing the creation marker
+	requestsPerUnkeyCreate = 1                // createKey; the creation marker goes with the key's first refresh
 )
 
 // Machine describes where the numbers were taken.
@@ -136,10 +136,10 @@ func (r RateLimitedResult) Ratio() float64 {
 }
 
 // NeededRequests is the least number of requests N creates take: each
-// Unkey create is a createKey and an updateKey (removing the provider's
-// creation marker), plus one getApi for the API per process.
+// Unkey create is a createKey, plus, per API and process, one getApi and one
+// listKeys page (the check for keys an interrupted run left; the API is empty).
 func (r RateLimitedResult) NeededRequests() int {
-	return requestsPerUnkeyCreate*r.N + 1
+	return requestsPerUnkeyCreate*r.N + 2
 }
 
 // RequestBound is NeededRequests at the rate.
@@ -483,10 +483,10 @@ func (r *Report) Markdown() string {
 		w("## Rate-limited apply\n\n")
 		w("A separate local server limits authenticated requests to %d per minute (429 with `Retry-After`\n", rl.RatePerMinute)
 		w("above it). `apply` creates N = %d keys with the first CLI. The target's bound is N/rate = %s; but\n", rl.N, secs(rl.Bound()))
-		w("every Unkey create is two requests (createKey, then an updateKey that removes the provider's\n")
-		w("creation marker from the key's meta) plus one getApi per API per process, so the least the\n")
-		w("creates can take is %d requests / rate = %s, %.2f× N/rate: the 1.05× target cannot be met while\n", rl.NeededRequests(), secs(rl.RequestBound()), ratioOf(rl.RequestBound(), rl.Bound()))
-		w("a create costs two requests. The server's windows are fixed and aligned to the clock minute, so a\n")
+		w("every Unkey create is one request (createKey) plus, per API and process, one getApi and one page\n")
+		w("of apis.listKeys (the check for keys an interrupted run left), so the least the creates can take\n")
+		w("is %d requests / rate = %s, %.2f× N/rate. The creation marker each key carries costs one\n", rl.NeededRequests(), secs(rl.RequestBound()), ratioOf(rl.RequestBound(), rl.Bound()))
+		w("updateKey per key at its first refresh, outside this apply. The server's windows are fixed and aligned to the clock minute, so a\n")
 		w("client that bursts can finish below a bound. Wall, requests and 429s are medians across runs;\n")
 		w("errors (error diagnostics printed by the CLI), failed runs and created keys are the worst run.\n\n")
 		w("| N | rate | wall | N/rate | wall/(N/rate) | request bound | wall/request bound | requests | 429s | errors | failed runs | created | provider CPU | provider peak RSS |\n")

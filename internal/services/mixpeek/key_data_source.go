@@ -93,7 +93,7 @@ func keyData(ctx context.Context, k *mixpeek.Key, email string, diags *diag.Diag
 	var res keyModel
 	applyKey(ctx, &res, k, diags)
 	return keyDataModel{
-		ID: res.ID, UserEmail: types.StringValue(email), Name: res.Name, Description: types.StringValue(k.Description),
+		ID: res.ID, UserEmail: types.StringValue(email), Name: res.Name, Description: types.StringValue(shownDescription(k.Description)),
 		Permissions: res.Permissions, Scopes: res.Scopes, RateLimitOverride: res.RateLimitOverride,
 		ExpiresAt: tfvalue.NormalizedTime(k.ExpiresAt), Start: res.Start, Status: res.Status, CreatedAt: res.CreatedAt, LastUsedAt: res.LastUsedAt,
 		KeyHash: res.KeyHash, KeyType: res.KeyType, SubscriptionID: res.SubscriptionID, OrganizationID: res.OrganizationID, UserID: res.UserID,

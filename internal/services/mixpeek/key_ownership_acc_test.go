@@ -254,58 +254,39 @@ func checkOnlyLive(srv *acctest.Server, s *terraform.State, name string) error {
 		}
 		return fmt.Errorf("live keys named %q: %v, want only %s", name, ids, id)
 	}
-	return checkNoMarkers(srv, email)
+	return checkNoMarkers(srv, email, id)
 }
 
-// A key left behind by an unsettled create (a provider killed between the create and the
-// settling update) carries the marker: the next apply revokes it and creates the key again.
-func TestAccMixpeekKey_unsettledCreateReplaced(t *testing.T) {
+// A live key carrying the marker of another create request (another configuration's key not yet
+// refreshed, or an interrupted run's before the configuration changed) is left untouched: the
+// create fails naming it. Keys of the configuration's own interrupted runs are covered by the
+// kill tests (kill_acc_test.go).
+func TestAccMixpeekKey_otherCreatesMarkerUntouched(t *testing.T) {
 	srv := newServer(t)
-	left, err := srv.Mixpeek.CreateKey(context.Background(), email, mpclient.CreateKeyRequest{Name: "left", Description: ptr(ownMark + "x")})
+	marker := ownMark + "0123456789abcdef 0123456789abcdef01234567"
+	left, err := srv.Mixpeek.CreateKey(context.Background(), email, mpclient.CreateKeyRequest{Name: "left", Description: ptr(marker)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
-		CheckDestroy:             checkRevoked(srv),
-		Steps: []resource.TestStep{
-			{
-				Config: keyConfig(srv, `
+		Steps: []resource.TestStep{{
+			Config: keyConfig(srv, `
   user_email = "ops@example.com"
   name       = "left"`),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("description"), knownvalue.Null()),
-				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					func(s *terraform.State) error {
-						id, err := stateKeyID(s)
-						if err != nil {
-							return err
-						}
-						if id == left.KeyID {
-							return fmt.Errorf("the unsettled key %s was adopted, want a new key", id)
-						}
-						old, err := srv.Mixpeek.FindKey(context.Background(), email, left.KeyID)
-						if err != nil {
-							return err
-						}
-						if old.Status != mpclient.StatusRevoked {
-							return fmt.Errorf("the unsettled key is %q, want revoked", old.Status)
-						}
-						return nil
-					},
-					func(s *terraform.State) error { return checkOnlyLive(srv, s, "left") },
-				),
-			},
-			{
-				Config: keyConfig(srv, `
-  user_email = "ops@example.com"
-  name       = "left"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			},
-		},
+			ExpectError: regexp.MustCompile(`(?s)named\s+"left"\s+\(key_id\s+` + left.KeyID + `.*left\s+untouched`),
+		}},
 	})
+	k, err := srv.Mixpeek.FindKey(context.Background(), email, left.KeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Status != mpclient.StatusActive || k.Description != marker {
+		t.Errorf("the other create's key is %q with description %q, want active and unchanged", k.Status, k.Description)
+	}
+	if live, err := liveNamed(srv, email, "left"); err != nil || len(live) != 1 {
+		t.Errorf("live keys named left: %v %v, want only the other create's", live, err)
+	}
 }
 
 // A key that reaches its expiry stays in state with status "expired", plans nothing, and can be

@@ -1,14 +1,24 @@
 package mixpeek
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
+	"time"
+	"unicode/utf8"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	mixpeek "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
@@ -19,12 +29,72 @@ import (
 //
 // Creating a key is not idempotent, and Mixpeek keys carry no metadata, so the provider marks
 // its own creates in the one free-text field: a key is created with the description
-// createMarker+nonce and gets its configured description in a second request once the create
-// is settled. A live key that still carries a marker was made by this provider and never
-// settled (its response was lost, or the provider or CLI was killed); its plaintext is gone, so
-// it is revoked and the key created again. A live key with the same name and no marker belongs
-// to someone else and is never touched: the create fails and says so.
+// createMarker + fingerprint + " " + nonce. The fingerprint is a digest of the create request as
+// configured (user, name and every setting sent); the nonce tells one attempt from another.
+//
+// The marker stays until the key is known to be in state: the key's first refresh (or an update)
+// replaces it with the configured description. So a live key with a marker was made by this
+// provider and is not (yet) in any refreshed state:
+//   - its create's response was lost: the nonce identifies it, and it is revoked;
+//   - the provider or the CLI was killed before state was saved: the next create of the same
+//     configuration finds it by its fingerprint, revokes it (its plaintext is gone) and creates
+//     the key again;
+//   - another fingerprint: another configuration's (or this one before a change) create; it is
+//     left untouched and the create fails naming it.
+//
+// A live key with the same name and no marker belongs to someone else and is never touched: the
+// create fails and says so.
 const createMarker = "terraform-provider-apikey create in progress "
+
+// markerPattern is a marker as written since fingerprints; the configured description follows
+// when it fits, so the key reads sensibly on Mixpeek and in data sources before it is settled.
+var markerPattern = regexp.MustCompile("(?s)^" + regexp.QuoteMeta(createMarker) + "([0-9a-f]{16}) [0-9a-f]{24}(?: (.*))?$")
+
+// fingerprintOf is the fingerprint a marker description carries, or "".
+func fingerprintOf(description string) string {
+	if m := markerPattern.FindStringSubmatch(description); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func markerFor(fingerprint, description string) string {
+	m := createMarker + fingerprint + " " + newNonce()
+	if description != "" && utf8.RuneCountInString(m)+1+utf8.RuneCountInString(description) <= mixpeek.DescriptionMaxLength {
+		m += " " + description
+	}
+	return m
+}
+
+// shownDescription is a description as data sources show it: without a marker.
+func shownDescription(description string) string {
+	if m := markerPattern.FindStringSubmatch(description); m != nil {
+		return m[2]
+	}
+	return description
+}
+
+// createFingerprint digests what a create asks for, independent of the time of the request (an
+// expiry from expire_after counts as its duration) and of the order of set elements.
+func createFingerprint(email string, req mixpeek.CreateKeyRequest, expireAfter string) string {
+	if expireAfter != "" {
+		req.ExpiresAt = nil
+	}
+	req.Permissions = slices.Sorted(slices.Values(req.Permissions))
+	req.Scopes = slices.Clone(req.Scopes)
+	slices.SortFunc(req.Scopes, func(a, b mixpeek.Scope) int {
+		x, _ := json.Marshal(a)
+		y, _ := json.Marshal(b)
+		return bytes.Compare(x, y)
+	})
+	raw, _ := json.Marshal(struct {
+		Email       string                   `json:"email"`
+		Request     mixpeek.CreateKeyRequest `json:"request"`
+		ExpireAfter string                   `json:"expire_after,omitempty"`
+	}{email, req, expireAfter})
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:8])
+}
 
 func newNonce() string {
 	b := make([]byte, 12)
@@ -41,6 +111,17 @@ type errNameTaken struct {
 
 func (e *errNameTaken) Error() string {
 	return fmt.Sprintf("user already has a live key named %q (key_id %s, created %s) that Terraform did not create; it is left untouched. Import it (terraform import with <user_email>/%s) or choose another name",
+		e.key.Name, e.key.KeyID, deref(e.key.CreatedAt), e.key.KeyID)
+}
+
+// errMarkedElsewhere reports a live key with the requested name carrying the marker of another
+// create request of this provider.
+type errMarkedElsewhere struct {
+	key *mixpeek.Key
+}
+
+func (e *errMarkedElsewhere) Error() string {
+	return fmt.Sprintf("user already has a live key named %q (key_id %s, created %s) that this provider created for a request with other settings and that no refreshed state holds: a key an interrupted apply made before the configuration changed, or one another configuration created and has not refreshed since. It is left untouched. If it is an interrupted run's, revoke it or import it (<user_email>/%s); otherwise choose another name",
 		e.key.Name, e.key.KeyID, deref(e.key.CreatedAt), e.key.KeyID)
 }
 
@@ -61,13 +142,16 @@ func outcomeUnknown(err error) bool {
 }
 
 // createOwned creates a key as described above and returns it with its marker still set.
-func (b *Backend) createOwned(ctx context.Context, email string, req mixpeek.CreateKeyRequest) (*mixpeek.CreatedKey, error) {
-	if err := b.clearUnsettled(ctx, email, req.Name, ""); err != nil {
+// expireAfter is the configured lifetime behind req.ExpiresAt, if any.
+func (b *Backend) createOwned(ctx context.Context, email string, req mixpeek.CreateKeyRequest, expireAfter string) (*mixpeek.CreatedKey, error) {
+	fingerprint := createFingerprint(email, req, expireAfter)
+	if err := b.clearUnsettled(ctx, email, req.Name, fingerprint, ""); err != nil {
 		return nil, err
 	}
+	configured := valueOr(req.Description)
 	var lastErr error
 	for attempt := range b.createAttempts {
-		marker := createMarker + newNonce()
+		marker := markerFor(fingerprint, configured)
 		req.Description = &marker
 		created, err := b.Client.CreateKey(ctx, email, req)
 		if err == nil {
@@ -76,7 +160,7 @@ func (b *Backend) createOwned(ctx context.Context, email string, req mixpeek.Cre
 		if !outcomeUnknown(err) {
 			if mixpeek.StatusCode(err) == http.StatusConflict {
 				// Lost race or a key made since the check: tell whose it is.
-				if cerr := b.clearUnsettled(ctx, email, req.Name, ""); cerr != nil {
+				if cerr := b.clearUnsettled(ctx, email, req.Name, fingerprint, ""); cerr != nil {
 					return nil, cerr
 				}
 			}
@@ -84,17 +168,37 @@ func (b *Backend) createOwned(ctx context.Context, email string, req mixpeek.Cre
 		}
 		lastErr = err
 		tflog.Warn(ctx, "key create outcome unknown; checking for a key made by this attempt", map[string]any{"attempt": attempt + 1, "error": err.Error()})
-		if cerr := b.clearUnsettled(ctx, email, req.Name, marker); cerr != nil {
+		check, cancel := settleContext(ctx)
+		cerr := b.clearUnsettled(check, email, req.Name, fingerprint, marker)
+		cancel()
+		if cerr != nil {
 			return nil, fmt.Errorf("the create may have succeeded but its response was lost (%s), and checking for the key failed: %w", err, cerr)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("cancelled; the interrupted create left no key behind: %w", err)
 		}
 	}
 	return nil, fmt.Errorf("gave up after %d create attempts whose responses were lost; no key was left behind: %w", b.createAttempts, lastErr)
 }
 
-// clearUnsettled looks at the user's live key named name. One carrying a marker (the given one,
-// or any when marker is "") is an unsettled create of this provider and is revoked; one without
-// is someone else's and yields errNameTaken.
-func (b *Backend) clearUnsettled(ctx context.Context, email, name, marker string) error {
+// settleTimeout bounds the check after a create cut off by cancellation.
+const settleTimeout = 30 * time.Second
+
+// settleContext is the context for the check after a lost create response. A run stopped by
+// Ctrl-C cancels ctx while creates are in flight, and Terraform waits for them: the check still
+// runs, within settleTimeout, so the stop leaves no untracked key.
+func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
+// clearUnsettled looks at the user's live key named name. One carrying the given marker, or when
+// marker is "" a marker with the given fingerprint, is an unsettled create of this configuration
+// and is revoked; one with another marker yields errMarkedElsewhere; one without is someone
+// else's and yields errNameTaken.
+func (b *Backend) clearUnsettled(ctx context.Context, email, name, fingerprint, marker string) error {
 	keys, err := b.Client.ListKeys(ctx, email, false)
 	if err != nil {
 		return err
@@ -108,10 +212,13 @@ func (b *Backend) clearUnsettled(ctx context.Context, email, name, marker string
 		case !isMarker(k.Description):
 			return &errNameTaken{key: k}
 		case marker != "" && k.Description != marker:
-			continue // another unsettled create; the next create's check clears it
+			continue // not this attempt's; the create's answer tells
+		case marker == "" && fingerprintOf(k.Description) != fingerprint:
+			return &errMarkedElsewhere{key: k}
 		}
 		tflog.Warn(ctx, "revoking a key left by an unsettled create of this provider", map[string]any{"key_id": k.KeyID})
-		if err := b.Client.RevokeKey(ctx, email, k.Name); err != nil {
+		// By id: the name is confirmed to resolve to this key alone before anything is revoked.
+		if err := b.Client.RevokeKeyByID(ctx, email, k.KeyID); err != nil {
 			// A revoke whose response was lost is retried, and the retry finds nothing to
 			// revoke: only the listing tells whether the key is still live.
 			if gone, cerr := b.Client.ConfirmGone(ctx, email, k.KeyID); cerr != nil || !gone {
@@ -120,4 +227,30 @@ func (b *Backend) clearUnsettled(ctx context.Context, email, name, marker string
 		}
 	}
 	return nil
+}
+
+// settleMarker replaces the creation marker of a key known to be in state with description, and
+// returns the key as the server then has it, and whether it was settled. A failure only warns and
+// returns the key with description as if settled: it works, and the next refresh tries again.
+func (r *keyResource) settleMarker(ctx context.Context, email string, key *mixpeek.Key, description types.String, diags *diag.Diagnostics) (*mixpeek.Key, bool) {
+	if !isMarker(key.Description) {
+		return key, true
+	}
+	// Mixpeek's default description is "", so an unset one is sent as that.
+	updated, err := r.b().Client.UpdateKey(ctx, email, key.Name, mixpeek.UpdateKeyRequest{Description: mixpeek.Value(description.ValueString())})
+	if err == nil {
+		return updated, true
+	}
+	diags.AddAttributeWarning(path.Root("description"), "Creation marker not removed",
+		fmt.Sprintf("Replacing the provider's creation marker in the description of key %s (%q) with the configured description failed: %s. The key works; the next refresh tries again. Until then a create of the same configuration after an interrupted run could take the key for one left by that run.", key.KeyID, key.Name, r.b().explain(err)))
+	masked := *key
+	masked.Description = description.ValueString()
+	return &masked, false
+}
+
+func valueOr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -8,10 +8,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	mixpeek "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 )
+
+// ownMarker is a marker of createOwned's request in these tests (user testEmail, name "svc",
+// description "configured"), as an interrupted run of that configuration leaves it.
+func ownMarker() string {
+	return markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr("configured")}, ""), "configured")
+}
 
 func liveKeys(t *testing.T, c *mixpeek.Client, name string) []mixpeek.Key {
 	t.Helper()
@@ -36,11 +43,16 @@ func TestCreateOwned(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	unsettled := func(t *testing.T, c *mixpeek.Client) {
-		if _, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(createMarker + "old")}); err != nil {
-			t.Fatal(err)
+	markedWith := func(description string) setup {
+		return func(t *testing.T, c *mixpeek.Client) {
+			if _, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(description)}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	unsettled := markedWith(ownMarker())
+	otherConfig := markedWith(markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr("configured"), Permissions: []string{"read"}}, ""), "configured"))
+	unfingerprinted := markedWith(createMarker + newNonce())
 	fail := func(status int) routeHook {
 		return func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 			answer(w, status, "application/json", `{"success":false,"status":500,"error":{"message":"boom","type":"InternalServerError"}}`)
@@ -61,14 +73,18 @@ func TestCreateOwned(t *testing.T) {
 		foreignDuring bool
 		wantErr       string
 		wantTaken     bool
-		wantCreates   int
+		// wantMarked: the create fails on another create's marker, which stays.
+		wantMarked  bool
+		wantCreates int
 		// wantLive is the number of live keys named svc afterwards; ownLive whether one of them is ours.
 		wantLive int
 		ownLive  bool
 	}{
 		{name: "free name", attempts: 1, wantCreates: 1, wantLive: 1, ownLive: true},
 		{name: "foreign key", setup: foreign, attempts: 3, wantTaken: true, wantCreates: 0, wantLive: 1},
-		{name: "unsettled key of ours is revoked", setup: unsettled, attempts: 1, wantCreates: 1, wantLive: 1, ownLive: true},
+		{name: "unsettled key of this configuration is revoked", setup: unsettled, attempts: 1, wantCreates: 1, wantLive: 1, ownLive: true},
+		{name: "unsettled key of another configuration is untouched", setup: otherConfig, attempts: 1, wantMarked: true, wantCreates: 0, wantLive: 1, ownLive: true},
+		{name: "marker without a fingerprint is untouched", setup: unfingerprinted, attempts: 1, wantMarked: true, wantCreates: 0, wantLive: 1, ownLive: true},
 		{name: "first create 500, retried", attempts: 2, first: fail(http.StatusInternalServerError), wantCreates: 2, wantLive: 1, ownLive: true},
 		{name: "first create 503, no attempts left", attempts: 1, first: fail(http.StatusServiceUnavailable), wantErr: "gave up after 1", wantCreates: 1, wantLive: 0},
 		{name: "first create 400 is final", attempts: 3, first: fail(http.StatusBadRequest), wantErr: "HTTP 400", wantCreates: 1, wantLive: 0},
@@ -103,10 +119,26 @@ func TestCreateOwned(t *testing.T) {
 				return false
 			})
 			b := NewBackend(c, time.Now, tc.attempts)
-			created, err := b.createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr("configured")})
+			var before []mixpeek.Key
+			if tc.wantMarked {
+				before = liveKeys(t, c, "svc")
+			}
+			created, err := b.createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr("configured")}, "")
 			ts.setHook(nil)
 			var taken *errNameTaken
+			var marked *errMarkedElsewhere
 			switch {
+			case tc.wantMarked:
+				if !errors.As(err, &marked) {
+					t.Fatalf("err = %v, want errMarkedElsewhere", err)
+				}
+				if !strings.Contains(err.Error(), before[0].KeyID) || !strings.Contains(err.Error(), "left untouched") {
+					t.Errorf("message does not name the key and say it is untouched: %v", err)
+				}
+				if after := liveKeys(t, c, "svc"); len(after) != 1 || after[0].KeyID != before[0].KeyID || after[0].Description != before[0].Description {
+					t.Errorf("the other create's key changed: %+v, was %+v", after, before)
+				}
+				created = &mixpeek.CreatedKey{Key: before[0]}
 			case tc.wantTaken:
 				if !errors.As(err, &taken) {
 					t.Fatalf("err = %v, want errNameTaken", err)
@@ -121,8 +153,8 @@ func TestCreateOwned(t *testing.T) {
 			case err != nil:
 				t.Fatalf("createOwned: %v", err)
 			default:
-				if !isMarker(created.Description) {
-					t.Errorf("created description %q does not carry the marker", created.Description)
+				if !isMarker(created.Description) || shownDescription(created.Description) != "configured" {
+					t.Errorf("created description %q does not carry the marker followed by the configured description", created.Description)
 				}
 			}
 			if got := ts.createCount() - countSetupCreates(tc.setup != nil, tc.foreignDuring); got != tc.wantCreates {
@@ -169,7 +201,7 @@ func TestClearUnsettledListingFails(t *testing.T) {
 		return true
 	})
 	b := NewBackend(newClient(t, ts.url, ts.dev.RootKey()), time.Now, 2)
-	_, err := b.createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc"})
+	_, err := b.createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc"}, "")
 	if err == nil || mixpeek.StatusCode(err) != http.StatusBadGateway {
 		t.Fatalf("err = %v, want the listing's 502", err)
 	}
@@ -241,7 +273,7 @@ func TestClearUnsettledLostRevoke(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := mixpeek.New(hc)
-			left, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(createMarker + "old")})
+			left, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc"}, ""), ""))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +289,7 @@ func TestClearUnsettledLostRevoke(t *testing.T) {
 				}
 				return false
 			})
-			created, err := NewBackend(c, time.Now, 1).createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc"})
+			created, err := NewBackend(c, time.Now, 1).createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc"}, "")
 			ts.setHook(nil)
 			if err != nil {
 				t.Fatalf("createOwned after a lost revoke: %v (%d revokes sent)", err, deletes)
@@ -273,7 +305,7 @@ func TestClearUnsettledLostRevoke(t *testing.T) {
 func TestClearUnsettledRevokeRefused(t *testing.T) {
 	ts := newTestServer(t, time.Now)
 	c := newClient(t, ts.url, ts.dev.RootKey())
-	if _, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(createMarker + "old")}); err != nil {
+	if _, err := c.CreateKey(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc", Description: ptr(markerFor(createFingerprint(testEmail, mixpeek.CreateKeyRequest{Name: "svc"}, ""), ""))}); err != nil {
 		t.Fatal(err)
 	}
 	ts.setHook(func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
@@ -284,11 +316,67 @@ func TestClearUnsettledRevokeRefused(t *testing.T) {
 		return true
 	})
 	before := ts.createCount()
-	_, err := NewBackend(c, time.Now, 1).createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc"})
+	_, err := NewBackend(c, time.Now, 1).createOwned(context.Background(), testEmail, mixpeek.CreateKeyRequest{Name: "svc"}, "")
 	if err == nil || !strings.Contains(err.Error(), "left by an unsettled create") || mixpeek.StatusCode(err) != http.StatusForbidden {
 		t.Fatalf("err = %v, want the refused revoke", err)
 	}
 	if ts.createCount() != before {
 		t.Error("a create was sent although the unsettled key could not be revoked")
+	}
+}
+
+func TestCreateFingerprint(t *testing.T) {
+	exp := "2030-01-01T00:00:00Z"
+	base := func() mixpeek.CreateKeyRequest {
+		return mixpeek.CreateKeyRequest{
+			Name: "svc", Description: ptr("d"), Permissions: []string{"read", "write"}, ExpiresAt: &exp,
+			Scopes: []mixpeek.Scope{{ResourceType: "namespace", ResourceID: "a"}, {ResourceType: "namespace", ResourceID: "b"}},
+		}
+	}
+	fp := createFingerprint(testEmail, base(), "")
+	reordered := base()
+	reordered.Permissions = []string{"write", "read"}
+	reordered.Scopes = []mixpeek.Scope{reordered.Scopes[1], reordered.Scopes[0]}
+	if createFingerprint(testEmail, reordered, "") != fp {
+		t.Error("set elements in another order change the fingerprint")
+	}
+	other := "2031-01-01T00:00:00Z"
+	later := base()
+	later.ExpiresAt = &other
+	if createFingerprint(testEmail, base(), "24h") != createFingerprint(testEmail, later, "24h") {
+		t.Error("expire_after keys created at different times have different fingerprints")
+	}
+	for name, change := range map[string]func(*mixpeek.CreateKeyRequest){
+		"name":        func(r *mixpeek.CreateKeyRequest) { r.Name = "other" },
+		"description": func(r *mixpeek.CreateKeyRequest) { r.Description = nil },
+		"permissions": func(r *mixpeek.CreateKeyRequest) { r.Permissions = []string{"read"} },
+		"expiry":      func(r *mixpeek.CreateKeyRequest) { r.ExpiresAt = &other },
+	} {
+		r := base()
+		change(&r)
+		if createFingerprint(testEmail, r, "") == fp {
+			t.Errorf("changing %s keeps the fingerprint", name)
+		}
+	}
+	if createFingerprint("other@example.com", base(), "") == fp {
+		t.Error("another user has the same fingerprint")
+	}
+	long := strings.Repeat("é", mixpeek.DescriptionMaxLength-90)
+	for _, tc := range []struct{ configured, shown string }{
+		{"", ""},
+		{"billing key\nsecond line", "billing key\nsecond line"},
+		{long, long},
+		{long + "éééééé", ""}, // does not fit beside the marker: shown unset until settled
+	} {
+		m := markerFor(fp, tc.configured)
+		if fingerprintOf(m) != fp || !isMarker(m) || utf8.RuneCountInString(m) > mixpeek.DescriptionMaxLength {
+			t.Errorf("marker %q does not carry the fingerprint within the length limit", m)
+		}
+		if got := shownDescription(m); got != tc.shown {
+			t.Errorf("shownDescription(marker of %q) = %q, want %q", tc.configured, got, tc.shown)
+		}
+	}
+	if got := shownDescription("plain"); got != "plain" {
+		t.Errorf("shownDescription(plain) = %q", got)
 	}
 }

@@ -205,7 +205,7 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, err := r.b().createOwned(ctx, email, creq)
+	created, err := r.b().createOwned(ctx, email, creq, plan.ExpireAfter.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Error creating key", fmt.Sprintf("Could not create key %q for %s: %s", creq.Name, email, r.b().explain(err)))
 		return
@@ -222,19 +222,13 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDefaultPermissions, encodePermissions(created.Permissions))...)
 	}
 
-	// Settle the create: the configured description replaces the marker, and the expiry moves to
-	// the creation time plus expire_after. The key is saved (tainted on error) either way.
-	settled := plan
-	settled.Description = configuredDescription
-	prior := plan
-	prior.Description = types.StringValue(created.Description)
-	r.update(ctx, &settled, &prior, &resp.Diagnostics)
-	if !resp.Diagnostics.HasError() {
-		plan = settled
-		keylife.FinishExpireAfter(policy, &plan, &resp.Diagnostics, func(next, prior *keyModel, diags *diag.Diagnostics) {
-			r.update(ctx, next, prior, diags)
-		})
-	}
+	// The marker stays on the server until the key's first refresh (key_reconcile.go); state
+	// holds the configured description from the start.
+	plan.Description = configuredDescription
+	keylife.FinishExpireAfter(policy, &plan, &resp.Diagnostics, func(next, prior *keyModel, diags *diag.Diagnostics) {
+		r.update(ctx, next, prior, diags)
+		next.Description = configuredDescription
+	})
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 	if resp.Diagnostics.HasError() {
@@ -279,6 +273,8 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	// In state, so no longer evidence of an interrupted run's create.
+	key, _ = r.settleMarker(ctx, email, key, state.Description, &resp.Diagnostics)
 	if imported {
 		state.Scopes = types.SetNull(scopeType)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDefaultPermissions, encodePermissions(key.Permissions))...)
@@ -298,11 +294,20 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	plannedPlaintext := plan.Plaintext
+	plannedPlaintext, plannedDescription := plan.Plaintext, plan.Description
 	removingRateLimit := plan.RateLimitOverride.IsUnknown()
 	r.update(ctx, &plan, &state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if isMarker(plan.Description.ValueString()) {
+		// Never refreshed since its create (-refresh=false): the marker goes now.
+		marked := &mixpeek.Key{KeyID: plan.ID.ValueString(), Name: plan.Name.ValueString(), Description: plan.Description.ValueString()}
+		if key, ok := r.settleMarker(ctx, plan.UserEmail.ValueString(), marked, plannedDescription, &resp.Diagnostics); ok {
+			applyKey(ctx, &plan, key, &resp.Diagnostics)
+		} else {
+			plan.Description = plannedDescription
+		}
 	}
 	recordKeptRateLimit(ctx, removingRateLimit, plan.RateLimitOverride, resp)
 	if plannedPlaintext.IsNull() {

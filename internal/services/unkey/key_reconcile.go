@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -25,10 +26,9 @@ import (
 // lost response. So the provider finds the key the attempt may have made, deletes it, and creates
 // again:
 //
-//   - Unkey: every create carries a random creation marker in its meta, under createMarkerKey.
-//     After a lost response, the provider lists the API's keys and permanently deletes the key
-//     carrying that attempt's marker. The marker stays in the key's meta (hidden from Terraform)
-//     until meta is next updated.
+//   - Unkey: every create carries a creation marker in its meta, under createMarkerKey (see
+//     key_orphans.go for its form and its life). After a lost response, the provider lists the
+//     API's keys and permanently deletes the key carrying that attempt's marker.
 //
 // If the check itself cannot be made (the server is down), the resource is saved as tainted with
 // the id unconfirmedPrefix+marker; the next refresh or destroy repeats the check and removes any
@@ -111,11 +111,11 @@ func markerOf(meta json.RawMessage) string {
 	return obj.Marker
 }
 
-// createUnkeyOnce creates a key, settling lost responses as described above.
-func (r *keyResource) createOnce(ctx context.Context, req unkey.CreateKeyRequest, userMeta json.RawMessage) (*unkey.CreatedKey, error) {
+// createOnce creates a key, settling lost responses as described above.
+func (r *keyResource) createOnce(ctx context.Context, req unkey.CreateKeyRequest, userMeta json.RawMessage, fingerprint string) (*unkey.CreatedKey, error) {
 	var lastErr error
 	for attempt := range r.b().createAttempts {
-		marker := newMarker()
+		marker := markerFor(fingerprint)
 		meta, err := withMarker(userMeta, marker)
 		if err != nil {
 			return nil, fmt.Errorf("meta: %w", err)
@@ -130,14 +130,33 @@ func (r *keyResource) createOnce(ctx context.Context, req unkey.CreateKeyRequest
 		}
 		lastErr = err
 		tflog.Warn(ctx, "key create outcome unknown; checking for a key made by this attempt", map[string]any{"attempt": attempt + 1, "error": err.Error()})
-		if cerr := r.removeAttempt(ctx, req.APIID, req.ExternalID, marker); cerr != nil {
+		check, cancel := settleContext(ctx)
+		cerr := r.removeAttempt(check, req.APIID, req.ExternalID, marker)
+		cancel()
+		if cerr != nil {
 			return nil, &errUnconfirmedCreate{marker: marker, cause: err, check: cerr}
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("cancelled; the interrupted create left no key behind: %w", err)
 		}
 	}
 	return nil, fmt.Errorf("gave up after %d create attempts whose responses were lost; no key was left behind: %w", r.b().createAttempts, lastErr)
 }
 
-// removeUnkeyAttempt permanently deletes any key carrying marker in apiID.
+// settleTimeout bounds the check after a create cut off by cancellation.
+const settleTimeout = 30 * time.Second
+
+// settleContext is the context for the check after a lost create response. A run stopped by
+// Ctrl-C cancels ctx while creates are in flight, and Terraform waits for them: the check still
+// runs, within settleTimeout, so the stop leaves no untracked key.
+func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
+// removeAttempt permanently deletes any key carrying marker in apiID.
 func (r *keyResource) removeAttempt(ctx context.Context, apiID, externalID, marker string) error {
 	keys, err := r.b().Client.ListAllKeys(ctx, apiID, externalID)
 	if err != nil {

@@ -20,7 +20,10 @@ import (
 type lossyProxy struct {
 	lostCreates  atomic.Int64 // creates still to answer with a 500 after the server committed them
 	failListings atomic.Bool
-	creates      atomic.Int64
+	// failListingsOnLoss turns failListings on when a create's response is lost, so the listing
+	// taken before the create succeeds and the check after the loss fails.
+	failListingsOnLoss atomic.Bool
+	creates            atomic.Int64
 }
 
 func newLossyProxy(t *testing.T, f *devFixture) (*lossyProxy, string) {
@@ -41,6 +44,9 @@ func newLossyProxy(t *testing.T, f *devFixture) (*lossyProxy, string) {
 				dev.ServeHTTP(rec, r)
 				if rec.Code != http.StatusOK {
 					t.Errorf("the server rejected the create: %d %s", rec.Code, rec.Body)
+				}
+				if p.failListingsOnLoss.Load() {
+					p.failListings.Store(true)
 				}
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusInternalServerError)
@@ -114,7 +120,7 @@ func TestKeyResource_unconfirmedCreate(t *testing.T) {
 			f := newDevFixture(t)
 			p, url := newLossyProxy(t, f)
 			p.lostCreates.Store(1)
-			p.failListings.Store(true)
+			p.failListingsOnLoss.Store(true)
 			r := newTestResource(t, providerData(newClient(t, url, f.dev.RootKey()), time.Now, 2))
 			m, diags := createKey(t, r, plannedCreate(f.apiID))
 			if !hasSummary(diags, "Key creation unconfirmed") || !isUnconfirmed(m.ID.ValueString()) {

@@ -2,7 +2,6 @@ package unkey
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -282,7 +281,20 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 		diags.AddAttributeError(path.Root("api_id"), "API not found", err.Error())
 		return
 	}
-	created, err := r.createOnce(ctx, req, userMeta)
+	fingerprint := createFingerprint(req, userMeta, plan.ExpireAfter.ValueString())
+	if err := r.removeOrphans(ctx, req.APIID, fingerprint); err != nil {
+		if unkey.IsAPINotFound(err) {
+			// Also when the root key may not read APIs (checkAPI skipped): Unkey would accept a
+			// key there that never works, so the listing's answer is the evidence.
+			diags.AddAttributeError(path.Root("api_id"), "API not found",
+				fmt.Sprintf("API %s does not exist (it may have been deleted outside Terraform); create it, for example with an apikey_unkey_api resource, or point api_id at an existing API. Nothing was created: %s", req.APIID, err))
+			return
+		}
+		diags.AddError("Error checking for keys left by an interrupted run",
+			fmt.Sprintf("Could not create a key in API %s: %s. Creating it anyway could duplicate a key an interrupted apply made; nothing was created.", req.APIID, err))
+		return
+	}
+	created, err := r.createOnce(ctx, req, userMeta, fingerprint)
 	var unconfirmed *errUnconfirmedCreate
 	if errors.As(err, &unconfirmed) {
 		// Tracked as tainted so the next refresh or destroy settles it (see key_reconcile.go).
@@ -299,16 +311,18 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 	r.b().reader.wrote(created.KeyID)
 	plan.ID = types.StringValue(created.KeyID)
 	keylife.StoreSecret(ctx, &plan.Model, created.Key, diags)
-	if !r.removeMarker(ctx, req.APIID, created.KeyID, userMeta, diags) {
-		plan.ID = types.StringNull() // unreachable on Unkey: nothing to track
-		return
-	}
+	// The marker stays until the key's first refresh, update or delete (key_orphans.go).
 
 	// Only an identity or roles make the server's view differ from the request in ways the
 	// provider cannot derive; otherwise the create is the only request, which matters when a
 	// rate limit paces an apply of many keys.
 	if !plan.ExternalID.IsNull() || len(req.Roles) > 0 {
 		key, err := r.getKeyAfterWrite(ctx, created.KeyID)
+		if msg, vanished := vanishedCreate(req.APIID, created.KeyID, err); vanished {
+			diags.AddAttributeError(path.Root("api_id"), "API not found", msg)
+			plan.ID = types.StringNull() // unusable and unreadable: nothing to track
+			return
+		}
 		if err != nil {
 			diags.AddError("Error reading key after create",
 				fmt.Sprintf("Key %s was created but could not be read back: %s. It is saved in state; run terraform apply again to refresh it.", created.KeyID, err))
@@ -318,26 +332,6 @@ func (r *keyResource) create(ctx context.Context, plan *keyModel, now time.Time,
 		return
 	}
 	r.apply(ctx, plan, createdKeyView(req, userMeta, created, now), diags)
-}
-
-// removeMarker settles a create: the key's meta becomes what the configuration says, without
-// the creation marker. A failure only warns; the key works, and the marker is never shown in
-// state and goes with the next change of meta.
-// It returns false, with an error naming the API, when the new key already reads as not found.
-func (r *keyResource) removeMarker(ctx context.Context, apiID, keyID string, userMeta json.RawMessage, diags *diag.Diagnostics) bool {
-	meta := unkey.Null[json.RawMessage]()
-	if len(userMeta) > 0 {
-		meta = unkey.Value(userMeta)
-	}
-	if err := r.b().Client.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: keyID, Meta: meta}); err != nil {
-		if msg, vanished := vanishedCreate(apiID, keyID, err); vanished {
-			diags.AddAttributeError(path.Root("api_id"), "API not found", msg)
-			return false
-		}
-		diags.AddAttributeWarning(path.Root("meta"), "Creation marker not removed",
-			fmt.Sprintf("Key %s was created, but removing the provider's creation marker (%s) from its meta failed: %s. The key works; the marker is removed with the next change of meta.", keyID, createMarkerKey, r.b().explain(err)))
-	}
-	return true
 }
 
 // apply is applyKey with the direct permissions separated from the role-derived ones.
@@ -443,6 +437,8 @@ func (r *keyResource) read(ctx context.Context, state *keyModel, ledger *rerollL
 	if gone || diags.HasError() {
 		return gone
 	}
+	// In state, so no longer evidence of an interrupted run's create.
+	key = r.clearMarker(ctx, key, diags)
 	r.apply(ctx, state, key, diags)
 	// The key just left holds the link until a saved state tracks its replacement.
 	if !adopted {
@@ -575,9 +571,12 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	} else if plan.PreviousKey.IsUnknown() {
 		plan.PreviousKey = state.PreviousKey
 	}
-	r.update(&plan, &state, &resp.Diagnostics)
+	key := r.updateKey(&plan, &state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if settled := r.clearMarker(ctx, key, &resp.Diagnostics); settled != key {
+		r.apply(ctx, &plan, settled, &resp.Diagnostics)
 	}
 	// The stored plaintext carries over; store_plaintext turned off plans it null.
 	if plannedPlaintext.IsNull() {
@@ -589,26 +588,32 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 
 // update sends the difference between state and plan and reads the key back into plan.
 func (r *keyResource) update(plan, state *keyModel, diags *diag.Diagnostics) {
+	r.updateKey(plan, state, diags)
+}
+
+// updateKey is update returning the key as read back; nil after an error.
+func (r *keyResource) updateKey(plan, state *keyModel, diags *diag.Diagnostics) *unkey.Key {
 	ctx := context.Background()
 	req, changed := updateRequest(ctx, plan, state, diags)
 	if diags.HasError() {
-		return
+		return nil
 	}
 	r.b().reader.wrote(req.KeyID)
 	if changed {
 		if err := r.b().Client.UpdateKey(ctx, req); err != nil {
 			diags.AddError("Error updating key", fmt.Sprintf("Could not update key %s: %s", req.KeyID, r.b().explain(err)))
-			return
+			return nil
 		}
 	}
 	key, err := r.b().Client.GetKey(ctx, req.KeyID, false)
 	if err != nil {
 		diags.AddError("Error reading key after update", fmt.Sprintf("Could not read key %s: %s", req.KeyID, r.b().explain(err)))
-		return
+		return nil
 	}
 	// The plan's computed-once values come from state; everything else from the server.
 	plan.Plaintext = state.Plaintext
 	r.apply(ctx, plan, key, diags)
+	return key
 }
 
 func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

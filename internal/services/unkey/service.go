@@ -28,6 +28,7 @@ type Backend struct {
 	// createAttempts bounds creates whose responses were lost (see key_reconcile.go).
 	createAttempts int
 	reader         *unkeyReader
+	orphans        orphanScans // keys left by interrupted runs, listed once per API (key_orphans.go)
 	roles          roleCache
 	apis           apiChecks
 	now            func() time.Time

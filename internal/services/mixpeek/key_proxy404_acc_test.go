@@ -1,0 +1,108 @@
+package mixpeek_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
+	mpclient "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
+)
+
+// notFoundProxy forwards to the server until notFound is set, then answers every route with
+// Go's plain-text "404 page not found", as a misrouted proxy or a wrong base path does.
+func notFoundProxy(t *testing.T, srv *acctest.Server) (*acctest.Server, *atomic.Bool) {
+	t.Helper()
+	target, err := url.Parse(srv.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	var notFound atomic.Bool
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if notFound.Load() {
+			http.NotFound(w, r)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	via := *srv
+	via.Endpoint = proxy.URL
+	return &via, &notFound
+}
+
+// A proxy answering 404 for every route after the keys were made: the refresh fails, no key
+// leaves state or is revoked, and once the proxy is gone the plan is empty.
+func TestAccMixpeekKey_proxyAnswers404(t *testing.T) {
+	srv := newServer(t)
+	via, notFound := notFoundProxy(t, srv)
+	config := via.ProviderConfig() + fmt.Sprintf(`
+resource "apikey_mixpeek_key" "k" {
+  count      = 3
+  user_email = %q
+  name       = "behind-proxy-${count.index}"
+}
+`, email)
+	var ids []string
+	stateIDs := func(s *terraform.State) []string {
+		var out []string
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type == "apikey_mixpeek_key" {
+				out = append(out, rs.Primary.ID)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					ids = stateIDs(s)
+					if len(ids) != 3 {
+						return fmt.Errorf("%d keys in state, want 3", len(ids))
+					}
+					return nil
+				},
+			},
+			{
+				PreConfig:   func() { notFound.Store(true) },
+				Config:      config,
+				ExpectError: regexp.MustCompile(`(?s)Error reading key.*HTTP 404`),
+			},
+			{
+				PreConfig: func() {
+					notFound.Store(false)
+					for _, id := range ids {
+						k, err := srv.Mixpeek.FindKey(context.Background(), email, id)
+						if err != nil || k.Status != mpclient.StatusActive {
+							t.Errorf("key %s after the 404s: %+v %v, want active", id, k, err)
+						}
+					}
+				},
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: func(s *terraform.State) error {
+					if got := stateIDs(s); !slices.Equal(got, ids) {
+						return fmt.Errorf("keys in state %v, want the original %v", got, ids)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
