@@ -26,12 +26,25 @@ type Full interface {
 // are forwarded unchanged.
 type Server struct {
 	inner Full
+	fast  *fastPlanner // nil: every plan goes to the framework
 }
 
 var _ Full = (*Server)(nil)
 
 // Wrap returns the wrapper for inner.
 func Wrap(inner Full) *Server { return &Server{inner: inner} }
+
+// WrapWithShortcuts is Wrap with the plans of unchanged resources that shortcuts' rules accept
+// answered without the framework (see fastPlanner).
+func WrapWithShortcuts(inner Full, shortcuts PlanShortcuts) *Server {
+	s := Wrap(inner)
+	if shortcuts != nil {
+		if rules := shortcuts.PlanShortcuts(); len(rules) > 0 {
+			s.fast = &fastPlanner{rules: rules}
+		}
+	}
+	return s
+}
 
 // StopProvider is forwarded unchanged: it cancels every context the framework
 // registered, including those of calls in flight.

@@ -1,0 +1,136 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// PlanShortcuts is implemented by a provider some of whose resources can be planned without the
+// framework when nothing changes. Each rule gets the decoded configuration and prior state of a
+// PlanResourceChange whose proposed new state equals the prior state, and reports whether the
+// framework would plan exactly that prior state (no diagnostics, no replacement, the prior
+// identity, no private data). A rule must answer false whenever it is not sure.
+type PlanShortcuts interface {
+	PlanShortcuts() map[string]func(config, prior tftypes.Value) bool
+}
+
+// fastPlanner answers PlanResourceChange for unchanged resources ahead of the framework. The
+// framework walks every attribute of such a plan (defaults, unknown marking, every plan
+// modifier, the resource's ModifyPlan) to end where it started; for a refresh of thousands of
+// unchanged keys that walk is most of the provider's work.
+type fastPlanner struct {
+	rules map[string]func(config, prior tftypes.Value) bool
+
+	schemaOnce sync.Once
+	types      map[string]tftypes.Type // resource type name: state type
+	identities map[string]tftypes.Type // resource type name: identity type
+	metaSchema bool                    // the provider has a provider_meta schema
+
+	answered, declined atomic.Int64
+}
+
+// loadSchemas reads the types of the resources with rules from the framework, once.
+func (f *fastPlanner) loadSchemas(ctx context.Context, inner Full) {
+	f.schemaOnce.Do(func() {
+		f.types = map[string]tftypes.Type{}
+		f.identities = map[string]tftypes.Type{}
+		sch, err := call(ctx, &tfprotov6.GetProviderSchemaRequest{}, inner.GetProviderSchema)
+		if err != nil || sch == nil || hasError(sch.Diagnostics) {
+			return
+		}
+		ids, err := call(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{}, inner.GetResourceIdentitySchemas)
+		if err != nil || ids == nil || hasError(ids.Diagnostics) {
+			return
+		}
+		f.metaSchema = sch.ProviderMeta != nil && sch.ProviderMeta.Block != nil &&
+			(len(sch.ProviderMeta.Block.Attributes) > 0 || len(sch.ProviderMeta.Block.BlockTypes) > 0)
+		for name := range f.rules {
+			rs, ok := sch.ResourceSchemas[name]
+			is, iok := ids.IdentitySchemas[name]
+			if !ok || rs == nil || !iok || is == nil {
+				continue
+			}
+			attrs := map[string]tftypes.Type{}
+			for _, a := range is.IdentityAttributes {
+				attrs[a.Name] = a.Type
+			}
+			f.types[name] = rs.ValueType()
+			f.identities[name] = tftypes.Object{AttributeTypes: attrs}
+		}
+	})
+}
+
+func hasError(diags []*tfprotov6.Diagnostic) bool {
+	for _, d := range diags {
+		if d != nil && d.Severity == tfprotov6.DiagnosticSeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// plan returns the answer for req when it can be given without the framework, or false.
+func (f *fastPlanner) plan(ctx context.Context, inner Full, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, bool) {
+	rule, ok := f.rules[req.TypeName]
+	if !ok {
+		return nil, false
+	}
+	if !f.eligible(ctx, inner, req, rule) {
+		f.declined.Add(1)
+		return nil, false
+	}
+	f.answered.Add(1)
+	planned := *req.ProposedNewState
+	return &tfprotov6.PlanResourceChangeResponse{
+		PlannedState:    &planned,
+		PlannedIdentity: &tfprotov6.ResourceIdentityData{IdentityData: &tfprotov6.DynamicValue{MsgPack: req.PriorIdentity.IdentityData.MsgPack}},
+	}, true
+}
+
+func (f *fastPlanner) eligible(ctx context.Context, inner Full, req *tfprotov6.PlanResourceChangeRequest, rule func(config, prior tftypes.Value) bool) bool {
+	// The cheap tests first: a change, private data or a missing identity sends the plan on.
+	prior, proposed, config := req.PriorState, req.ProposedNewState, req.Config
+	if prior == nil || proposed == nil || config == nil || len(prior.JSON) > 0 || len(proposed.JSON) > 0 || len(config.JSON) > 0 ||
+		len(prior.MsgPack) == 0 || !bytes.Equal(prior.MsgPack, proposed.MsgPack) || len(config.MsgPack) == 0 {
+		return false
+	}
+	if len(req.PriorPrivate) > 0 || req.PriorIdentity == nil || req.PriorIdentity.IdentityData == nil ||
+		len(req.PriorIdentity.IdentityData.MsgPack) == 0 || len(req.PriorIdentity.IdentityData.JSON) > 0 {
+		return false
+	}
+	f.loadSchemas(ctx, inner)
+	typ, ok := f.types[req.TypeName]
+	if !ok || f.metaSchema {
+		return false
+	}
+	// Decoding is what the framework does first; a value it would reject goes to it.
+	priorValue, err := prior.Unmarshal(typ)
+	if err != nil || priorValue.IsNull() || !priorValue.IsFullyKnown() {
+		return false
+	}
+	configValue, err := config.Unmarshal(typ)
+	if err != nil {
+		return false
+	}
+	identity, err := req.PriorIdentity.IdentityData.Unmarshal(f.identities[req.TypeName])
+	if err != nil || !identity.IsFullyKnown() {
+		return false
+	}
+	return rule(configValue, priorValue)
+}
+
+// FastPlanStats counts the plans answered without the framework and those a rule sent on.
+type FastPlanStats struct{ Answered, Declined int64 }
+
+// FastPlanStats reports what the fast path did so far.
+func (s *Server) FastPlanStats() FastPlanStats {
+	if s.fast == nil {
+		return FastPlanStats{}
+	}
+	return FastPlanStats{Answered: s.fast.answered.Load(), Declined: s.fast.declined.Load()}
+}
