@@ -19,7 +19,9 @@ func TopLevelDefaults(ctx context.Context, s schema.Schema) (map[string]tftypes.
 	for name, a := range s.Attributes {
 		p := path.Root(name)
 		var (
-			v   interface{ ToTerraformValue(context.Context) (tftypes.Value, error) }
+			v interface {
+				ToTerraformValue(context.Context) (tftypes.Value, error)
+			}
 			err error
 		)
 		switch a := a.(type) {
