@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/provider"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/server"
 )
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 	if _, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv); err != nil {
 		panic(err)
 	}
-	os.Exit(m.Run())
+	acctest.Main(m)
 }
 
 // pair is the framework's server and the same provider behind the shortcut.
