@@ -12,8 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/acctest"
+	unkey "github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/provider"
 	"github.com/apikey-provider/terraform-provider-apikey/internal/server"
 )
