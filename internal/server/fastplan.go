@@ -24,21 +24,30 @@ type PlanShortcuts interface {
 // modifier, the resource's ModifyPlan) to end where it started; for a refresh of thousands of
 // unchanged keys that walk is most of the provider's work.
 type fastPlanner struct {
-	rules map[string]func(config, prior tftypes.Value) bool
-
-	schemaOnce sync.Once
-	types      map[string]tftypes.Type // resource type name: state type
-	identities map[string]tftypes.Type // resource type name: identity type
-	metaSchema bool                    // the provider has a provider_meta schema
+	rules   map[string]func(config, prior tftypes.Value) bool
+	schemas *schemaCache
 
 	answered, declined atomic.Int64
 }
 
-// loadSchemas reads the types of the resources with rules from the framework, once.
-func (f *fastPlanner) loadSchemas(ctx context.Context, inner Full) {
-	f.schemaOnce.Do(func() {
-		f.types = map[string]tftypes.Type{}
-		f.identities = map[string]tftypes.Type{}
+// resourceTypes is what the shortcuts need of a resource type's schema.
+type resourceTypes struct {
+	state    tftypes.Type
+	identity tftypes.Type // nil: the resource has no identity
+	version  int64
+	blocks   bool // the schema has nested blocks
+}
+
+// schemaCache holds the resource types the framework reports, read once.
+type schemaCache struct {
+	once       sync.Once
+	resources  map[string]resourceTypes
+	metaSchema bool // the provider has a provider_meta schema
+}
+
+func (c *schemaCache) load(ctx context.Context, inner Full) *schemaCache {
+	c.once.Do(func() {
+		c.resources = map[string]resourceTypes{}
 		sch, err := call(ctx, &tfprotov6.GetProviderSchemaRequest{}, inner.GetProviderSchema)
 		if err != nil || sch == nil || hasError(sch.Diagnostics) {
 			return
@@ -47,22 +56,24 @@ func (f *fastPlanner) loadSchemas(ctx context.Context, inner Full) {
 		if err != nil || ids == nil || hasError(ids.Diagnostics) {
 			return
 		}
-		f.metaSchema = sch.ProviderMeta != nil && sch.ProviderMeta.Block != nil &&
+		c.metaSchema = sch.ProviderMeta != nil && sch.ProviderMeta.Block != nil &&
 			(len(sch.ProviderMeta.Block.Attributes) > 0 || len(sch.ProviderMeta.Block.BlockTypes) > 0)
-		for name := range f.rules {
-			rs, ok := sch.ResourceSchemas[name]
-			is, iok := ids.IdentitySchemas[name]
-			if !ok || rs == nil || !iok || is == nil {
+		for name, rs := range sch.ResourceSchemas {
+			if rs == nil || rs.Block == nil {
 				continue
 			}
-			attrs := map[string]tftypes.Type{}
-			for _, a := range is.IdentityAttributes {
-				attrs[a.Name] = a.Type
+			rt := resourceTypes{state: rs.ValueType(), version: rs.Version, blocks: len(rs.Block.BlockTypes) > 0}
+			if is := ids.IdentitySchemas[name]; is != nil {
+				attrs := map[string]tftypes.Type{}
+				for _, a := range is.IdentityAttributes {
+					attrs[a.Name] = a.Type
+				}
+				rt.identity = tftypes.Object{AttributeTypes: attrs}
 			}
-			f.types[name] = rs.ValueType()
-			f.identities[name] = tftypes.Object{AttributeTypes: attrs}
+			c.resources[name] = rt
 		}
 	})
+	return c
 }
 
 func hasError(diags []*tfprotov6.Diagnostic) bool {
@@ -103,11 +114,12 @@ func (f *fastPlanner) eligible(ctx context.Context, inner Full, req *tfprotov6.P
 		len(req.PriorIdentity.IdentityData.MsgPack) == 0 || len(req.PriorIdentity.IdentityData.JSON) > 0 {
 		return false
 	}
-	f.loadSchemas(ctx, inner)
-	typ, ok := f.types[req.TypeName]
-	if !ok || f.metaSchema {
+	schemas := f.schemas.load(ctx, inner)
+	rt, ok := schemas.resources[req.TypeName]
+	if !ok || rt.identity == nil || schemas.metaSchema {
 		return false
 	}
+	typ := rt.state
 	// Decoding is what the framework does first; a value it would reject goes to it.
 	priorValue, err := prior.Unmarshal(typ)
 	if err != nil || priorValue.IsNull() || !priorValue.IsFullyKnown() {
@@ -117,7 +129,7 @@ func (f *fastPlanner) eligible(ctx context.Context, inner Full, req *tfprotov6.P
 	if err != nil {
 		return false
 	}
-	identity, err := req.PriorIdentity.IdentityData.Unmarshal(f.identities[req.TypeName])
+	identity, err := req.PriorIdentity.IdentityData.Unmarshal(rt.identity)
 	if err != nil || !identity.IsFullyKnown() {
 		return false
 	}

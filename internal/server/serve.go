@@ -43,10 +43,13 @@ func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error
 // Option changes what Serve and NewProtocol6WithError put in front of the framework.
 type Option func(*options)
 
-type options struct{ noFastPlan bool }
+type options struct{ noFastPlan, noFastUpgrade bool }
 
 // WithoutFastPlan sends every plan to the framework, for comparisons.
 func WithoutFastPlan() Option { return func(o *options) { o.noFastPlan = true } }
+
+// WithoutFastUpgrade sends every UpgradeResourceState to the framework, for comparisons.
+func WithoutFastUpgrade() Option { return func(o *options) { o.noFastUpgrade = true } }
 
 // Serve serves p over protocol 6 under address, like providerserver.Serve,
 // with the framework's server behind Wrap (and the provider's plan shortcuts).
@@ -79,7 +82,9 @@ func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.Provider
 		if o.noFastPlan {
 			shortcuts = nil
 		}
-		return WrapWithShortcuts(full, shortcuts)
+		s := WrapWithShortcuts(full, shortcuts)
+		s.upgrade = !o.noFastUpgrade
+		return s
 	}
 }
 

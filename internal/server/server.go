@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
@@ -25,14 +26,20 @@ type Full interface {
 // releasableContext); streaming calls, whose context must outlive the call,
 // are forwarded unchanged.
 type Server struct {
-	inner Full
-	fast  *fastPlanner // nil: every plan goes to the framework
+	inner   Full
+	schemas *schemaCache
+	fast    *fastPlanner // nil: every plan goes to the framework
+	// upgrade answers UpgradeResourceState of a current-version state itself (see upgrade.go).
+	upgrade bool
+
+	upgraded atomic.Int64
 }
 
 var _ Full = (*Server)(nil)
 
-// Wrap returns the wrapper for inner.
-func Wrap(inner Full) *Server { return &Server{inner: inner} }
+// Wrap returns the wrapper for inner, with the framework-identical passthrough of
+// UpgradeResourceState for states already at the schema's version.
+func Wrap(inner Full) *Server { return &Server{inner: inner, schemas: &schemaCache{}, upgrade: true} }
 
 // WrapWithShortcuts is Wrap with the plans of unchanged resources that shortcuts' rules accept
 // answered without the framework (see fastPlanner).
@@ -40,7 +47,7 @@ func WrapWithShortcuts(inner Full, shortcuts PlanShortcuts) *Server {
 	s := Wrap(inner)
 	if shortcuts != nil {
 		if rules := shortcuts.PlanShortcuts(); len(rules) > 0 {
-			s.fast = &fastPlanner{rules: rules}
+			s.fast = &fastPlanner{rules: rules, schemas: s.schemas}
 		}
 	}
 	return s
