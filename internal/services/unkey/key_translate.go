@@ -354,7 +354,7 @@ func ratelimitsToAPI(ctx context.Context, set types.Set, diags *diag.Diagnostics
 // ("60s" rather than "1m") and an unset auto_apply when they mean what the server reports. With
 // no prior value (an import) durations take their shortest spelling and a false auto_apply is
 // left unset, which is what a configuration written for the key says.
-func ratelimitsFromAPI(ctx context.Context, prior types.Set, got []unkey.Ratelimit, diags *diag.Diagnostics) types.Set {
+func ratelimitsFromAPI(_ context.Context, prior types.Set, got []unkey.Ratelimit, diags *diag.Diagnostics) types.Set {
 	if len(got) == 0 && (prior.IsNull() || prior.IsUnknown()) {
 		return types.SetNull(ratelimitType)
 	}
