@@ -44,7 +44,11 @@ type pair struct {
 
 // newPair configures one provider instance, with only the named backends' credentials, and
 // serves it both ways.
-func newPair(t testing.TB, backends ...string) *pair {
+func newPair(t testing.TB, backends ...string) *pair { return newPairWith(t, false, backends...) }
+
+// newPairWith is newPair; with deferred the unkey credential is unknown and the client allows
+// deferral, so the provider defers instead of configuring.
+func newPairWith(t testing.TB, deferred bool, backends ...string) *pair {
 	t.Helper()
 	ctx := context.Background()
 	// A fixed clock: the framework's answers must not move between its two runs of a request.
@@ -78,10 +82,24 @@ func newPair(t testing.TB, backends ...string) *pair {
 		cred := map[string]string{"unkey": "root_key", "mixpeek": "api_key"}[b]
 		cfg[b] = map[string]any{cred: "test-credential", "endpoint": "http://127.0.0.1:9"}
 	}
-	dv := dynamic(t, provType, build(t, provType, cfg))
+	cv := build(t, provType, cfg)
+	if deferred {
+		var attrs, unkeyAttrs map[string]tftypes.Value
+		if err := cv.As(&attrs); err != nil {
+			t.Fatal(err)
+		}
+		if err := attrs["unkey"].As(&unkeyAttrs); err != nil {
+			t.Fatal(err)
+		}
+		unkeyAttrs["root_key"] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+		attrs["unkey"] = tftypes.NewValue(provType.AttributeTypes["unkey"], unkeyAttrs)
+		cv = tftypes.NewValue(provType, attrs)
+	}
+	dv := dynamic(t, provType, cv)
 	// Each framework server keeps the data Configure hands its resources: configure both.
 	for _, srv := range []server.Full{framework, fast} {
-		resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: dv, TerraformVersion: "1.15.0"})
+		resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: dv, TerraformVersion: "1.15.0",
+			ClientCapabilities: &tfprotov6.ConfigureProviderClientCapabilities{DeferralAllowed: deferred}})
 		if err != nil || len(resp.Diagnostics) > 0 {
 			t.Fatalf("ConfigureProvider: %v %+v", err, resp.Diagnostics)
 		}
@@ -427,6 +445,22 @@ func TestFastPlanMatchesFramework(t *testing.T) {
 				t.Fatalf("the framework plans nothing here: this case no longer shows why the shortcut must decline")
 			}
 		})
+	}
+}
+
+// TestFastPlanDeferredProvider: a provider that deferred its configuration makes the framework
+// defer every plan, so the shortcut must not answer.
+func TestFastPlanDeferredProvider(t *testing.T) {
+	p := newPairWith(t, true, "unkey")
+	base := baseKey()
+	req := p.protoRequest(t, request{prior: base, config: configOf(base)})
+	req.ClientCapabilities = &tfprotov6.PlanResourceChangeClientCapabilities{DeferralAllowed: true}
+	answered, diffs := p.outcome(t, req)
+	if answered {
+		t.Fatal("shortcut answered for a deferred provider")
+	}
+	if len(diffs) == 0 {
+		t.Fatal("the framework did not defer the plan")
 	}
 }
 
