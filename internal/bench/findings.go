@@ -139,7 +139,11 @@ few percent. The schema was not changed.
 from one listing of the API (apis.listKeys, 100 keys a page), which is reused for 30 seconds
 (listingTTL in internal/services/unkey/key_reader.go). On this loaded machine a 1000-key refresh
 took 58 to 94 s of wall time, so the listing expired once and was fetched again: 20 listKeys and
-10 getKey, 30 requests against a target of 20. At N = 300 (20 s) it was 3 listKeys and 10 getKey,
+10 getKey, 30 requests against a target of 20. In the run above (load 8 to 25) the as-built refresh of 1000 keys
+made 715 (OpenTofu) and 803 (Terraform) requests, almost all keys.getKey (the reader stopped
+listing), while an earlier run of the same reader with only the plan shortcut made 20 on both
+CLIs: the count moves with timing and load, not with the shortcuts, and the reader's stopping
+rule (internal/services/unkey/key_reader.go) is where to look. At N = 300 (20 s) it was 3 listKeys and 10 getKey,
 and on an idle machine earlier (13 s for 1000 keys) 10 and 10. The count depends on wall time,
 not on the provider's CPU.
 Every Unkey create is two requests (createKey, then updateKey removing the creation
