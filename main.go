@@ -20,7 +20,8 @@ var version = "dev"
 
 // disabled is set only by the benchmark's comparison builds (-ldflags "-X main.disabled=..."):
 // a comma-separated list of the process choices below to leave out ("quietlogs", "wrap",
-// "memlimit" for both collector settings), so that each one's effect is measured in one interleaved run.
+// "memlimit" for both collector settings, "fastplan" for the plan shortcut of unchanged
+// resources, "fastupgrade" for the UpgradeResourceState passthrough), so that each one's effect is measured in one interleaved run.
 var disabled = ""
 
 // The collector's settings. The provider's live heap is small (a few MB at 1000 keys once
@@ -65,7 +66,14 @@ func main() {
 	if off("wrap") {
 		err = providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{Address: address, Debug: debug, ProtocolVersion: 6})
 	} else {
-		err = server.Serve(provider.New(version), address, debug)
+		var opts []server.Option
+		if off("fastplan") {
+			opts = append(opts, server.WithoutFastPlan())
+		}
+		if off("fastupgrade") {
+			opts = append(opts, server.WithoutFastUpgrade())
+		}
+		err = server.Serve(provider.New(version), address, debug, opts...)
 	}
 	stopProfile()
 	if serr := runstats.WriteIfRequested(os.Getenv); serr != nil {

@@ -56,20 +56,59 @@ limit between collections, plus about 17 MB of runtime, stacks and binary), at o
 
 **Flatness in N** was measured at N = 100 and 1000 only; N = 10000 was not run.
 
-**Where the remaining CPU goes.** A CPU profile of the provider during a 300-key refresh
-(APIKEY_PROVIDER_CPU_PROFILE) puts 48% in PlanResourceChange, 25% in ReadResource and 8% in
+**Where the CPU went before the shortcuts.** A CPU profile of the provider during a 300-key refresh
+(APIKEY_PROVIDER_CPU_PROFILE) put 48% in PlanResourceChange, 25% in ReadResource and 8% in
 ValidateResourceConfig, almost all of it inside terraform-plugin-framework: every attribute path
 lookup calls schema.Schema.GetAttributes, which builds a new map of the resource's attributes on
 each call (24% of all CPU, through TypeAtTerraformPath and AttributeAtTerraformPath), reached
 from SchemaModifyPlan setting every attribute that has plan modifiers back into the plan (13%)
 and from NullifyCollectionBlocks on every decoded value (12%). The cost grows with the number of
 top-level attributes times the number of values walked, so this schema (about 40 attributes
-with the lifecycle ones) costs 10 to 15× the one-attribute minimal provider per key. The
-provider's own Read is about 7%. Closing the remaining gap to the per-key targets needs the
-framework to do less per request (a cached attribute map, upstream) or a protocol-level path
-that answers the common unchanged cases without it; the latter (PlanResourceChange of an
-unchanged apikey_unkey_key, proven against the framework by a differential test) was not
-attempted in this round.
+with the lifecycle ones) costs 10 to 15× the one-attribute minimal provider per key.
+
+**Protocol-level shortcuts (internal/server).** (1) PlanResourceChange of an apikey_unkey_key
+whose proposed new state equals its prior state is answered without the framework when
+unkey.KeyPlanUnchanged allows: the unkey backend is configured, every defaulted attribute that
+the configuration leaves null holds its default, none of rotate_after, expire_after,
+rotation_triggers, warn_unused_after, warn_older_than is set, the state has no expiry the
+configuration lacks, no previous_key, no private data and a prior identity; the answer is the
+prior state and identity, no diagnostics. Everything else (creates, destroys, changes, drift)
+goes to the framework. (2) UpgradeResourceState of a state at the schema's current version is
+the framework's own passthrough (decode the JSON with the schema type, ignoring removed
+attributes, encode it again) with the type read once instead of rebuilt per call; other
+versions, flatmap states, undecodable states and schemas with blocks go to the framework. Both
+are proven by differential tests against the framework's answers (planned state as bytes and
+values, identity, private data, replacement paths, deferral, diagnostics; every fallback rule
+has a case showing the framework's answer differs when it applies) and by the fuzz targets
+FuzzFastPlanMatchesFramework and FuzzUpgradePassthroughMatchesFramework; the acceptance suite
+runs through the same wrapper (acctest.ProviderFactories), and TestAccFastPlan_refreshAndDrift
+checks through both CLIs that unchanged keys take the shortcut and a key disabled outside
+Terraform is planned back to enabled by the framework.
+Measured, the plan shortcut alone (one interleaved run, N = 1000, load 3 to 24), provider CPU and
+allocations per key, shortcut vs framework:
+
+| CLI | refresh | plan (no refresh) | destroy | apply |
+|---|---:|---:|---:|---:|
+| OpenTofu 1.12.6 | 8.01 vs 14.83 ms (19 945 vs 42 369 allocs) | 2.68 vs 8.38 ms (7 083 vs 29 241) | 10.13 vs 17.21 ms | 23.27 vs 22.49 ms |
+| Terraform 1.15.9 | 6.51 vs 9.99 ms (19 944 vs 42 144) | 2.76 vs 7.68 ms (7 083 vs 29 240) | 11.85 vs 16.12 ms | 23.72 vs 24.89 ms |
+
+Destroy gains because both CLIs plan (and so refresh and plan every key) before destroying.
+The whole set as built (both shortcuts and the reflection-free rate limits below) against both
+shortcuts left out is the "before" variant in the tables above.
+
+**Where the CPU goes now** (profiles of the same run, N = 1000, OpenTofu). Refresh: ReadResource
+53% (the resource's Read 20%, of which the framework's reflection between state and the model
+is most: its struct-tag check compiles a regular expression for every field of every Get and
+Set, 7% of all refresh CPU; semantic-equality checks 10%; decoding and encoding the state 21%),
+ValidateResourceConfig 16%, UpgradeResourceState 12% before its passthrough. Apply: 64% in the
+two PlanResourceChange calls of each create (plan, then the apply-time plan), which the shortcut
+cannot take (a create changes everything), 15% in ApplyResourceChange, 8% in validation.
+Reading and writing the rate limits through reflection cost 679 allocations per Read of a key
+with one limit; building them directly costs 12 (BenchmarkRatelimitsFromAPI). The per-key
+targets (2 ms refresh, 4 ms apply and destroy) stay out of reach while Read, Create and
+validation go through the framework: each is a few ms of framework work per key for this
+schema, and a protocol-level Read or Create would re-implement the resource outside the
+framework; not attempted.
 
 **apikey_mixpeek_key.** Its Read finds the key in a complete listing of the user's keys
 (mixpeek.Client.FindKey), one listing per Read, and a destroy lists again before each revoke:
@@ -77,6 +116,9 @@ a refresh of N keys of one user is N listings of N keys (1000 requests and about
 allocations per key at N = 1000, against 30 requests and 38 000 for Unkey), so its cost per key
 grows with N. A per-process shared listing like the Unkey reader's (internal/services/unkey,
 key_reader.go) would remove both; it belongs to internal/services/mixpeek and was not made here.
+The plan shortcut does not cover apikey_mixpeek_key: every created key carries private data (the
+permissions Mixpeek chose), and its ModifyPlan plans permissions from that data on every plan,
+so the unkey rule does not hold for it.
 
 **Sets vs lists of nested objects (ratelimits), in isolation.** BenchmarkNestedSetVsList
 (internal/bench/setlist_test.go) serves a resource of a name and the rate-limit objects through
@@ -97,7 +139,11 @@ few percent. The schema was not changed.
 from one listing of the API (apis.listKeys, 100 keys a page), which is reused for 30 seconds
 (listingTTL in internal/services/unkey/key_reader.go). On this loaded machine a 1000-key refresh
 took 58 to 94 s of wall time, so the listing expired once and was fetched again: 20 listKeys and
-10 getKey, 30 requests against a target of 20. At N = 300 (20 s) it was 3 listKeys and 10 getKey,
+10 getKey, 30 requests against a target of 20. In the run above (load 8 to 25) the as-built refresh of 1000 keys
+made 715 (OpenTofu) and 803 (Terraform) requests, almost all keys.getKey (the reader stopped
+listing), while an earlier run of the same reader with only the plan shortcut made 20 on both
+CLIs: the count moves with timing and load, not with the shortcuts, and the reader's stopping
+rule (internal/services/unkey/key_reader.go) is where to look. At N = 300 (20 s) it was 3 listKeys and 10 getKey,
 and on an idle machine earlier (13 s for 1000 keys) 10 and 10. The count depends on wall time,
 not on the provider's CPU.
 Every Unkey create is one request (createKey) plus, per API and provider process, one getApi

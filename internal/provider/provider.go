@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
@@ -52,6 +54,20 @@ func NewWithClock(version string, now func() time.Time) func() provider.Provider
 type apikeyProvider struct {
 	version string
 	now     func() time.Time
+	// data is what Configure handed to resources, for PlanShortcuts; nil until it succeeds.
+	data atomic.Pointer[backend.Data]
+}
+
+// PlanShortcuts lists, per resource type, the rule under which a plan of unchanged state is that
+// state (see internal/server, which answers such plans without the framework). Each rule sees
+// the configuration the resources were given and refuses before the provider is configured.
+func (p *apikeyProvider) PlanShortcuts() map[string]func(config, prior tftypes.Value) bool {
+	return map[string]func(config, prior tftypes.Value) bool{
+		"apikey_unkey_key": func(config, prior tftypes.Value) bool {
+			d := p.data.Load()
+			return d != nil && unkey.KeyPlanUnchanged(d, config, prior)
+		},
+	}
 }
 
 func (p *apikeyProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -138,6 +154,9 @@ func (p *apikeyProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.EphemeralResourceData = data
 	resp.ListResourceData = data
 	resp.ActionData = data
+	if !resp.Diagnostics.HasError() {
+		p.data.Store(data)
+	}
 }
 
 func userAgent(version, terraformVersion string) string {

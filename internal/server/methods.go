@@ -38,8 +38,15 @@ func (s *Server) ValidateResourceConfig(ctx context.Context, req *tfprotov6.Vali
 	return call(ctx, req, s.inner.ValidateResourceConfig)
 }
 
-// UpgradeResourceState forwards with a releasable context.
+// UpgradeResourceState answers a state already at the schema's version itself (see
+// upgradeCurrent), and forwards everything else with a releasable context.
 func (s *Server) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
+	if s.upgrade && req != nil {
+		if resp, ok := s.upgradeCurrent(ctx, req); ok {
+			s.upgraded.Add(1)
+			return resp, nil
+		}
+	}
 	return call(ctx, req, s.inner.UpgradeResourceState)
 }
 
@@ -48,8 +55,14 @@ func (s *Server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRe
 	return call(ctx, req, s.inner.ReadResource)
 }
 
-// PlanResourceChange forwards with a releasable context.
+// PlanResourceChange answers the plan of an unchanged resource itself when its rule allows
+// (see fastPlanner), and forwards everything else with a releasable context.
 func (s *Server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	if s.fast != nil && req != nil {
+		if resp, ok := s.fast.plan(ctx, s.inner, req); ok {
+			return resp, nil
+		}
+	}
 	return call(ctx, req, s.inner.PlanResourceChange)
 }
 

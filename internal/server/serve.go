@@ -40,21 +40,57 @@ func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error
 	return set, nil
 }
 
+// Option changes what Serve and NewProtocol6WithError put in front of the framework.
+type Option func(*options)
+
+type options struct{ noFastPlan, noFastUpgrade bool }
+
+// WithoutFastPlan sends every plan to the framework, for comparisons.
+func WithoutFastPlan() Option { return func(o *options) { o.noFastPlan = true } }
+
+// WithoutFastUpgrade sends every UpgradeResourceState to the framework, for comparisons.
+func WithoutFastUpgrade() Option { return func(o *options) { o.noFastUpgrade = true } }
+
 // Serve serves p over protocol 6 under address, like providerserver.Serve,
-// with the framework's server behind Wrap.
-func Serve(p func() provider.Provider, address string, debug bool) error {
-	var opts []tf6server.ServeOpt
+// with the framework's server behind Wrap (and the provider's plan shortcuts).
+func Serve(p func() provider.Provider, address string, debug bool, opts ...Option) error {
+	var serveOpts []tf6server.ServeOpt
 	if debug {
-		opts = append(opts, tf6server.WithManagedDebug())
+		serveOpts = append(serveOpts, tf6server.WithManagedDebug())
 	}
-	return tf6server.Serve(address, func() tfprotov6.ProviderServer {
-		inner := providerserver.NewProtocol6(p())()
+	factory := NewProtocol6(p(), opts...)
+	return tf6server.Serve(address, factory, serveOpts...)
+}
+
+// NewProtocol6 is providerserver.NewProtocol6 with the framework's server behind Wrap, and the
+// plans p's PlanShortcuts accept answered without it.
+func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.ProviderServer {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	framework := providerserver.NewProtocol6(p)
+	return func() tfprotov6.ProviderServer {
+		inner := framework()
 		full, ok := inner.(Full)
 		if !ok {
 			// A framework version without one of the optional interfaces:
 			// serve it as it is rather than hide RPCs it implements.
 			return inner
 		}
-		return Wrap(full)
-	}, opts...)
+		shortcuts, _ := p.(PlanShortcuts)
+		if o.noFastPlan {
+			shortcuts = nil
+		}
+		s := WrapWithShortcuts(full, shortcuts)
+		s.upgrade = !o.noFastUpgrade
+		return s
+	}
+}
+
+// NewProtocol6WithError is NewProtocol6 in the form terraform-plugin-testing's provider
+// factories take.
+func NewProtocol6WithError(p provider.Provider, opts ...Option) func() (tfprotov6.ProviderServer, error) {
+	f := NewProtocol6(p, opts...)
+	return func() (tfprotov6.ProviderServer, error) { return f(), nil }
 }

@@ -1,12 +1,16 @@
 // Package server serves a terraform-plugin-framework provider over protocol 6
 // with the process-level choices that keep its cost per resource low: SDK log
 // levels when the user asked for no logs, the garbage collector's settings,
-// and a protocol server wrapper that keeps the framework from retaining every
-// request's context.
+// a protocol server wrapper that keeps the framework from retaining every
+// request's context, and two shortcuts in front of the framework, each proven
+// against it by a differential test: plans of unchanged resources that the
+// provider's rules accept (fastplan.go), and UpgradeResourceState of states at
+// the current schema version (upgrade.go).
 package server
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
@@ -25,13 +29,32 @@ type Full interface {
 // releasableContext); streaming calls, whose context must outlive the call,
 // are forwarded unchanged.
 type Server struct {
-	inner Full
+	inner   Full
+	schemas *schemaCache
+	fast    *fastPlanner // nil: every plan goes to the framework
+	// upgrade answers UpgradeResourceState of a current-version state itself (see upgrade.go).
+	upgrade bool
+
+	upgraded atomic.Int64
 }
 
 var _ Full = (*Server)(nil)
 
-// Wrap returns the wrapper for inner.
-func Wrap(inner Full) *Server { return &Server{inner: inner} }
+// Wrap returns the wrapper for inner, with the framework-identical passthrough of
+// UpgradeResourceState for states already at the schema's version.
+func Wrap(inner Full) *Server { return &Server{inner: inner, schemas: &schemaCache{}, upgrade: true} }
+
+// WrapWithShortcuts is Wrap with the plans of unchanged resources that shortcuts' rules accept
+// answered without the framework (see fastPlanner).
+func WrapWithShortcuts(inner Full, shortcuts PlanShortcuts) *Server {
+	s := Wrap(inner)
+	if shortcuts != nil {
+		if rules := shortcuts.PlanShortcuts(); len(rules) > 0 {
+			s.fast = &fastPlanner{rules: rules, schemas: s.schemas}
+		}
+	}
+	return s
+}
 
 // StopProvider is forwarded unchanged: it cancels every context the framework
 // registered, including those of calls in flight.

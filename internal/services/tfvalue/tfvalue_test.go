@@ -10,7 +10,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -221,5 +224,28 @@ func TestNullUnknowns(t *testing.T) {
 	var m map[string]tftypes.Value
 	if err := out.As(&m); err != nil || !m["b"].IsNull() || m["a"].IsNull() {
 		t.Errorf("NullUnknowns = %v", out)
+	}
+}
+
+func TestTopLevelDefaults(t *testing.T) {
+	ctx := context.Background()
+	got, err := TopLevelDefaults(ctx, rschema.Schema{Attributes: map[string]rschema.Attribute{
+		"b": rschema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true)},
+		"s": rschema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("x")},
+		"n": rschema.StringAttribute{Optional: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got["b"].Equal(tftypes.NewValue(tftypes.Bool, true)) || !got["s"].Equal(tftypes.NewValue(tftypes.String, "x")) {
+		t.Errorf("got %v", got)
+	}
+	_, err = TopLevelDefaults(ctx, rschema.Schema{Attributes: map[string]rschema.Attribute{
+		"o": rschema.SingleNestedAttribute{Optional: true, Attributes: map[string]rschema.Attribute{
+			"b": rschema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true)},
+		}},
+	}})
+	if err == nil {
+		t.Error("a nested default was not refused")
 	}
 }

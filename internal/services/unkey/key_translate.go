@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -117,7 +118,9 @@ func applyKey(ctx context.Context, m *keyModel, k *unkey.Key, now time.Time, dia
 
 	if k.Identity != nil {
 		m.ExternalID = types.StringValue(k.Identity.ExternalID)
-		obj, d := types.ObjectValueFrom(ctx, identityAttrTypes, identityModel{ID: types.StringValue(k.Identity.ID), ExternalID: types.StringValue(k.Identity.ExternalID), Meta: tfvalue.JSONOrNull(k.Identity.Meta)})
+		obj, d := types.ObjectValue(identityAttrTypes, map[string]attr.Value{
+			"id": types.StringValue(k.Identity.ID), "external_id": types.StringValue(k.Identity.ExternalID), "meta": tfvalue.JSONOrNull(k.Identity.Meta),
+		})
 		diags.Append(d...)
 		m.Identity = obj
 	} else {
@@ -351,16 +354,24 @@ func ratelimitsToAPI(ctx context.Context, set types.Set, diags *diag.Diagnostics
 // ("60s" rather than "1m") and an unset auto_apply when they mean what the server reports. With
 // no prior value (an import) durations take their shortest spelling and a false auto_apply is
 // left unset, which is what a configuration written for the key says.
-func ratelimitsFromAPI(ctx context.Context, prior types.Set, got []unkey.Ratelimit, diags *diag.Diagnostics) types.Set {
+func ratelimitsFromAPI(_ context.Context, prior types.Set, got []unkey.Ratelimit, diags *diag.Diagnostics) types.Set {
 	if len(got) == 0 && (prior.IsNull() || prior.IsUnknown()) {
 		return types.SetNull(ratelimitType)
 	}
+	// Values are read and built directly: reflection into ratelimitModel (ElementsAs,
+	// SetValueFrom) costs more than the rest of this function on every Read of every key.
 	byName := map[string]ratelimitModel{}
 	if !prior.IsNull() && !prior.IsUnknown() {
-		var items []ratelimitModel
-		diags.Append(prior.ElementsAs(ctx, &items, false)...)
-		for _, it := range items {
-			byName[it.Name.ValueString()] = it
+		for _, e := range prior.Elements() {
+			obj, ok := e.(types.Object)
+			if !ok || obj.IsNull() || obj.IsUnknown() {
+				continue
+			}
+			a := obj.Attributes()
+			name, _ := a["name"].(types.String)
+			duration, _ := a["duration"].(types.String)
+			autoApply, _ := a["auto_apply"].(types.Bool)
+			byName[name.ValueString()] = ratelimitModel{Name: name, Duration: duration, AutoApply: autoApply}
 		}
 	}
 	out := make([]ratelimitModel, 0, len(got))
@@ -383,7 +394,15 @@ func ratelimitsFromAPI(ctx context.Context, prior types.Set, got []unkey.Ratelim
 		}
 		out = append(out, m)
 	}
-	set, d := types.SetValueFrom(ctx, ratelimitType, out)
+	elems := make([]attr.Value, 0, len(out))
+	for _, m := range out {
+		obj, d := types.ObjectValue(ratelimitAttrTypes, map[string]attr.Value{
+			"name": m.Name, "limit": m.Limit, "duration": m.Duration, "auto_apply": m.AutoApply,
+		})
+		diags.Append(d...)
+		elems = append(elems, obj)
+	}
+	set, d := types.SetValue(ratelimitType, elems)
 	diags.Append(d...)
 	return set
 }
