@@ -48,10 +48,13 @@ func main() {
 	}
 	off := func(choice string) bool { return strings.Contains(","+disabled+",", ","+choice+",") }
 
+	logsAsked := false
 	if !off("quietlogs") {
-		if _, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv); err != nil {
+		quieted, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv)
+		if err != nil {
 			log.Fatal(err)
 		}
+		logsAsked = len(quieted) == 0
 	}
 	if !off("memlimit") {
 		if os.Getenv("GOGC") == "" {
@@ -67,10 +70,12 @@ func main() {
 		err = providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{Address: address, Debug: debug, ProtocolVersion: 6})
 	} else {
 		var opts []server.Option
-		if off("fastplan") {
+		// A user who asks for logs gets every framework line of every plan, so the shortcuts
+		// (which answer identically but log nothing) stand aside.
+		if off("fastplan") || logsAsked {
 			opts = append(opts, server.WithoutFastPlan())
 		}
-		if off("fastupgrade") {
+		if off("fastupgrade") || logsAsked {
 			opts = append(opts, server.WithoutFastUpgrade())
 		}
 		err = server.Serve(provider.New(version), address, debug, opts...)
