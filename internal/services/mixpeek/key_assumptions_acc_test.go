@@ -50,7 +50,7 @@ func skipUnlessAcc(t *testing.T) {
 // apply succeeds, the key is live and in state with its plaintext, and the next plan is empty.
 func TestAccMixpeekKey_keyHashMismatchWarns(t *testing.T) {
 	skipUnlessAcc(t)
-	srv := newServer(t)
+	srv := newLocalServer(t, "it salts key_hash (Dev.SetMixpeekAids)")
 	aids := srv.Dev.MixpeekAids()
 	aids.KeyHashSalt = "pepper"
 	srv.Dev.SetMixpeekAids(aids)
@@ -84,7 +84,7 @@ func TestAccMixpeekKey_keyHashMismatchWarns(t *testing.T) {
 // Mixpeek documents no uniqueness of names and addresses keys by name: when another live key
 // shares the managed key's name, neither an update nor a destroy touches either key.
 func TestAccMixpeekKey_duplicateNameNeverModified(t *testing.T) {
-	srv := newServer(t)
+	srv := newLocalServer(t, "it makes a duplicate name (Dev.DuplicateMixpeekKey)")
 	config := func(desc string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email  = "ops@example.com"
@@ -154,7 +154,7 @@ func TestAccMixpeekKey_duplicateNameNeverModified(t *testing.T) {
 // are empty (with a warning) instead of asking again; a new value starts over.
 func TestAccMixpeekKey_keptRateLimitOverride(t *testing.T) {
 	skipUnlessAcc(t)
-	srv := newServer(t)
+	srv := newLocalServer(t, "it keeps a removed rate limit (Dev.SetMixpeekAids)")
 	w := acctest.NewWorkspace(t)
 	config := func(extra string) string {
 		return workspaceProvider + keyConfig(srv, `
@@ -237,7 +237,7 @@ func deleteUser(t *testing.T, srv *acctest.Server, user string) {
 // A user Mixpeek does not know is an error that leaves state alone: it proves nothing about the
 // key. Only a listing of the user that lacks the key removes it from state.
 func TestAccMixpeekKey_missingUserLeavesStateAlone(t *testing.T) {
-	srv := newServer(t)
+	srv := newLocalServer(t, "it deletes a user on the local server")
 	const user = "leaving@example.com"
 	if _, err := srv.Dev.AddMixpeekUser(context.Background(), user); err != nil {
 		t.Fatal(err)

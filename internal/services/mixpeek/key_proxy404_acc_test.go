@@ -46,7 +46,7 @@ func notFoundProxy(t *testing.T, srv *acctest.Server) (*acctest.Server, *atomic.
 // A proxy answering 404 for every route after the keys were made: the refresh fails, no key
 // leaves state or is revoked, and once the proxy is gone the plan is empty.
 func TestAccMixpeekKey_proxyAnswers404(t *testing.T) {
-	srv := newServer(t)
+	srv := newLocalServer(t, "it puts a proxy in front of the local server")
 	via, notFound := notFoundProxy(t, srv)
 	config := via.ProviderConfig() + fmt.Sprintf(`
 resource "apikey_mixpeek_key" "k" {

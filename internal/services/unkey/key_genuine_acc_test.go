@@ -45,7 +45,7 @@ func TestAccUnkeyKey_createInDeletedAPI(t *testing.T) {
 		{"root key without read_api", []string{devserver.PermReadAPI}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := acctest.NewServer(t)
+			srv := acctest.NewLocalServer(t, "it deletes the API and makes limited root keys on the local server")
 			ctx := context.Background()
 			apiID, err := srv.Unkey.CreateAPI(ctx, "deleted-out-of-band")
 			if err != nil {
@@ -281,7 +281,7 @@ data "apikey_unkey_key" "big" {
 // created, read, listed and imported alike, and the keys data source lists an API in the API's
 // own order, which is not byte order.
 func TestAccUnkeyKey_bothIDShapesAndListingOrder(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "it switches the key id shape (Dev.SetLongKeyIDs)")
 	ctx := context.Background()
 	const seeded = unkey.ListKeysMaxLimit + 10
 	for i := range seeded {
@@ -387,7 +387,7 @@ data "apikey_unkey_keys" "all" {
 // each with its identity, display name and (with include_resource) its state.
 func TestAccUnkeyKeyList_bothIDShapes(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "it switches the key id shape (Dev.SetLongKeyIDs)")
 	const seeded = unkey.ListKeysMaxLimit + 5
 	var shortKey, longKey *unkey.Key
 	for i := range seeded {

@@ -45,7 +45,7 @@ func notFoundProxy(t *testing.T, srv *acctest.Server) (*acctest.Server, *atomic.
 // A proxy answering 404 for every route after the keys were made: the refresh fails, no key
 // leaves state or the server, and once the proxy is gone the plan is empty.
 func TestAccUnkeyKey_proxyAnswers404(t *testing.T) {
-	srv := acctest.NewServer(t)
+	srv := acctest.NewLocalServer(t, "it puts a proxy in front of the local server")
 	via, notFound := notFoundProxy(t, srv)
 	config := via.ProviderConfig() + fmt.Sprintf(`
 resource "apikey_unkey_key" "k" {

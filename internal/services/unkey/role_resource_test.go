@@ -196,6 +196,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 // role changes (depends_on), which loads the role into the provider's cache; the role update
 // must drop it from there.
 func TestAccUnkeyRole_keyOfChangedRole(t *testing.T) {
+	acctest.SkipIfShared(t, "its fixed role names collide with other tests on a shared workspace")
 	srv := acctest.NewServer(t)
 	key := func(addr, name, roles string) string {
 		return fmt.Sprintf(`

@@ -137,6 +137,7 @@ func setupDiscoveries() []setupDiscovery {
 // Every page of the workspace listing, the search filter, display names, identities and the
 // values of the resource object, for each setup type.
 func TestAccUnkeySetupList_pagesAndObjects(t *testing.T) {
+	acctest.SkipIfShared(t, "it counts every role, permission and identity of the workspace")
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	for _, tc := range setupDiscoveries() {
 		t.Run(tc.typ, func(t *testing.T) {
@@ -191,6 +192,7 @@ list %[1]q "picked" {
 // The configuration generated from a query imports every object with no change, and the plan
 // after the import is empty, for each setup type.
 func TestAccUnkeySetupList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
+	acctest.SkipIfShared(t, "it imports every role, permission and identity of the workspace")
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	for _, tc := range setupDiscoveries() {
 		t.Run(tc.typ, func(t *testing.T) {
