@@ -3,13 +3,8 @@ package mixpeek_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"slices"
-	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -20,34 +15,11 @@ import (
 	mpclient "github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
 )
 
-// notFoundProxy forwards to the server until notFound is set, then answers every route with
-// Go's plain-text "404 page not found", as a misrouted proxy or a wrong base path does.
-func notFoundProxy(t *testing.T, srv *acctest.Server) (*acctest.Server, *atomic.Bool) {
-	t.Helper()
-	target, err := url.Parse(srv.Endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forward := httputil.NewSingleHostReverseProxy(target)
-	var notFound atomic.Bool
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if notFound.Load() {
-			http.NotFound(w, r)
-			return
-		}
-		forward.ServeHTTP(w, r)
-	}))
-	t.Cleanup(proxy.Close)
-	via := *srv
-	via.Endpoint = proxy.URL
-	return &via, &notFound
-}
-
 // A proxy answering 404 for every route after the keys were made: the refresh fails, no key
 // leaves state or is revoked, and once the proxy is gone the plan is empty.
 func TestAccMixpeekKey_proxyAnswers404(t *testing.T) {
 	srv := newLocalServer(t, "it puts a proxy in front of the local server")
-	via, notFound := notFoundProxy(t, srv)
+	via, notFound := acctest.NotFoundProxy(t, srv)
 	config := via.ProviderConfig() + fmt.Sprintf(`
 resource "apikey_mixpeek_key" "k" {
   count      = 3
@@ -56,23 +28,13 @@ resource "apikey_mixpeek_key" "k" {
 }
 `, email)
 	var ids []string
-	stateIDs := func(s *terraform.State) []string {
-		var out []string
-		for _, rs := range s.RootModule().Resources {
-			if rs.Type == "apikey_mixpeek_key" {
-				out = append(out, rs.Primary.ID)
-			}
-		}
-		slices.Sort(out)
-		return out
-	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
 				Config: config,
 				Check: func(s *terraform.State) error {
-					ids = stateIDs(s)
+					ids = acctest.IDsOfType(s, "apikey_mixpeek_key")
 					if len(ids) != 3 {
 						return fmt.Errorf("%d keys in state, want 3", len(ids))
 					}
@@ -97,7 +59,7 @@ resource "apikey_mixpeek_key" "k" {
 				Config:           config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				Check: func(s *terraform.State) error {
-					if got := stateIDs(s); !slices.Equal(got, ids) {
+					if got := acctest.IDsOfType(s, "apikey_mixpeek_key"); !slices.Equal(got, ids) {
 						return fmt.Errorf("keys in state %v, want the original %v", got, ids)
 					}
 					return nil
