@@ -78,6 +78,9 @@ func main() {
 		if off("fastupgrade") || logsAsked {
 			opts = append(opts, server.WithoutFastUpgrade())
 		}
+		if off("fastread") || logsAsked {
+			opts = append(opts, server.WithoutFastRead())
+		}
 		err = server.Serve(provider.New(version), address, debug, opts...)
 	}
 	stopProfile()

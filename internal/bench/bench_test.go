@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,14 +187,15 @@ const (
 	tf   = "Terraform v1.15.9"
 )
 
-// sampleScenario has every phase with cpu ms per key (index by phase order)
-// and the given peak RSS.
+// sampleScenario has every phase with cpu ms per key (init, apply, refresh, plan, destroy; the
+// settle phase costs what refresh does) and the given peak RSS.
 func sampleScenario(cli, subject string, n int, perKeyMs [5]float64, rss int64, refreshRequests int64) ScenarioResult {
 	s := ScenarioResult{CLI: cli, Subject: subject, N: n, ExitCodes: map[string][]int{"refresh": {0, 0, 0}, "plan": {0, 0, 0}}}
-	for i, phase := range Phases {
+	ms := map[string]float64{"init": perKeyMs[0], "apply": perKeyMs[1], "settle": perKeyMs[2], "refresh": perKeyMs[2], "plan": perKeyMs[3], "destroy": perKeyMs[4]}
+	for _, phase := range Phases {
 		p := PhaseResult{
-			Phase: phase, Wall: time.Duration(float64(n) * perKeyMs[i] * 2 * float64(time.Millisecond)),
-			CPU:     time.Duration(float64(n) * perKeyMs[i] * float64(time.Millisecond)),
+			Phase: phase, Wall: time.Duration(float64(n) * ms[phase] * 2 * float64(time.Millisecond)),
+			CPU:     time.Duration(float64(n) * ms[phase] * float64(time.Millisecond)),
 			PeakRSS: rss, AllocObjects: int64(n) * 1000, GCCycles: 3, GCShare: 0.25, LiveHeapAfterGC: 5e6, Load1: 1.5,
 		}
 		if phase == "refresh" {
@@ -281,7 +283,7 @@ func TestTargets(t *testing.T) {
 		{"destroy too slow", func(r *Report) { setPerKey(r, tf, SubjectUnkey, 1000, "destroy", 4.1) }, tf + ", N=1000: destroy, provider CPU per key"},
 		{"plan grows with N", func(r *Report) { setPerKey(r, tofu, SubjectUnkey, 100, "plan", 1.45) }, tofu + ": plan CPU per key flat in N"},
 		{"RSS too high", func(r *Report) { sc(r, tofu, SubjectUnkey, 1000).Phases[4].PeakRSS = 61e6 }, tofu + ", N=1000: provider peak RSS (largest phase median)"},
-		{"too many requests", func(r *Report) { sc(r, tofu, SubjectUnkey, 1000).Phases[2].Requests = 21 }, tofu + ", N=1000: refresh API requests"},
+		{"too many requests", func(r *Report) { sc(r, tofu, SubjectUnkey, 1000).Phases[slices.Index(Phases, "refresh")].Requests = 21 }, tofu + ", N=1000: refresh API requests"},
 		{"mixpeek slower", func(r *Report) { setPerKey(r, tofu, SubjectMixpeek, 1000, "plan", 1.5) }, tofu + ", N=1000: apikey_mixpeek_key CPU per key vs apikey_unkey_key"},
 	}
 	for _, tt := range tests {

@@ -9,7 +9,7 @@ import (
 )
 
 // Phases of a scenario, in the order they run.
-var Phases = []string{"init", "apply", "refresh", "plan", "destroy"}
+var Phases = []string{"init", "apply", "settle", "refresh", "plan", "destroy"}
 
 // Targets from the project, checked at N = TargetN (or the largest N
 // measured when TargetN was not).
@@ -427,7 +427,9 @@ func (r *Report) Markdown() string {
 	w("`TF_REATTACH_PROVIDERS`), a fresh one per phase, so its CPU time (user+system, from the kernel)\n")
 	w("and peak RSS are that phase's alone. Allocations, collections, the collector's share of CPU (the\n")
 	w("Go runtime's estimate) and the heap still live after a collection at exit are the provider's own\n")
-	w("counters, written on exit. `refresh` is `plan` of unchanged resources (ReadResource and\n")
+	w("counters, written on exit. `settle` is the first `plan` after the apply: each new key's first\n")
+	w("refresh, which removes its creation marker (an Unkey updateKey and getKey, a Mixpeek PATCH, per key).\n")
+	w("`refresh` is the next `plan`, of unchanged resources (ReadResource and\n")
 	w("PlanResourceChange for each); `plan` is `plan -refresh=false`. Requests are those the local server\n")
 	w("received. Per-key figures divide by N, so they include the process's fixed start-up cost. Load is\n")
 	w("the 1-minute load average when the phase started (median over runs).\n\n")

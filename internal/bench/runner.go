@@ -526,6 +526,7 @@ func writeConfig(dir, format string, n int) error {
 var phaseArgs = map[string][]string{
 	"init":    {"init", "-input=false", "-no-color"},
 	"apply":   {"apply", "-auto-approve", "-input=false", "-no-color"},
+	"settle":  {"plan", "-detailed-exitcode", "-input=false", "-no-color"},
 	"refresh": {"plan", "-detailed-exitcode", "-input=false", "-no-color"},
 	"plan":    {"plan", "-refresh=false", "-detailed-exitcode", "-input=false", "-no-color"},
 	"destroy": {"destroy", "-auto-approve", "-input=false", "-no-color"},
@@ -578,7 +579,7 @@ func (b *bencher) scenario(ctx context.Context, c cli, subject string, run, n in
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", phase, err)
 		}
-		planLike := phase == "plan" || phase == "refresh"
+		planLike := phase == "plan" || phase == "refresh" || phase == "settle"
 		if ps.ExitCode != 0 && (!planLike || ps.ExitCode != 2) {
 			return out, cliFailure(c, args, cliResult{ExitCode: ps.ExitCode, Output: ps.Output})
 		}
@@ -593,7 +594,7 @@ func (b *bencher) scenario(ctx context.Context, c cli, subject string, run, n in
 }
 
 func planNote(phase string, code int) string {
-	if (phase == "plan" || phase == "refresh") && code == 2 {
+	if (phase == "plan" || phase == "refresh" || phase == "settle") && code == 2 {
 		return "  (plan NOT empty: exit code 2)"
 	}
 	return ""

@@ -70,6 +70,21 @@ func (p *apikeyProvider) PlanShortcuts() map[string]func(config, prior tftypes.V
 	}
 }
 
+// ReadShortcuts lists, per resource type, the rule under which the framework's Read is computed
+// without it (see internal/server, which answers such Reads itself). Each rule refuses before the
+// provider is configured.
+func (p *apikeyProvider) ReadShortcuts() map[string]func(ctx context.Context, prior, identity tftypes.Value) (tftypes.Value, bool, bool) {
+	return map[string]func(ctx context.Context, prior, identity tftypes.Value) (tftypes.Value, bool, bool){
+		"apikey_unkey_key": func(ctx context.Context, prior, identity tftypes.Value) (tftypes.Value, bool, bool) {
+			d := p.data.Load()
+			if d == nil {
+				return tftypes.Value{}, false, false
+			}
+			return unkey.KeyRead(ctx, d, prior, identity)
+		},
+	}
+}
+
 func (p *apikeyProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "apikey"
 	resp.Version = p.version

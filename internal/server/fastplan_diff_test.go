@@ -50,6 +50,12 @@ func newPair(t testing.TB, backends ...string) *pair { return newPairWith(t, fal
 // deferral, so the provider defers instead of configuring.
 func newPairWith(t testing.TB, deferred bool, backends ...string) *pair {
 	t.Helper()
+	return newPairAt(t, deferred, "http://127.0.0.1:9", "test-credential", backends...)
+}
+
+// newPairAt is newPairWith with the backends at endpoint, authenticated with credential.
+func newPairAt(t testing.TB, deferred bool, endpoint, credential string, backends ...string) *pair {
+	t.Helper()
 	ctx := context.Background()
 	// A fixed clock: the framework's answers must not move between its two runs of a request.
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -80,7 +86,7 @@ func newPairWith(t testing.TB, deferred bool, backends ...string) *pair {
 	cfg := map[string]any{}
 	for _, b := range backends {
 		cred := map[string]string{"unkey": "root_key", "mixpeek": "api_key"}[b]
-		cfg[b] = map[string]any{cred: "test-credential", "endpoint": "http://127.0.0.1:9"}
+		cfg[b] = map[string]any{cred: credential, "endpoint": endpoint}
 	}
 	cv := build(t, provType, cfg)
 	if deferred {

@@ -43,13 +43,16 @@ func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error
 // Option changes what Serve and NewProtocol6WithError put in front of the framework.
 type Option func(*options)
 
-type options struct{ noFastPlan, noFastUpgrade bool }
+type options struct{ noFastPlan, noFastUpgrade, noFastRead bool }
 
 // WithoutFastPlan sends every plan to the framework, for comparisons.
 func WithoutFastPlan() Option { return func(o *options) { o.noFastPlan = true } }
 
 // WithoutFastUpgrade sends every UpgradeResourceState to the framework, for comparisons.
 func WithoutFastUpgrade() Option { return func(o *options) { o.noFastUpgrade = true } }
+
+// WithoutFastRead sends every ReadResource to the framework, for comparisons.
+func WithoutFastRead() Option { return func(o *options) { o.noFastRead = true } }
 
 // Serve serves p over protocol 6 under address, like providerserver.Serve,
 // with the framework's server behind Wrap (and the provider's plan shortcuts).
@@ -84,6 +87,9 @@ func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.Provider
 		}
 		s := WrapWithShortcuts(full, shortcuts)
 		s.upgrade = !o.noFastUpgrade
+		if reads, ok := p.(ReadShortcuts); ok && !o.noFastRead {
+			s.withReadShortcuts(reads)
+		}
 		return s
 	}
 }

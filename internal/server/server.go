@@ -32,6 +32,8 @@ type Server struct {
 	inner   Full
 	schemas *schemaCache
 	fast    *fastPlanner // nil: every plan goes to the framework
+	read    *fastReader  // nil: every Read goes to the framework
+	stop    *stopSignal
 	// upgrade answers UpgradeResourceState of a current-version state itself (see upgrade.go).
 	upgrade bool
 
@@ -42,7 +44,9 @@ var _ Full = (*Server)(nil)
 
 // Wrap returns the wrapper for inner, with the framework-identical passthrough of
 // UpgradeResourceState for states already at the schema's version.
-func Wrap(inner Full) *Server { return &Server{inner: inner, schemas: &schemaCache{}, upgrade: true} }
+func Wrap(inner Full) *Server {
+	return &Server{inner: inner, schemas: &schemaCache{}, upgrade: true, stop: newStopSignal()}
+}
 
 // WrapWithShortcuts is Wrap with the plans of unchanged resources that shortcuts' rules accept
 // answered without the framework (see fastPlanner).
@@ -56,9 +60,21 @@ func WrapWithShortcuts(inner Full, shortcuts PlanShortcuts) *Server {
 	return s
 }
 
+// withReadShortcuts adds the Reads of unchanged resources that shortcuts' rules accept, answered
+// without the framework (see fastReader).
+func (s *Server) withReadShortcuts(shortcuts ReadShortcuts) *Server {
+	if shortcuts != nil {
+		if rules := shortcuts.ReadShortcuts(); len(rules) > 0 {
+			s.read = &fastReader{rules: rules, schemas: s.schemas, stop: s.stop}
+		}
+	}
+	return s
+}
+
 // StopProvider is forwarded unchanged: it cancels every context the framework
 // registered, including those of calls in flight.
 func (s *Server) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
+	s.stop.fire()
 	return s.inner.StopProvider(ctx, req)
 }
 

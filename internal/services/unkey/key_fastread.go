@@ -1,0 +1,115 @@
+package unkey
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/apikey-provider/terraform-provider-apikey/internal/services/tfvalue"
+)
+
+// keyAttrTypes are the key's attribute types, read once from the schema.
+var keyAttrTypes = sync.OnceValue(func() map[string]attr.Type {
+	out := map[string]attr.Type{}
+	for name, a := range keySchema().GetAttributes() {
+		out[name] = a.GetType()
+	}
+	return out
+})
+
+// keyPlainAttrs are the attributes whose types have no semantic equality: a new value of one is
+// what the framework answers, never the prior value kept in its place.
+var keyPlainAttrs = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for name, t := range keyAttrTypes() {
+		out[name] = tfvalue.PlainType(t)
+	}
+	return out
+})
+
+// keyObjectType is the key's state type.
+var keyObjectType = sync.OnceValues(func() (tftypes.Object, error) {
+	t, ok := keySchema().Type().TerraformType(context.Background()).(tftypes.Object)
+	if !ok {
+		return tftypes.Object{}, fmt.Errorf("the key schema's type is not an object")
+	}
+	return t, nil
+})
+
+// KeyRead answers the framework's Read of an apikey_unkey_key without it when that answer is
+// exactly computable: prior and identity are the request's decoded state and identity, sent
+// without private data. It reads the key through the same batched reader as the resource's Read
+// and maps it onto the model with the resource's own code; next is the new state, changed
+// whether it differs from prior. ok is false whenever Read could do anything else, and the
+// caller asks the framework then:
+//
+//   - the unkey backend is not configured (Read reports it);
+//   - the id is an unconfirmed create's placeholder (Read settles it);
+//   - store_plaintext is null: the state comes from an import, which Read completes;
+//   - previous_key is set: a retiring key Read may delete at its deadline;
+//   - reading the key fails or finds it gone (Read reports it or removes the resource);
+//   - the key was rerolled, or still carries the creation marker (Read follows or clears it);
+//   - mapping the key onto the model gives a diagnostic, or changes an attribute whose type has
+//     semantic equality (meta, expires_at, identity): the framework may keep the prior value
+//     there, which this rule does not reproduce;
+//   - the identity is not the one the state names (Read replaces it).
+//
+// Private data always goes to the framework: it holds the keys earlier reroll chains left.
+func KeyRead(ctx context.Context, providerData any, prior, identity tftypes.Value) (next tftypes.Value, changed, ok bool) {
+	svc, diags := lookup(providerData)
+	if diags.HasError() || !svc.OK() {
+		return next, false, false
+	}
+	var state keyModel
+	if err := tfvalue.Decode(ctx, prior, keyAttrTypes(), &state); err != nil {
+		return next, false, false
+	}
+	if state.ID.IsNull() || state.ID.IsUnknown() || isUnconfirmed(state.ID.ValueString()) ||
+		state.StorePlaintext.IsNull() || !state.PreviousKey.IsNull() {
+		return next, false, false
+	}
+	var had keyIdentityModel
+	if err := tfvalue.Decode(ctx, identity, keyIdentityAttrTypes, &had); err != nil || !tfvalue.SameFields(&had, state.identity()) {
+		return next, false, false
+	}
+	r := &keyResource{svc: svc}
+	key, err := r.b().reader.get(ctx, state.APIID.ValueString(), state.ID.ValueString())
+	if err != nil || key == nil || rerolledTo(key.Meta) != "" || markerOf(key.Meta) != "" {
+		return next, false, false
+	}
+	after := state
+	var applied diag.Diagnostics
+	r.apply(ctx, &after, key, &applied)
+	if len(applied) > 0 || !tfvalue.SameFields(&had, after.identity()) {
+		return next, false, false
+	}
+	differ, ok := tfvalue.DifferingFields(&state, &after)
+	if !ok {
+		return next, false, false
+	}
+	if len(differ) == 0 {
+		return prior, false, true
+	}
+	plain := keyPlainAttrs()
+	for _, name := range differ {
+		if !plain[name] {
+			return next, false, false
+		}
+	}
+	typ, err := keyObjectType()
+	if err != nil {
+		return next, false, false
+	}
+	next, err = tfvalue.Encode(ctx, typ, &after)
+	if err != nil || !next.IsFullyKnown() {
+		return next, false, false
+	}
+	return next, true, true
+}
+
+var keyIdentityAttrTypes = map[string]attr.Type{"api_id": types.StringType, "id": types.StringType}
