@@ -81,6 +81,9 @@ func main() {
 		if off("fastread") || logsAsked {
 			opts = append(opts, server.WithoutFastRead())
 		}
+		if off("fastvalidate") || logsAsked {
+			opts = append(opts, server.WithoutFastValidate())
+		}
 		err = server.Serve(provider.New(version), address, debug, opts...)
 	}
 	stopProfile()

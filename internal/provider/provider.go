@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -56,6 +57,9 @@ type apikeyProvider struct {
 	now     func() time.Time
 	// data is what Configure handed to resources, for PlanShortcuts; nil until it succeeds.
 	data atomic.Pointer[backend.Data]
+	// configureCalled: Configure ran, so the framework may hold resource data that data lacks
+	// (when Configure failed or deferred).
+	configureCalled atomic.Bool
 }
 
 // PlanShortcuts lists, per resource type, the rule under which a plan of unchanged state is that
@@ -81,6 +85,29 @@ func (p *apikeyProvider) ReadShortcuts() map[string]func(ctx context.Context, pr
 				return tftypes.Value{}, false, false
 			}
 			return unkey.KeyRead(ctx, d, prior, identity)
+		},
+	}
+}
+
+// ValidateShortcuts lists, per resource type, the configuration validation done as the framework
+// does it but without its walk (see internal/server). Resources are configured with the data the
+// framework would give them: none before Configure, and once it ran only what it stored on
+// success (otherwise the rule refuses).
+func (p *apikeyProvider) ValidateShortcuts() map[string]func(ctx context.Context, config tftypes.Value, writeOnlyAllowed bool) ([]*tfprotov6.Diagnostic, bool) {
+	return map[string]func(ctx context.Context, config tftypes.Value, writeOnlyAllowed bool) ([]*tfprotov6.Diagnostic, bool){
+		"apikey_unkey_key": func(ctx context.Context, config tftypes.Value, writeOnlyAllowed bool) ([]*tfprotov6.Diagnostic, bool) {
+			var providerData any
+			if d := p.data.Load(); d != nil {
+				providerData = d
+			} else if p.configureCalled.Load() {
+				return nil, false
+			}
+			diags, err := unkey.ValidateKeyConfig(ctx, providerData, config, writeOnlyAllowed)
+			if err != nil {
+				return nil, false
+			}
+			out, err := tfvalue.ProtoDiagnostics(ctx, diags)
+			return out, err == nil
 		},
 	}
 }
@@ -117,6 +144,7 @@ func (p *apikeyProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 }
 
 func (p *apikeyProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	p.configureCalled.Store(true)
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {

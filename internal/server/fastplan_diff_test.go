@@ -60,7 +60,7 @@ func newPairAt(t testing.TB, deferred bool, endpoint, credential string, backend
 	// A fixed clock: the framework's answers must not move between its two runs of a request.
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	p := provider.NewWithClock("test", func() time.Time { return now })()
-	framework := server.NewProtocol6(p, server.WithoutFastPlan())().(server.Full)
+	framework := server.NewProtocol6(p, frameworkOnly...)().(server.Full)
 	fast := server.NewProtocol6(p)().(*server.Server)
 
 	sch, err := framework.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
@@ -588,3 +588,6 @@ func FuzzFastPlanMatchesFramework(f *testing.F) {
 		}
 	})
 }
+
+// frameworkOnly leaves every shortcut out: the reference side of the differential tests.
+var frameworkOnly = []server.Option{server.WithoutFastPlan(), server.WithoutFastRead(), server.WithoutFastValidate()}

@@ -43,7 +43,7 @@ func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error
 // Option changes what Serve and NewProtocol6WithError put in front of the framework.
 type Option func(*options)
 
-type options struct{ noFastPlan, noFastUpgrade, noFastRead bool }
+type options struct{ noFastPlan, noFastUpgrade, noFastRead, noFastValidate bool }
 
 // WithoutFastPlan sends every plan to the framework, for comparisons.
 func WithoutFastPlan() Option { return func(o *options) { o.noFastPlan = true } }
@@ -53,6 +53,9 @@ func WithoutFastUpgrade() Option { return func(o *options) { o.noFastUpgrade = t
 
 // WithoutFastRead sends every ReadResource to the framework, for comparisons.
 func WithoutFastRead() Option { return func(o *options) { o.noFastRead = true } }
+
+// WithoutFastValidate sends every ValidateResourceConfig to the framework, for comparisons.
+func WithoutFastValidate() Option { return func(o *options) { o.noFastValidate = true } }
 
 // Serve serves p over protocol 6 under address, like providerserver.Serve,
 // with the framework's server behind Wrap (and the provider's plan shortcuts).
@@ -89,6 +92,9 @@ func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.Provider
 		s.upgrade = !o.noFastUpgrade
 		if reads, ok := p.(ReadShortcuts); ok && !o.noFastRead {
 			s.withReadShortcuts(reads)
+		}
+		if validations, ok := p.(ValidateShortcuts); ok && !o.noFastValidate {
+			s.withValidateShortcuts(validations)
 		}
 		return s
 	}

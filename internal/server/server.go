@@ -33,7 +33,9 @@ type Server struct {
 	schemas *schemaCache
 	fast    *fastPlanner // nil: every plan goes to the framework
 	read    *fastReader  // nil: every Read goes to the framework
-	stop    *stopSignal
+	// validate: nil, every ValidateResourceConfig goes to the framework
+	validate *fastValidator
+	stop     *stopSignal
 	// upgrade answers UpgradeResourceState of a current-version state itself (see upgrade.go).
 	upgrade bool
 
@@ -66,6 +68,17 @@ func (s *Server) withReadShortcuts(shortcuts ReadShortcuts) *Server {
 	if shortcuts != nil {
 		if rules := shortcuts.ReadShortcuts(); len(rules) > 0 {
 			s.read = &fastReader{rules: rules, schemas: s.schemas, stop: s.stop}
+		}
+	}
+	return s
+}
+
+// withValidateShortcuts adds the validations that shortcuts' rules answer without the framework
+// (see fastValidator).
+func (s *Server) withValidateShortcuts(shortcuts ValidateShortcuts) *Server {
+	if shortcuts != nil {
+		if rules := shortcuts.ValidateShortcuts(); len(rules) > 0 {
+			s.validate = &fastValidator{rules: rules, schemas: s.schemas}
 		}
 	}
 	return s

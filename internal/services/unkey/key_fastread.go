@@ -113,3 +113,14 @@ func KeyRead(ctx context.Context, providerData any, prior, identity tftypes.Valu
 }
 
 var keyIdentityAttrTypes = map[string]attr.Type{"api_id": types.StringType, "id": types.StringType}
+
+// keySchemaOnce is the key's schema, built once: validation outside the framework needs it per
+// request.
+var keySchemaOnce = sync.OnceValue(keySchema)
+
+// ValidateKeyConfig validates an apikey_unkey_key configuration as the framework's
+// ValidateResourceConfig does (see tfvalue.ValidateResourceConfig), with the resource configured
+// from providerData as the framework would configure it. An error means the framework must do it.
+func ValidateKeyConfig(ctx context.Context, providerData any, config tftypes.Value, writeOnlyAllowed bool) (diag.Diagnostics, error) {
+	return tfvalue.ValidateResourceConfig(ctx, NewKeyResource(), keySchemaOnce(), providerData, config, writeOnlyAllowed)
+}
