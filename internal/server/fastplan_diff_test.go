@@ -54,7 +54,7 @@ func newPairWith(t testing.TB, deferred bool, backends ...string) *pair {
 	// A fixed clock: the framework's answers must not move between its two runs of a request.
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	p := provider.NewWithClock("test", func() time.Time { return now })()
-	framework := server.NewProtocol6(p, server.WithoutFastPlan())().(server.Full)
+	framework := server.NewProtocol6(p, server.WithoutFastPlan(), server.WithoutCreatePlan())().(server.Full)
 	fast := server.NewProtocol6(p)().(*server.Server)
 
 	sch, err := framework.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
@@ -314,18 +314,21 @@ func (p *pair) outcome(t testing.TB, req *tfprotov6.PlanResourceChangeRequest) (
 	if err != nil {
 		t.Fatalf("framework: %v", err)
 	}
-	before := p.fast.FastPlanStats()
+	before, beforeCreate := p.fast.FastPlanStats(), p.fast.CreatePlanStats()
 	got, err := p.fast.PlanResourceChange(ctx, req)
 	if err != nil {
 		t.Fatalf("shortcut: %v", err)
 	}
-	answered = p.fast.FastPlanStats().Answered > before.Answered
+	answered = p.fast.FastPlanStats().Answered > before.Answered || p.fast.CreatePlanStats().Answered > beforeCreate.Answered
 	if answered {
 		return true, p.differences(got, want)
 	}
 	// Declined: the wrapper forwarded to the framework, which must give its own answer.
 	if d := p.differences(got, want); len(d) > 0 {
 		t.Fatalf("declined plan answered unlike the framework: %v", d)
+	}
+	if r := p.naiveCreate(t, req); r != nil {
+		return false, p.differences(r, want)
 	}
 	return false, p.differences(echo(req), want)
 }
@@ -420,7 +423,6 @@ func TestFastPlanMatchesFramework(t *testing.T) {
 		{name: "name changed", req: request{prior: base, config: with(cfg, "name", "other")}, needed: true},
 		{name: "meta reformatted", req: request{prior: base, config: with(cfg, "meta", `{ "team": "a" }`)}},
 		{name: "name unknown", req: request{prior: base, config: cfg, unknownName: true}, needed: true},
-		{name: "create", req: request{config: cfg}, needed: true},
 		// The answer is the null proposed state, but ModifyPlan records the destroy for the API's
 		// own destroy check, so it must run.
 		{name: "destroy", req: request{prior: base, config: cfg, proposed: map[string]any{}}},
