@@ -21,7 +21,8 @@ var version = "dev"
 // disabled is set only by the benchmark's comparison builds (-ldflags "-X main.disabled=..."):
 // a comma-separated list of the process choices below to leave out ("quietlogs", "wrap",
 // "memlimit" for both collector settings, "fastplan" for the plan shortcut of unchanged
-// resources, "fastupgrade" for the UpgradeResourceState passthrough), so that each one's effect is measured in one interleaved run.
+// resources, "createplan" for the plan shortcut of creates, "fastupgrade" for the
+// UpgradeResourceState passthrough), so that each one's effect is measured in one interleaved run.
 var disabled = ""
 
 // The collector's settings. The provider's live heap is small (a few MB at 1000 keys once
@@ -74,6 +75,9 @@ func main() {
 		// (which answer identically but log nothing) stand aside.
 		if off("fastplan") || logsAsked {
 			opts = append(opts, server.WithoutFastPlan())
+		}
+		if off("createplan") || logsAsked {
+			opts = append(opts, server.WithoutCreatePlan())
 		}
 		if off("fastupgrade") || logsAsked {
 			opts = append(opts, server.WithoutFastUpgrade())

@@ -112,6 +112,21 @@ func (p *apikeyProvider) ValidateShortcuts() map[string]func(ctx context.Context
 	}
 }
 
+// CreatePlanShortcuts lists, per resource type, the rule that computes the plan of a create as
+// the framework would (see internal/server); like PlanShortcuts, each refuses before the
+// provider is configured.
+func (p *apikeyProvider) CreatePlanShortcuts() map[string]func(config, proposed tftypes.Value) (tftypes.Value, bool) {
+	return map[string]func(config, proposed tftypes.Value) (tftypes.Value, bool){
+		"apikey_unkey_key": func(config, proposed tftypes.Value) (tftypes.Value, bool) {
+			d := p.data.Load()
+			if d == nil {
+				return tftypes.Value{}, false
+			}
+			return unkey.KeyPlanCreate(d, config, proposed)
+		},
+	}
+}
+
 func (p *apikeyProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "apikey"
 	resp.Version = p.version

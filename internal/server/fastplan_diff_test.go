@@ -320,18 +320,21 @@ func (p *pair) outcome(t testing.TB, req *tfprotov6.PlanResourceChangeRequest) (
 	if err != nil {
 		t.Fatalf("framework: %v", err)
 	}
-	before := p.fast.FastPlanStats()
+	before, beforeCreate := p.fast.FastPlanStats(), p.fast.CreatePlanStats()
 	got, err := p.fast.PlanResourceChange(ctx, req)
 	if err != nil {
 		t.Fatalf("shortcut: %v", err)
 	}
-	answered = p.fast.FastPlanStats().Answered > before.Answered
+	answered = p.fast.FastPlanStats().Answered > before.Answered || p.fast.CreatePlanStats().Answered > beforeCreate.Answered
 	if answered {
 		return true, p.differences(got, want)
 	}
 	// Declined: the wrapper forwarded to the framework, which must give its own answer.
 	if d := p.differences(got, want); len(d) > 0 {
 		t.Fatalf("declined plan answered unlike the framework: %v", d)
+	}
+	if r := p.naiveCreate(t, req); r != nil {
+		return false, p.differences(r, want)
 	}
 	return false, p.differences(echo(req), want)
 }
@@ -426,7 +429,6 @@ func TestFastPlanMatchesFramework(t *testing.T) {
 		{name: "name changed", req: request{prior: base, config: with(cfg, "name", "other")}, needed: true},
 		{name: "meta reformatted", req: request{prior: base, config: with(cfg, "meta", `{ "team": "a" }`)}},
 		{name: "name unknown", req: request{prior: base, config: cfg, unknownName: true}, needed: true},
-		{name: "create", req: request{config: cfg}, needed: true},
 		// The answer is the null proposed state, but ModifyPlan records the destroy for the API's
 		// own destroy check, so it must run.
 		{name: "destroy", req: request{prior: base, config: cfg, proposed: map[string]any{}}},
@@ -590,4 +592,4 @@ func FuzzFastPlanMatchesFramework(f *testing.F) {
 }
 
 // frameworkOnly leaves every shortcut out: the reference side of the differential tests.
-var frameworkOnly = []server.Option{server.WithoutFastPlan(), server.WithoutFastRead(), server.WithoutFastValidate()}
+var frameworkOnly = []server.Option{server.WithoutFastPlan(), server.WithoutCreatePlan(), server.WithoutFastRead(), server.WithoutFastValidate()}

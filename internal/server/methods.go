@@ -67,10 +67,15 @@ func (s *Server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRe
 	return call(ctx, req, s.inner.ReadResource)
 }
 
-// PlanResourceChange answers the plan of an unchanged resource itself when its rule allows
-// (see fastPlanner), and forwards everything else with a releasable context.
+// PlanResourceChange answers the plan of an unchanged resource (see fastPlanner) or of a create
+// (see createPlanner) itself when its rule allows, and forwards everything else with a
+// releasable context.
 func (s *Server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	if s.fast != nil && req != nil {
+	if s.create != nil && req != nil && isCreate(req) {
+		if resp, ok := s.create.plan(ctx, s.inner, req); ok {
+			return resp, nil
+		}
+	} else if s.fast != nil && req != nil {
 		if resp, ok := s.fast.plan(ctx, s.inner, req); ok {
 			return resp, nil
 		}

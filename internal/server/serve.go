@@ -43,10 +43,13 @@ func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error
 // Option changes what Serve and NewProtocol6WithError put in front of the framework.
 type Option func(*options)
 
-type options struct{ noFastPlan, noFastUpgrade, noFastRead, noFastValidate bool }
+type options struct{ noFastPlan, noCreatePlan, noFastUpgrade, noFastRead, noFastValidate bool }
 
 // WithoutFastPlan sends every plan to the framework, for comparisons.
 func WithoutFastPlan() Option { return func(o *options) { o.noFastPlan = true } }
+
+// WithoutCreatePlan sends the plan of every create to the framework, for comparisons.
+func WithoutCreatePlan() Option { return func(o *options) { o.noCreatePlan = true } }
 
 // WithoutFastUpgrade sends every UpgradeResourceState to the framework, for comparisons.
 func WithoutFastUpgrade() Option { return func(o *options) { o.noFastUpgrade = true } }
@@ -69,7 +72,7 @@ func Serve(p func() provider.Provider, address string, debug bool, opts ...Optio
 }
 
 // NewProtocol6 is providerserver.NewProtocol6 with the framework's server behind Wrap, and the
-// plans p's PlanShortcuts accept answered without it.
+// plans p's PlanShortcuts and CreatePlanShortcuts accept answered without it.
 func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.ProviderServer {
 	var o options
 	for _, opt := range opts {
@@ -89,6 +92,9 @@ func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.Provider
 			shortcuts = nil
 		}
 		s := WrapWithShortcuts(full, shortcuts)
+		if creates, ok := p.(CreatePlanShortcuts); ok && !o.noCreatePlan {
+			s.WithCreateShortcuts(creates)
+		}
 		s.upgrade = !o.noFastUpgrade
 		if reads, ok := p.(ReadShortcuts); ok && !o.noFastRead {
 			s.withReadShortcuts(reads)

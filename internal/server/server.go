@@ -4,8 +4,9 @@
 // a protocol server wrapper that keeps the framework from retaining every
 // request's context, and two shortcuts in front of the framework, each proven
 // against it by a differential test: plans of unchanged resources that the
-// provider's rules accept (fastplan.go), and UpgradeResourceState of states at
-// the current schema version (upgrade.go).
+// provider's rules accept (fastplan.go), plans of creates those rules can
+// compute (createplan.go), and UpgradeResourceState of states at the current
+// schema version (upgrade.go).
 package server
 
 import (
@@ -31,8 +32,9 @@ type Full interface {
 type Server struct {
 	inner   Full
 	schemas *schemaCache
-	fast    *fastPlanner // nil: every plan goes to the framework
-	read    *fastReader  // nil: every Read goes to the framework
+	fast    *fastPlanner   // nil: every plan goes to the framework
+	create  *createPlanner // nil: every create's plan goes to the framework
+	read    *fastReader    // nil: every Read goes to the framework
 	// validate: nil, every ValidateResourceConfig goes to the framework
 	validate *fastValidator
 	stop     *stopSignal
@@ -57,6 +59,18 @@ func WrapWithShortcuts(inner Full, shortcuts PlanShortcuts) *Server {
 	if shortcuts != nil {
 		if rules := shortcuts.PlanShortcuts(); len(rules) > 0 {
 			s.fast = &fastPlanner{rules: rules, schemas: s.schemas}
+		}
+	}
+	return s
+}
+
+// WithCreateShortcuts makes s answer the plans of creates that shortcuts' rules can compute
+// (see createPlanner); nil leaves every create to the framework.
+func (s *Server) WithCreateShortcuts(shortcuts CreatePlanShortcuts) *Server {
+	s.create = nil
+	if shortcuts != nil {
+		if rules := shortcuts.CreatePlanShortcuts(); len(rules) > 0 {
+			s.create = &createPlanner{rules: rules, schemas: s.schemas}
 		}
 	}
 	return s
