@@ -11,9 +11,10 @@ import (
 // version, which Terraform asks for every resource in state on every plan. The framework calls
 // no provider code then: it decodes the saved JSON with the schema's type (ignoring attributes
 // the schema no longer has) and encodes it again, spending most of that time rebuilding the
-// schema's type and walking the value. This does the same decode and encode with the type read
-// once. Anything else (another version, a flatmap state, a state the type cannot decode, a
-// schema with nested blocks, whose null blocks the framework rewrites) goes to the framework.
+// schema's type and walking the value. This does the same decode (stateFromJSON, proven against
+// tftypes) and encode with the type read once. Anything else (another version, a flatmap state,
+// a state the type cannot decode, a schema with nested blocks, whose null blocks the framework
+// rewrites) goes to the framework.
 func (s *Server) upgradeCurrent(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, bool) {
 	if req.RawState == nil || len(req.RawState.JSON) == 0 || len(req.RawState.Flatmap) > 0 {
 		return nil, false
@@ -22,11 +23,15 @@ func (s *Server) upgradeCurrent(ctx context.Context, req *tfprotov6.UpgradeResou
 	if !ok || rt.blocks || req.Version != rt.version {
 		return nil, false
 	}
-	v, err := req.RawState.UnmarshalWithOpts(rt.state, tfprotov6.UnmarshalOpts{
-		ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true},
-	})
+	v, err := stateFromJSON(req.RawState.JSON, rt.state)
 	if err != nil {
-		return nil, false
+		// What this decoding does not handle, tftypes (as the framework uses it) decides.
+		v, err = req.RawState.UnmarshalWithOpts(rt.state, tfprotov6.UnmarshalOpts{
+			ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true},
+		})
+		if err != nil {
+			return nil, false
+		}
 	}
 	dv, err := tfprotov6.NewDynamicValue(rt.state, v)
 	if err != nil {
