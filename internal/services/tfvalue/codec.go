@@ -7,6 +7,9 @@ import (
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -104,6 +107,9 @@ func Decode(ctx context.Context, v tftypes.Value, types map[string]attr.Type, ta
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
+		if err := ownValidation(ctx, f.name, val); err != nil {
+			return err
+		}
 		field := rv.Elem().FieldByIndex(f.index)
 		got := reflect.ValueOf(val)
 		if !got.Type().AssignableTo(field.Type()) {
@@ -139,7 +145,11 @@ func Encode(ctx context.Context, typ tftypes.Object, source any) (tftypes.Value,
 	}
 	values := make(map[string]tftypes.Value, len(fields))
 	for _, f := range fields {
-		v, err := rv.FieldByIndex(f.index).Interface().(attr.Value).ToTerraformValue(ctx)
+		field := rv.FieldByIndex(f.index).Interface().(attr.Value)
+		if err := ownValidation(ctx, f.name, field); err != nil {
+			return tftypes.Value{}, err
+		}
+		v, err := field.ToTerraformValue(ctx)
 		if err != nil {
 			return tftypes.Value{}, fmt.Errorf("%s: %w", f.name, err)
 		}
@@ -198,4 +208,38 @@ func PlainType(t attr.Type) bool {
 		return true
 	}
 	return false
+}
+
+// ownValidation runs the value's own validation (a custom type's ValidateAttribute), as the
+// framework's reflection does on every Get and Set; any diagnostic is an error here, so the
+// caller lets the framework report it.
+func ownValidation(ctx context.Context, name string, v attr.Value) error {
+	va, ok := v.(xattr.ValidateableAttribute)
+	if !ok {
+		return nil
+	}
+	resp := xattr.ValidateAttributeResponse{}
+	va.ValidateAttribute(ctx, xattr.ValidateAttributeRequest{Path: path.Root(name)}, &resp)
+	if len(resp.Diagnostics) > 0 {
+		return fmt.Errorf("%s: the value's own validation reports %d diagnostics", name, len(resp.Diagnostics))
+	}
+	return nil
+}
+
+// GetModel reads the object value raw into *m with Decode, or, when Decode cannot, with get (the
+// framework's Plan, State or Config Get), which then reports why.
+func GetModel(ctx context.Context, raw tftypes.Value, types map[string]attr.Type, get func(context.Context, any) diag.Diagnostics, m any) diag.Diagnostics {
+	if err := Decode(ctx, raw, types, m); err == nil {
+		return nil
+	}
+	return get(ctx, m)
+}
+
+// SetModel writes m with Encode through set (the framework's Plan or State Set, which takes a
+// value of its type as it is), or, when Encode cannot, has set reflect m itself.
+func SetModel(ctx context.Context, typ tftypes.Object, set func(context.Context, any) diag.Diagnostics, m any) diag.Diagnostics {
+	if v, err := Encode(ctx, typ, m); err == nil {
+		return set(ctx, v)
+	}
+	return set(ctx, m)
 }

@@ -140,8 +140,8 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		return
 	}
 	var plan, cfg keyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.Plan.Raw, req.Plan.Get, &plan)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.Config.Raw, req.Config.Get, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -167,7 +167,7 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		return
 	}
 	if state == nil {
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(setKeyModel(ctx, resp.Plan.Set, &plan)...)
 		return
 	}
 	if sameRatelimits(ctx, plan.Ratelimits, state.Ratelimits) {
@@ -191,7 +191,7 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if !plan.Credits.Equal(state.Credits) {
 		plan.RemainingCredits = types.Int64Unknown()
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setKeyModel(ctx, resp.Plan.Set, &plan)...)
 	keepStateIfNoop(ctx, plan, *state, req, resp)
 }
 
@@ -247,7 +247,7 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 		return
 	}
 	var plan keyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.Plan.Raw, req.Plan.Get, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -265,7 +265,7 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 	// Saved even after an error, so a key that exists (or may exist) is tracked, tainted, and
 	// cleaned up by the next apply instead of being orphaned.
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setKeyModel(ctx, resp.State.Set, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 	if resp.Diagnostics.HasError() {
 		resp.State.Raw = tfvalue.NullUnknowns(resp.State.Raw)
@@ -384,7 +384,7 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		return
 	}
 	var state keyModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.State.Raw, req.State.Get, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -405,7 +405,7 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		return
 	}
 	ledger.save(ctx, resp.Private, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setKeyModel(ctx, resp.State.Set, &state)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
 }
 
@@ -557,8 +557,8 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		return
 	}
 	var plan, state keyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.Plan.Raw, req.Plan.Get, &plan)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.State.Raw, req.State.Get, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -582,7 +582,7 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if plannedPlaintext.IsNull() {
 		plan.Plaintext = types.StringNull()
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setKeyModel(ctx, resp.State.Set, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 }
 
@@ -621,7 +621,7 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		return
 	}
 	var state keyModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.State.Raw, req.State.Get, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
