@@ -35,9 +35,9 @@ func TestAccMixpeekKeyList_filtersAndObjects(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	srv := newServer(t)
 	desc := "reporting pipeline"
-	svc := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "svc-reporting", Description: &desc, Permissions: []string{"read"}})
-	other := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "batch-export"})
-	gone := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "svc-retired"})
+	svc := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "tfacc-svc-reporting", Description: &desc, Permissions: []string{"read"}})
+	other := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "tfacc-batch-export"})
+	gone := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "tfacc-svc-retired"})
 	if err := srv.Mixpeek.RevokeKey(context.Background(), discoveryEmail, gone.Name); err != nil {
 		t.Fatalf("revoking: %v", err)
 	}

@@ -56,7 +56,7 @@ func TestAccMixpeekKey_interruptedApply(t *testing.T) {
 resource "apikey_mixpeek_key" "k" {
   count       = %d
   user_email  = %q
-  name        = "kill-${count.index}"
+  name        = "tfacc-kill-${count.index}"
   description = "managed ${count.index}"
 }
 `, killedKeys, email),

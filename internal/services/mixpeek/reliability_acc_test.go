@@ -33,7 +33,7 @@ func relCountConfig(srv *acctest.Server, n int, providerExtra ...string) string 
 resource "apikey_mixpeek_key" "test" {
   count       = %d
   user_email  = %q
-  name        = "key-${count.index}"
+  name        = "tfacc-key-${count.index}"
   description = "managed ${count.index}"
 }
 `, n, email)

@@ -167,7 +167,7 @@ func TestAccUnkeyAPI_destroyWithKeysRefused(t *testing.T) {
 			{
 				Config: apiConfig(srv, `  name = "customer-keys"`),
 				Check: resource.ComposeAggregateTestCheckFunc(captureID(apiAddr, &apiID), func(*terraform.State) error {
-					created, err := srv.Unkey.CreateKey(context.Background(), unkey.CreateKeyRequest{APIID: apiID, Name: "customer"})
+					created, err := srv.Unkey.CreateKey(context.Background(), unkey.CreateKeyRequest{APIID: apiID, Name: "tfacc-customer"})
 					if err != nil {
 						return err
 					}

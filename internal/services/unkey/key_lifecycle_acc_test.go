@@ -32,7 +32,7 @@ func TestAccUnkeyKeyLifecycle_storePlaintextFalse(t *testing.T) {
   name            = %q
   store_plaintext = false
   api_id          = %q
-  recoverable     = true`, name, srv.APIID))
+  recoverable     = true`, acctest.NamePrefix+name, srv.APIID))
 	}
 	var secret string
 	noSecret := secretFree{secret: &secret, what: keyAddr}

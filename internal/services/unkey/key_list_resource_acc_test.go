@@ -41,9 +41,9 @@ func TestAccUnkeyKeyList_pagesFiltersAndObjects(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	srv := acctest.NewServer(t)
 	for i := range bulkKeys {
-		mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("bulk-%03d", i), Prefix: "bulk"})
+		mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("tfacc-bulk-%03d", i), Prefix: "bulk"})
 	}
-	named := mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: "svc-alpha", Prefix: "svc", ExternalID: "acme", Meta: []byte(`{"team":"payments"}`)})
+	named := mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: "tfacc-svc-alpha", Prefix: "svc", ExternalID: "tfacc-acme", Meta: []byte(`{"team":"payments"}`)})
 	unnamed := mustCreateKey(t, srv, unkey.CreateKeyRequest{})
 	total := bulkKeys + 2
 
@@ -78,7 +78,7 @@ list "apikey_unkey_key" "acme" {
   provider = apikey
   config {
     api_id      = %[1]q
-    external_id = "acme"
+    external_id = "tfacc-acme"
   }
 }
 `, srv.APIID)
@@ -111,7 +111,7 @@ list "apikey_unkey_key" "acme" {
 							{Path: tfjsonpath.New("api_id"), KnownValue: knownvalue.StringExact(srv.APIID)},
 							{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("svc-alpha")},
 							{Path: tfjsonpath.New("prefix"), KnownValue: knownvalue.StringExact("svc")},
-							{Path: tfjsonpath.New("external_id"), KnownValue: knownvalue.StringExact("acme")},
+							{Path: tfjsonpath.New("external_id"), KnownValue: knownvalue.StringExact("tfacc-acme")},
 							{Path: tfjsonpath.New("meta"), KnownValue: knownvalue.StringExact(`{"team":"payments"}`)},
 							{Path: tfjsonpath.New("start"), KnownValue: knownvalue.StringExact(named.Start)},
 							{Path: tfjsonpath.New("enabled"), KnownValue: knownvalue.Bool(true)},

@@ -108,7 +108,7 @@ func TestAccUnkeyKey_outOfBandChangesPlannedAway(t *testing.T) {
 	srv := acctest.NewServer(t)
 	config := keyConfig(srv, fmt.Sprintf(`
   api_id = %q
-  name   = "strict"`, srv.APIID))
+  name   = "tfacc-strict"`, srv.APIID))
 	grant := func(s *terraform.State) error {
 		id, err := stateKeyID(s)
 		if err != nil {
@@ -249,7 +249,7 @@ func TestAccUnkeyKey_importRatelimits(t *testing.T) {
 	}
 	created, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{
 		APIID:      srv.APIID,
-		Name:       "limited",
+		Name:       "tfacc-limited",
 		Ratelimits: []unkey.RatelimitRequest{{Name: "requests", Limit: 5, Duration: time.Minute.Milliseconds()}},
 	})
 	if err != nil {
@@ -257,7 +257,7 @@ func TestAccUnkeyKey_importRatelimits(t *testing.T) {
 	}
 	config := keyConfig(srv, fmt.Sprintf(`
   api_id     = %q
-  name       = "limited"
+  name       = "tfacc-limited"
   ratelimits = [{ name = "requests", limit = 5, duration = "1m" }]`, srv.APIID))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),

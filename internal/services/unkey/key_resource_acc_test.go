@@ -25,11 +25,11 @@ func TestAccUnkeyKey_basic(t *testing.T) {
 		return keyConfig(srv, fmt.Sprintf(`
   name   = %q
   api_id = %q
-  prefix = "sk_test"`, name, srv.APIID))
+  prefix = "sk_test"`, acctest.NamePrefix+name, srv.APIID))
 	}
 	serverName := func(want string) resource.TestCheckFunc {
 		return checkServerKey(srv, func(k *unkey.Key) error {
-			if k.Name == nil || *k.Name != want {
+			if k.Name == nil || *k.Name != acctest.NamePrefix+want {
 				return fmt.Errorf("server name = %v, want %s", k.Name, want)
 			}
 			return nil
@@ -109,13 +109,13 @@ func TestAccUnkeyKey_deletedOutOfBand(t *testing.T) {
 func fullKeyBody(apiID string) string {
 	return fmt.Sprintf(`
   api_id      = %q
-  name        = "full"
+  name        = "tfacc-full"
   prefix      = "sk_full"
   byte_length = 24
   recoverable = true
-  external_id = "customer_42"
-  meta        = jsonencode({ team = "billing", tier = 2 })
-  roles       = ["support"]
+  external_id = "tfacc-customer_42"
+  meta        = jsonencode({ team = "tfacc-billing", tier = 2 })
+  roles       = ["tfacc-support"]
   permissions = ["invoices.read", "invoices.write"]
   expires_at  = "2099-06-30T00:00:00Z"
   enabled     = true
@@ -146,18 +146,18 @@ func checkRecoverable(srv *acctest.Server) resource.TestCheckFunc {
 
 func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "support", "tickets.read")
-	mustCreateRole(t, srv, "billing", "invoices.read", "refunds.write")
+	mustCreateRole(t, srv, "tfacc-support", "tickets.read")
+	mustCreateRole(t, srv, "tfacc-billing", "invoices.read", "refunds.write")
 
 	updated := fmt.Sprintf(`
   api_id      = %q
-  name        = "full-renamed"
+  name        = "tfacc-full-renamed"
   prefix      = "sk_full"
   byte_length = 24
   recoverable = true
-  external_id = "customer_43"
+  external_id = "tfacc-customer_43"
   meta        = jsonencode({ team = "payments" })
-  roles       = ["billing"]
+  roles       = ["tfacc-billing"]
   permissions = ["invoices.read", "exports.run"]
   expires_at  = "2098-01-01T12:00:00Z"
   enabled     = false
@@ -174,7 +174,7 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
   byte_length = 24
   recoverable = true
   permanent_delete = true`, srv.APIID)
-	reformatted := regexp.MustCompile(`meta\s+= jsonencode\(\{ team = "billing", tier = 2 \}\)`).
+	reformatted := regexp.MustCompile(`meta\s+= jsonencode\(\{ team = "tfacc-billing", tier = 2 \}\)`).
 		ReplaceAllString(fullKeyBody(srv.APIID), `meta = "{\"tier\": 2,\n \"team\":   \"billing\"}"`)
 	if reformatted == fullKeyBody(srv.APIID) {
 		t.Fatal("the meta line to reformat was not found")
@@ -192,7 +192,7 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("invoices.write"), knownvalue.StringExact("tickets.read")})),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"),
 						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("invoices.write")})),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("identity").AtMapKey("external_id"), knownvalue.StringExact("customer_42")),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("identity").AtMapKey("external_id"), knownvalue.StringExact("tfacc-customer_42")),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("remaining_credits"), knownvalue.Int64Exact(1000)),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
 				},
@@ -200,15 +200,15 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkServerKey(srv, func(k *unkey.Key) error {
 						var meta map[string]any
-						if err := json.Unmarshal(k.Meta, &meta); err != nil || meta["team"] != "billing" {
+						if err := json.Unmarshal(k.Meta, &meta); err != nil || meta["team"] != "tfacc-billing" {
 							return fmt.Errorf("meta on server = %s", k.Meta)
 						}
 						switch {
 						case k.Expires == nil || unkey.FormatTime(*k.Expires) != "2099-06-30T00:00:00Z":
 							return fmt.Errorf("expires on server = %v", k.Expires)
-						case k.Identity == nil || k.Identity.ExternalID != "customer_42":
+						case k.Identity == nil || k.Identity.ExternalID != "tfacc-customer_42":
 							return fmt.Errorf("identity on server = %+v", k.Identity)
-						case !slices.Equal(sorted(k.Roles), []string{"support"}):
+						case !slices.Equal(sorted(k.Roles), []string{"tfacc-support"}):
 							return fmt.Errorf("roles on server = %v", k.Roles)
 						case k.Credits == nil || k.Credits.Remaining == nil || *k.Credits.Remaining != 1000 || k.Credits.Refill == nil || k.Credits.Refill.Interval != "monthly" || k.Credits.Refill.RefillDay == nil || *k.Credits.Refill.RefillDay != 1:
 							return fmt.Errorf("credits on server = %+v", k.Credits)
@@ -243,15 +243,15 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 				},
 				Check: checkServerKey(srv, func(k *unkey.Key) error {
 					switch {
-					case k.Name == nil || *k.Name != "full-renamed":
+					case k.Name == nil || *k.Name != "tfacc-full-renamed":
 						return fmt.Errorf("name on server = %v", k.Name)
 					case k.Enabled:
 						return fmt.Errorf("key still enabled on server")
 					case k.Expires == nil || unkey.FormatTime(*k.Expires) != "2098-01-01T12:00:00Z":
 						return fmt.Errorf("expires on server = %v", k.Expires)
-					case k.Identity == nil || k.Identity.ExternalID != "customer_43":
+					case k.Identity == nil || k.Identity.ExternalID != "tfacc-customer_43":
 						return fmt.Errorf("identity on server = %+v", k.Identity)
-					case !slices.Equal(sorted(k.Roles), []string{"billing"}):
+					case !slices.Equal(sorted(k.Roles), []string{"tfacc-billing"}):
 						return fmt.Errorf("roles on server = %v", k.Roles)
 					case k.Credits == nil || *k.Credits.Remaining != 50 || k.Credits.Refill == nil || k.Credits.Refill.Interval != "daily" || k.Credits.Refill.RefillDay != nil:
 						return fmt.Errorf("credits on server = %+v", k.Credits)
@@ -342,15 +342,15 @@ func importID(srv *acctest.Server) resource.ImportStateIdFunc {
 
 func TestAccUnkeyKey_import(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "support", "tickets.read")
+	mustCreateRole(t, srv, "tfacc-support", "tickets.read")
 	body := func(duration, autoApply string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   api_id      = %q
-  name        = "imported"
+  name        = "tfacc-imported"
   prefix      = "sk_imp"
-  external_id = "acme"
+  external_id = "tfacc-acme"
   meta        = jsonencode({ a = 1 })
-  roles       = ["support"]
+  roles       = ["tfacc-support"]
   permissions = ["invoices.read"]
   expires_at  = "2099-01-01T00:00:00Z"
   credits     = { remaining = 7 }
@@ -442,11 +442,11 @@ func TestAccUnkeyKey_drift(t *testing.T) {
 // Role-derived permissions and consumed credits never cause a diff.
 func TestAccUnkeyKey_noPerpetualDiff(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "reader", "docs.read", "docs.list")
+	mustCreateRole(t, srv, "tfacc-reader", "docs.read", "docs.list")
 	config := keyConfig(srv, fmt.Sprintf(`
   api_id      = %q
   permissions = ["docs.write"]
-  roles       = ["reader"]
+  roles       = ["tfacc-reader"]
   credits     = { remaining = 10 }`, srv.APIID))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),

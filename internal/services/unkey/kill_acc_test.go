@@ -56,7 +56,7 @@ func TestAccUnkeyKey_interruptedApply(t *testing.T) {
 resource "apikey_unkey_key" "k" {
   count  = %d
   api_id = %q
-  name   = "kill-${count.index}"
+  name   = "tfacc-kill-${count.index}"
   meta   = jsonencode({ team = "billing" })
 }
 `, killedKeys, srv.APIID),

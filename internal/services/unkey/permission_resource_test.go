@@ -72,11 +72,11 @@ func TestAccUnkeyPermission_basic(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: permConfig(srv, `
-  name        = "Read invoices"
+  name        = "tfacc-Read invoices"
   slug        = "invoices.read"
   description = "Lists and downloads invoices"`),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkServerPermission(srv, unkey.Permission{Name: "Read invoices", Slug: "invoices.read", Description: "Lists and downloads invoices"}),
+					checkServerPermission(srv, unkey.Permission{Name: "tfacc-Read invoices", Slug: "invoices.read", Description: "Lists and downloads invoices"}),
 					resource.TestMatchResourceAttr(permAddr, "id", regexp.MustCompile(`^perm_`)),
 					captureID(permAddr, &id),
 				),
@@ -87,21 +87,21 @@ func TestAccUnkeyPermission_basic(t *testing.T) {
 			{ResourceName: permAddr, ImportState: true, ImportStateVerify: true},
 			{ResourceName: permAddr, ImportState: true, ImportStateVerify: true, ImportStateId: "invoices.read"},
 			replaced(`
-  name        = "Read all invoices"
+  name        = "tfacc-Read all invoices"
   slug        = "invoices.read"
-  description = "Lists and downloads invoices"`, unkey.Permission{Name: "Read all invoices", Slug: "invoices.read", Description: "Lists and downloads invoices"}),
+  description = "Lists and downloads invoices"`, unkey.Permission{Name: "tfacc-Read all invoices", Slug: "invoices.read", Description: "Lists and downloads invoices"}),
 			replaced(`
-  name        = "Read all invoices"
+  name        = "tfacc-Read all invoices"
   slug        = "invoices.list"
-  description = "Lists and downloads invoices"`, unkey.Permission{Name: "Read all invoices", Slug: "invoices.list", Description: "Lists and downloads invoices"}),
+  description = "Lists and downloads invoices"`, unkey.Permission{Name: "tfacc-Read all invoices", Slug: "invoices.list", Description: "Lists and downloads invoices"}),
 			replaced(`
-  name        = "Read all invoices"
+  name        = "tfacc-Read all invoices"
   slug        = "invoices.list"
-  description = "Lists invoices"`, unkey.Permission{Name: "Read all invoices", Slug: "invoices.list", Description: "Lists invoices"}),
+  description = "Lists invoices"`, unkey.Permission{Name: "tfacc-Read all invoices", Slug: "invoices.list", Description: "Lists invoices"}),
 			// Clearing the description replaces too: there is no update operation.
 			replaced(`
-  name = "Read all invoices"
-  slug = "invoices.list"`, unkey.Permission{Name: "Read all invoices", Slug: "invoices.list"}),
+  name = "tfacc-Read all invoices"
+  slug = "invoices.list"`, unkey.Permission{Name: "tfacc-Read all invoices", Slug: "invoices.list"}),
 		},
 	})
 }
@@ -113,11 +113,11 @@ func TestAccUnkeyPermission_emptyDescription(t *testing.T) {
 		CheckDestroy:             checkPermissionsGone(srv),
 		Steps: []resource.TestStep{{
 			Config: permConfig(srv, `
-  name        = "Empty"
+  name        = "tfacc-Empty"
   slug        = "empty.description"
   description = ""`),
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkServerPermission(srv, unkey.Permission{Name: "Empty", Slug: "empty.description"}),
+				checkServerPermission(srv, unkey.Permission{Name: "tfacc-Empty", Slug: "empty.description"}),
 				resource.TestCheckResourceAttr(permAddr, "description", ""),
 			),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -174,7 +174,7 @@ func TestAccUnkeyPermission_deletedOutOfBand(t *testing.T) {
 // A slug taken outside Terraform fails the create and says how to import it.
 func TestAccUnkeyPermission_conflict(t *testing.T) {
 	srv := acctest.NewServer(t)
-	if _, err := srv.Unkey.CreatePermission(context.Background(), "taken", "taken.slug", ""); err != nil {
+	if _, err := srv.Unkey.CreatePermission(context.Background(), "tfacc-taken", "taken.slug", ""); err != nil {
 		t.Fatal(err)
 	}
 	resource.ParallelTest(t, resource.TestCase{

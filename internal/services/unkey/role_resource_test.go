@@ -24,7 +24,7 @@ const roleAddr = "apikey_unkey_role.test"
 func roleConfig(srv *acctest.Server, body string) string {
 	return srv.ProviderConfig() + `
 resource "apikey_unkey_permission" "read" {
-  name = "Read invoices"
+  name = "tfacc-Read invoices"
   slug = "invoices.read"
 }
 ` + fmt.Sprintf("resource \"apikey_unkey_role\" \"test\" {\n%s\n}\n", body)
@@ -90,41 +90,41 @@ func TestAccUnkeyRole_basic(t *testing.T) {
 		CheckDestroy:             resource.ComposeAggregateTestCheckFunc(checkRolesGone(srv), checkPermissionsGone(srv)),
 		Steps: []resource.TestStep{
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support"
   permissions = [apikey_unkey_permission.read.slug, "tickets.read"]`, plancheck.ResourceActionCreate,
 				resource.ComposeAggregateTestCheckFunc(
-					checkServerRole(srv, "support", "Customer support", "invoices.read", "tickets.read"),
+					checkServerRole(srv, "tfacc-support", "Customer support", "invoices.read", "tickets.read"),
 					resource.TestMatchResourceAttr(roleAddr, "id", regexp.MustCompile(`^role_`)),
 					captureID(roleAddr, &id),
 				)),
 			{ResourceName: roleAddr, ImportState: true, ImportStateVerify: true},
-			{ResourceName: roleAddr, ImportState: true, ImportStateVerify: true, ImportStateId: "support"},
+			{ResourceName: roleAddr, ImportState: true, ImportStateVerify: true, ImportStateId: "tfacc-support"},
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support"
   permissions = ["tickets.read", "tickets.write"]`, plancheck.ResourceActionUpdate,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "support", "Customer support", "tickets.read", "tickets.write"), sameID)),
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support", "tickets.read", "tickets.write"), sameID)),
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support"`, plancheck.ResourceActionUpdate,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "support", "Customer support"), sameID,
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support"), sameID,
 					resource.TestCheckNoResourceAttr(roleAddr, "permissions"))),
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support"
   permissions = []`, plancheck.ResourceActionUpdate,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "support", "Customer support"), sameID,
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support"), sameID,
 					resource.TestCheckResourceAttr(roleAddr, "permissions.#", "0"))),
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support, second line"
   permissions = []`, plancheck.ResourceActionReplace,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "support", "Customer support, second line"), idChanged(roleAddr, &id), captureID(roleAddr, &id))),
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support, second line"), idChanged(roleAddr, &id), captureID(roleAddr, &id))),
 			step(`
-  name        = "helpdesk"
+  name        = "tfacc-helpdesk"
   permissions = ["tickets.read"]`, plancheck.ResourceActionReplace,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "helpdesk", "", "tickets.read"), idChanged(roleAddr, &id))),
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-helpdesk", "", "tickets.read"), idChanged(roleAddr, &id))),
 		},
 	})
 }
@@ -155,7 +155,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 	srv := acctest.NewServer(t)
 	var id string
 	config := roleConfig(srv, `
-  name        = "ops"
+  name        = "tfacc-ops"
   permissions = [apikey_unkey_permission.read.slug]`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -172,7 +172,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(roleAddr, plancheck.ResourceActionUpdate)},
 				},
-				Check: checkServerRole(srv, "ops", "", "invoices.read"),
+				Check: checkServerRole(srv, "tfacc-ops", "", "invoices.read"),
 			},
 			{
 				PreConfig: func() {
@@ -184,7 +184,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(roleAddr, plancheck.ResourceActionCreate)},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(idChanged(roleAddr, &id), checkServerRole(srv, "ops", "", "invoices.read")),
+				Check: resource.ComposeAggregateTestCheckFunc(idChanged(roleAddr, &id), checkServerRole(srv, "tfacc-ops", "", "invoices.read")),
 			},
 		},
 	})
@@ -205,7 +205,7 @@ resource "apikey_unkey_key" %q {
   name   = %q
   roles  = %s
 }
-`, addr, srv.APIID, name, roles)
+`, addr, srv.APIID, acctest.NamePrefix+name, roles)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -213,7 +213,7 @@ resource "apikey_unkey_key" %q {
 		Steps: []resource.TestStep{
 			{
 				Config: roleConfig(srv, `
-  name        = "billing"
+  name        = "tfacc-billing"
   permissions = [apikey_unkey_permission.read.slug]`) + key("k", "first", "[apikey_unkey_role.test.name]"),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckNoResourceAttr("apikey_unkey_key.k", "permissions"),
@@ -222,9 +222,9 @@ resource "apikey_unkey_key" %q {
 			},
 			{
 				Config: roleConfig(srv, `
-  name        = "billing"
+  name        = "tfacc-billing"
   permissions = [apikey_unkey_permission.read.slug, "invoices.write"]
-  depends_on  = [apikey_unkey_key.early]`) + key("k", "second", "[apikey_unkey_role.test.name]") + key("early", "early", `["billing"]`),
+  depends_on  = [apikey_unkey_key.early]`) + key("k", "second", "[apikey_unkey_role.test.name]") + key("early", "early", `["tfacc-billing"]`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(roleAddr, plancheck.ResourceActionUpdate),
