@@ -123,7 +123,7 @@ func TestAccProvider_bothBackends(t *testing.T) {
 					statecheck.ExpectKnownValue(unkeyAddr, tfjsonpath.New("plaintext"), knownvalue.NotNull()),
 					statecheck.ExpectKnownValue(mixpeekAddr, tfjsonpath.New("plaintext"), knownvalue.NotNull()),
 				},
-				Check: checkServer("both-a"),
+				Check: checkServer("tfacc-both-a"),
 			},
 			{
 				Config:           srv.ProviderConfig() + bothKeys(srv, "a"),
@@ -135,7 +135,7 @@ func TestAccProvider_bothBackends(t *testing.T) {
 					plancheck.ExpectResourceAction(unkeyAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectResourceAction(mixpeekAddr, plancheck.ResourceActionUpdate),
 				}},
-				Check: checkServer("both-b"),
+				Check: checkServer("tfacc-both-b"),
 			},
 		},
 	})

@@ -75,7 +75,7 @@ func TestAccMixpeekKey_keyHashMismatchWarns(t *testing.T) {
 		t.Fatalf("plan after the apply exited %d, want 0 (no changes):\n%s", code, out)
 	}
 	// The plan's refresh settled the create: its marker is gone from the description.
-	if keys, err = liveNamed(srv, email, "salted"); err != nil || len(keys) != 1 || strings.HasPrefix(keys[0].Description, ownMark) {
+	if keys, err = liveNamed(srv, email, "tfacc-salted"); err != nil || len(keys) != 1 || strings.HasPrefix(keys[0].Description, ownMark) {
 		t.Fatalf("live keys named salted after the plan: %+v, %v; want one, settled", keys, err)
 	}
 	w.Must("destroy", "-auto-approve", "-input=false", "-no-color")
@@ -104,7 +104,7 @@ func TestAccMixpeekKey_duplicateNameNeverModified(t *testing.T) {
 		}
 		return nil
 	}
-	refused := errorPattern("shares its name \"twin\" with 1 other live key", "none was sent")
+	refused := errorPattern("shares its name \"tfacc-twin\" with 1 other live key", "none was sent")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             checkRevoked(srv),

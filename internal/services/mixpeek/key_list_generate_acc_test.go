@@ -32,7 +32,7 @@ list "apikey_mixpeek_key" "found" {
   include_resource = true
   config {
     user_email  = %q
-    name_prefix = "gen-"
+    name_prefix = "tfacc-gen-"
   }
 }
 `, discoveryEmail), 2)

@@ -417,7 +417,7 @@ list "apikey_unkey_key" "last_two" {
   include_resource = true
   config {
     api_id      = %[1]q
-    name_prefix = "shape-10"
+    name_prefix = "tfacc-shape-10"
   }
 }
 `, srv.APIID)

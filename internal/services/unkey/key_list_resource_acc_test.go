@@ -70,7 +70,7 @@ list "apikey_unkey_key" "named" {
   include_resource = true
   config {
     api_id      = %[1]q
-    name_prefix = "svc-"
+    name_prefix = "tfacc-svc-"
   }
 }
 
@@ -100,7 +100,7 @@ list "apikey_unkey_key" "acme" {
 					querycheck.ExpectIdentity("apikey_unkey_key.acme", identityOf(srv.APIID, named.KeyID)),
 					querycheck.ExpectResourceDisplayName("apikey_unkey_key.all",
 						queryfilter.ByResourceIdentity(identityOf(srv.APIID, named.KeyID)),
-						knownvalue.StringExact("svc-alpha ("+named.Start+")")),
+						knownvalue.StringExact("tfacc-svc-alpha ("+named.Start+")")),
 					querycheck.ExpectResourceDisplayName("apikey_unkey_key.all",
 						queryfilter.ByResourceIdentity(identityOf(srv.APIID, unnamed.KeyID)),
 						knownvalue.StringExact(unnamed.KeyID+" ("+unnamed.Start+")")),
@@ -109,7 +109,7 @@ list "apikey_unkey_key" "acme" {
 						[]querycheck.KnownValueCheck{
 							{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(named.KeyID)},
 							{Path: tfjsonpath.New("api_id"), KnownValue: knownvalue.StringExact(srv.APIID)},
-							{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("svc-alpha")},
+							{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("tfacc-svc-alpha")},
 							{Path: tfjsonpath.New("prefix"), KnownValue: knownvalue.StringExact("svc")},
 							{Path: tfjsonpath.New("external_id"), KnownValue: knownvalue.StringExact("tfacc-acme")},
 							{Path: tfjsonpath.New("meta"), KnownValue: knownvalue.StringExact(`{"team":"payments"}`)},

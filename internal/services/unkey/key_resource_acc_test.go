@@ -68,7 +68,7 @@ func TestAccUnkeyKey_basic(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("billing-service-v2")),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("tfacc-billing-service-v2")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(checkPlaintextVerifies(srv, keyAddr, true), serverName("billing-service-v2")),
 			},
@@ -114,7 +114,7 @@ func fullKeyBody(apiID string) string {
   byte_length = 24
   recoverable = true
   external_id = "tfacc-customer_42"
-  meta        = jsonencode({ team = "tfacc-billing", tier = 2 })
+  meta        = jsonencode({ team = "billing", tier = 2 })
   roles       = ["tfacc-support"]
   permissions = ["invoices.read", "invoices.write"]
   expires_at  = "2099-06-30T00:00:00Z"
@@ -174,7 +174,7 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
   byte_length = 24
   recoverable = true
   permanent_delete = true`, srv.APIID)
-	reformatted := regexp.MustCompile(`meta\s+= jsonencode\(\{ team = "tfacc-billing", tier = 2 \}\)`).
+	reformatted := regexp.MustCompile(`meta\s+= jsonencode\(\{ team = "billing", tier = 2 \}\)`).
 		ReplaceAllString(fullKeyBody(srv.APIID), `meta = "{\"tier\": 2,\n \"team\":   \"billing\"}"`)
 	if reformatted == fullKeyBody(srv.APIID) {
 		t.Fatal("the meta line to reformat was not found")
@@ -200,7 +200,7 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkServerKey(srv, func(k *unkey.Key) error {
 						var meta map[string]any
-						if err := json.Unmarshal(k.Meta, &meta); err != nil || meta["team"] != "tfacc-billing" {
+						if err := json.Unmarshal(k.Meta, &meta); err != nil || meta["team"] != "billing" {
 							return fmt.Errorf("meta on server = %s", k.Meta)
 						}
 						switch {

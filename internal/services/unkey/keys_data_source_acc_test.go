@@ -48,7 +48,7 @@ data "apikey_unkey_keys" "acme" {
 
 data "apikey_unkey_keys" "prefixed" {
   api_id      = %[1]q
-  name_prefix = "seed-12"
+  name_prefix = "tfacc-seed-12"
 }
 
 data "apikey_unkey_key" "one" {
@@ -70,7 +70,7 @@ data "apikey_unkey_key" "in_api" {
 				statecheck.ExpectKnownValue("data.apikey_unkey_keys.acme", tfjsonpath.New("keys"), knownvalue.ListSizeExact(44)),
 				// seed-120 .. seed-129
 				statecheck.ExpectKnownValue("data.apikey_unkey_keys.prefixed", tfjsonpath.New("keys"), knownvalue.ListSizeExact(10)),
-				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("name"), knownvalue.StringExact("seed-003")),
+				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("name"), knownvalue.StringExact("tfacc-seed-003")),
 				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("external_id"), knownvalue.StringExact("tfacc-acme")),
 				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("status"), knownvalue.StringExact("active")),
 				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("api_id"), knownvalue.Null()),
@@ -100,8 +100,8 @@ data "apikey_unkey_key" "read" {
 				statecheck.CompareValuePairs(ds, tfjsonpath.New("expires_at"), keyAddr, tfjsonpath.New("expires_at"), compareSame),
 				statecheck.CompareValuePairs(ds, tfjsonpath.New("permissions"), keyAddr, tfjsonpath.New("effective_permissions"), compareSame),
 				statecheck.CompareValuePairs(ds, tfjsonpath.New("identity").AtMapKey("id"), keyAddr, tfjsonpath.New("identity").AtMapKey("id"), compareSame),
-				statecheck.ExpectKnownValue(ds, tfjsonpath.New("name"), knownvalue.StringExact("full")),
-				statecheck.ExpectKnownValue(ds, tfjsonpath.New("external_id"), knownvalue.StringExact("customer_42")),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("name"), knownvalue.StringExact("tfacc-full")),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("external_id"), knownvalue.StringExact("tfacc-customer_42")),
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("roles"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-support")})),
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("credits").AtMapKey("remaining"), knownvalue.Int64Exact(1000)),
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("credits").AtMapKey("refill").AtMapKey("interval"), knownvalue.StringExact("monthly")),
