@@ -62,8 +62,10 @@ func SweepUnkeyKeys(string) error {
 	return errors.Join(errs...)
 }
 
-// SweepUnkeySetup deletes the identities (by external id), roles and permissions (by name)
-// whose names start with NamePrefix.
+// SweepUnkeySetup deletes the identities (by external id), roles (by name) and permissions (by
+// name or slug) that start with NamePrefix. The slug counts on its own: Unkey creates a
+// permission when a key or role names a slug that does not exist, and a test may give a
+// permission a free-form name.
 func SweepUnkeySetup(string) error {
 	c, err := sweepConfig()
 	if err != nil {
@@ -96,7 +98,7 @@ func SweepUnkeySetup(string) error {
 	perms, err := uc.ListPermissions(ctx)
 	errs = append(errs, err)
 	for _, p := range perms {
-		if strings.HasPrefix(p.Name, NamePrefix) {
+		if strings.HasPrefix(p.Name, NamePrefix) || strings.HasPrefix(p.Slug, NamePrefix) {
 			if err := uc.DeletePermission(ctx, p.ID); err != nil && !unkey.IsNotFound(err) {
 				errs = append(errs, fmt.Errorf("deleting permission %s: %w", p.ID, err))
 			}
