@@ -26,7 +26,7 @@ func sweepConfig() (LiveConfig, error) {
 }
 
 // SweepUnkeyKeys deletes, permanently, the keys of the live API ($APIKEY_ACC_UNKEY_API_ID)
-// whose name starts with NamePrefix. Without that variable there is no API to sweep (Unkey
+// whose name, or the external id of whose identity, starts with NamePrefix. Without that variable there is no API to sweep (Unkey
 // cannot list APIs), and it does nothing.
 func SweepUnkeyKeys(string) error {
 	c, err := sweepConfig()
@@ -49,7 +49,7 @@ func SweepUnkeyKeys(string) error {
 	var errs []error
 	n := 0
 	for _, k := range keys {
-		if k.Name == nil || !strings.HasPrefix(*k.Name, NamePrefix) {
+		if !sweepableKey(k) {
 			continue
 		}
 		if err := uc.DeleteKey(ctx, k.KeyID, true); err != nil && !unkey.IsNotFound(err) {
@@ -137,4 +137,12 @@ func SweepMixpeekKeys(string) error {
 	}
 	log.Printf("[INFO] swept %d Mixpeek keys", n)
 	return errors.Join(errs...)
+}
+
+// sweepableKey: the external id counts for keys a test leaves without a name on purpose.
+func sweepableKey(k unkey.Key) bool {
+	if k.Name != nil {
+		return strings.HasPrefix(*k.Name, NamePrefix)
+	}
+	return k.Identity != nil && strings.HasPrefix(k.Identity.ExternalID, NamePrefix)
 }

@@ -3,6 +3,7 @@ package acctest
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
@@ -27,6 +28,15 @@ func TestSweepers(t *testing.T) {
 		if _, err := srv.Mixpeek.CreateKey(ctx, srv.MixpeekUser, mixpeek.CreateKeyRequest{Name: name}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A key without a name is matched by its identity's external id.
+	nameless := map[string]bool{}
+	for _, ext := range []string{NamePrefix + "owner", "keep-owner"} {
+		k, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{APIID: srv.APIID, ExternalID: ext})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nameless[k.KeyID] = strings.HasPrefix(ext, NamePrefix)
 	}
 	// Permissions are matched by name or by slug; the slug alone is all an auto-created one has
 	// that a test chose.
@@ -74,6 +84,17 @@ func TestSweepers(t *testing.T) {
 	for _, k := range keys {
 		if k.Name != nil {
 			keyNames = append(keyNames, *k.Name)
+		}
+		if swept, ok := nameless[k.KeyID]; ok {
+			if swept {
+				t.Errorf("key %s without a name, of identity %sowner, was not swept", k.KeyID, NamePrefix)
+			}
+			delete(nameless, k.KeyID)
+		}
+	}
+	for id, swept := range nameless {
+		if !swept {
+			t.Errorf("key %s without a name, of an unprefixed identity, was swept", id)
 		}
 	}
 	roles, err := srv.Unkey.ListRoles(ctx)
