@@ -24,12 +24,12 @@ resource "apikey_unkey_api" "billing" {
 
 resource "apikey_unkey_permission" "read" {
   name = "tfacc-Read invoices"
-  slug = "invoices.read"
+  slug = "tfacc-invoices.read"
 }
 
 resource "apikey_unkey_permission" "write" {
   name        = "tfacc-Write invoices"
-  slug        = "invoices.write"
+  slug        = "tfacc-invoices.write"
   description = "Create and void invoices"
 }
 
@@ -90,7 +90,7 @@ func TestAccUnkeyKeyspace_fromNothing(t *testing.T) {
 			return nil
 		})
 	}
-	both := []string{"invoices.read", "invoices.write"}
+	both := []string{"tfacc-invoices.read", "tfacc-invoices.write"}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy: func(*terraform.State) error {
@@ -139,7 +139,7 @@ func TestAccUnkeyKeyspace_fromNothing(t *testing.T) {
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					keyHas("apikey_unkey_key.by_role", []string{"tfacc-accountant"}, both, ""),
-					keyHas("apikey_unkey_key.by_permission", nil, []string{"invoices.read"}, "tfacc-org_acme"),
+					keyHas("apikey_unkey_key.by_permission", nil, []string{"tfacc-invoices.read"}, "tfacc-org_acme"),
 					keyHas("apikey_unkey_key.everything", []string{"tfacc-accountant"}, both, "tfacc-org_acme"),
 					resource.TestCheckResourceAttr("apikey_unkey_key.everything", "permissions.#", "1"),
 					resource.TestCheckResourceAttr("apikey_unkey_key.everything", "effective_permissions.#", "2"),

@@ -170,7 +170,7 @@ func TestAccUnkeyIdentity_identity(t *testing.T) {
 		CheckDestroy:             checkIdentitiesGone(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: identConfig(srv, `  external_id = "identified"`),
+				Config: identConfig(srv, `  external_id = "tfacc-identified"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(identAddr, map[string]knownvalue.Check{"id": knownvalue.NotNull()}),
 					statecheck.ExpectIdentityValueMatchesState(identAddr, tfjsonpath.New("id")),

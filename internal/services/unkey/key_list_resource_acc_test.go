@@ -44,7 +44,8 @@ func TestAccUnkeyKeyList_pagesFiltersAndObjects(t *testing.T) {
 		mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("tfacc-bulk-%03d", i), Prefix: "bulk"})
 	}
 	named := mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: "tfacc-svc-alpha", Prefix: "svc", ExternalID: "tfacc-acme", Meta: []byte(`{"team":"payments"}`)})
-	unnamed := mustCreateKey(t, srv, unkey.CreateKeyRequest{})
+	// Without a name; its external id is what the sweepers find it by.
+	unnamed := mustCreateKey(t, srv, unkey.CreateKeyRequest{ExternalID: "tfacc-unnamed"})
 	total := bulkKeys + 2
 
 	// The provider block comes from the configuration of the first step.

@@ -31,6 +31,7 @@ variable "cond" {
 }
 
 resource "apikey_unkey_key" "test" {
+  name    = "tfacc-credits"
   api_id  = %q
   credits = var.%s
 }
@@ -44,6 +45,7 @@ resource "terraform_data" "cond" {
 }
 
 resource "apikey_unkey_key" "test" {
+  name    = "tfacc-credits"
   api_id  = %q
   credits = terraform_data.cond.output ? { remaining = 10, refill = null } : { remaining = 20, refill = { interval = "daily", amount = 5 } }
 }
@@ -114,7 +116,7 @@ func TestAccUnkeyKey_outOfBandChangesPlannedAway(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, err = srv.Unkey.AddPermissions(context.Background(), id, []string{"oob.granted"})
+		_, err = srv.Unkey.AddPermissions(context.Background(), id, []string{"tfacc-oob.granted"})
 		return err
 	}
 	expire := func(s *terraform.State) error {
@@ -183,6 +185,7 @@ func TestAccUnkeyKey_expiresAtOffset(t *testing.T) {
 	srv := acctest.NewServer(t)
 	body := func(expires string) string {
 		return keyConfig(srv, fmt.Sprintf(`
+  name       = "tfacc-offset"
   api_id     = %q
   expires_at = %q`, srv.APIID, expires))
 	}

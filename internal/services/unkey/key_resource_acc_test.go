@@ -79,7 +79,8 @@ func TestAccUnkeyKey_basic(t *testing.T) {
 // A key deleted outside Terraform is removed from state on refresh and planned again.
 func TestAccUnkeyKey_deletedOutOfBand(t *testing.T) {
 	srv := acctest.NewServer(t)
-	config := keyConfig(srv, fmt.Sprintf(`api_id = %q`, srv.APIID))
+	config := keyConfig(srv, fmt.Sprintf(`name = "tfacc-gone"
+  api_id = %q`, srv.APIID))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             checkKeyGone(srv),
@@ -116,7 +117,7 @@ func fullKeyBody(apiID string) string {
   external_id = "tfacc-customer_42"
   meta        = jsonencode({ team = "billing", tier = 2 })
   roles       = ["tfacc-support"]
-  permissions = ["invoices.read", "invoices.write"]
+  permissions = ["tfacc-invoices.read", "tfacc-invoices.write"]
   expires_at  = "2099-06-30T00:00:00Z"
   enabled     = true
   credits = {
@@ -146,8 +147,8 @@ func checkRecoverable(srv *acctest.Server) resource.TestCheckFunc {
 
 func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "tfacc-support", "tickets.read")
-	mustCreateRole(t, srv, "tfacc-billing", "invoices.read", "refunds.write")
+	mustCreateRole(t, srv, "tfacc-support", "tfacc-tickets.read")
+	mustCreateRole(t, srv, "tfacc-billing", "tfacc-invoices.read", "tfacc-refunds.write")
 
 	updated := fmt.Sprintf(`
   api_id      = %q
@@ -158,7 +159,7 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
   external_id = "tfacc-customer_43"
   meta        = jsonencode({ team = "payments" })
   roles       = ["tfacc-billing"]
-  permissions = ["invoices.read", "exports.run"]
+  permissions = ["tfacc-invoices.read", "tfacc-exports.run"]
   expires_at  = "2098-01-01T12:00:00Z"
   enabled     = false
   credits = {
@@ -189,9 +190,9 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("start"), knownvalue.StringRegexp(regexp.MustCompile(`^sk_full_`))),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("effective_permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("invoices.write"), knownvalue.StringExact("tickets.read")})),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-invoices.read"), knownvalue.StringExact("tfacc-invoices.write"), knownvalue.StringExact("tfacc-tickets.read")})),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("invoices.write")})),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-invoices.read"), knownvalue.StringExact("tfacc-invoices.write")})),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("identity").AtMapKey("external_id"), knownvalue.StringExact("tfacc-customer_42")),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("remaining_credits"), knownvalue.Int64Exact(1000)),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
@@ -236,10 +237,10 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("disabled")),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("effective_permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("exports.run"), knownvalue.StringExact("refunds.write")})),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-invoices.read"), knownvalue.StringExact("tfacc-exports.run"), knownvalue.StringExact("tfacc-refunds.write")})),
 					// invoices.read is also granted by the billing role, and stays direct because it is configured.
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("exports.run")})),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-invoices.read"), knownvalue.StringExact("tfacc-exports.run")})),
 				},
 				Check: checkServerKey(srv, func(k *unkey.Key) error {
 					switch {
@@ -342,7 +343,7 @@ func importID(srv *acctest.Server) resource.ImportStateIdFunc {
 
 func TestAccUnkeyKey_import(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "tfacc-support", "tickets.read")
+	mustCreateRole(t, srv, "tfacc-support", "tfacc-tickets.read")
 	body := func(duration, autoApply string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   api_id      = %q
@@ -351,7 +352,7 @@ func TestAccUnkeyKey_import(t *testing.T) {
   external_id = "tfacc-acme"
   meta        = jsonencode({ a = 1 })
   roles       = ["tfacc-support"]
-  permissions = ["invoices.read"]
+  permissions = ["tfacc-invoices.read"]
   expires_at  = "2099-01-01T00:00:00Z"
   credits     = { remaining = 7 }
   ratelimits  = [{ name = "requests", limit = 5, duration = "%s"%s }]`, srv.APIID, duration, autoApply))
@@ -442,10 +443,10 @@ func TestAccUnkeyKey_drift(t *testing.T) {
 // Role-derived permissions and consumed credits never cause a diff.
 func TestAccUnkeyKey_noPerpetualDiff(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "tfacc-reader", "docs.read", "docs.list")
+	mustCreateRole(t, srv, "tfacc-reader", "tfacc-docs.read", "tfacc-docs.list")
 	config := keyConfig(srv, fmt.Sprintf(`
   api_id      = %q
-  permissions = ["docs.write"]
+  permissions = ["tfacc-docs.write"]
   roles       = ["tfacc-reader"]
   credits     = { remaining = 10 }`, srv.APIID))
 	resource.ParallelTest(t, resource.TestCase{
@@ -473,9 +474,9 @@ func TestAccUnkeyKey_noPerpetualDiff(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("remaining_credits"), knownvalue.Int64Exact(7)),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("credits").AtMapKey("remaining"), knownvalue.Int64Exact(10)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("docs.write")})),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-docs.write")})),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("effective_permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("docs.write"), knownvalue.StringExact("docs.read"), knownvalue.StringExact("docs.list")})),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-docs.write"), knownvalue.StringExact("tfacc-docs.read"), knownvalue.StringExact("tfacc-docs.list")})),
 				},
 			},
 		},

@@ -83,7 +83,7 @@ data "apikey_unkey_key" "in_api" {
 // The single-key data source reads every non-secret field of a managed key.
 func TestAccUnkeyKeyDataSource_managedKey(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "tfacc-support", "tickets.read")
+	mustCreateRole(t, srv, "tfacc-support", "tfacc-tickets.read")
 	config := keyConfig(srv, fullKeyBody(srv.APIID)) + `
 data "apikey_unkey_key" "read" {
   id = apikey_unkey_key.test.id

@@ -25,7 +25,7 @@ func roleConfig(srv *acctest.Server, body string) string {
 	return srv.ProviderConfig() + `
 resource "apikey_unkey_permission" "read" {
   name = "tfacc-Read invoices"
-  slug = "invoices.read"
+  slug = "tfacc-invoices.read"
 }
 ` + fmt.Sprintf("resource \"apikey_unkey_role\" \"test\" {\n%s\n}\n", body)
 }
@@ -92,9 +92,9 @@ func TestAccUnkeyRole_basic(t *testing.T) {
 			step(`
   name        = "tfacc-support"
   description = "Customer support"
-  permissions = [apikey_unkey_permission.read.slug, "tickets.read"]`, plancheck.ResourceActionCreate,
+  permissions = [apikey_unkey_permission.read.slug, "tfacc-tickets.read"]`, plancheck.ResourceActionCreate,
 				resource.ComposeAggregateTestCheckFunc(
-					checkServerRole(srv, "tfacc-support", "Customer support", "invoices.read", "tickets.read"),
+					checkServerRole(srv, "tfacc-support", "Customer support", "tfacc-invoices.read", "tfacc-tickets.read"),
 					resource.TestMatchResourceAttr(roleAddr, "id", regexp.MustCompile(`^role_`)),
 					captureID(roleAddr, &id),
 				)),
@@ -103,8 +103,8 @@ func TestAccUnkeyRole_basic(t *testing.T) {
 			step(`
   name        = "tfacc-support"
   description = "Customer support"
-  permissions = ["tickets.read", "tickets.write"]`, plancheck.ResourceActionUpdate,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support", "tickets.read", "tickets.write"), sameID)),
+  permissions = ["tfacc-tickets.read", "tfacc-tickets.write"]`, plancheck.ResourceActionUpdate,
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support", "tfacc-tickets.read", "tfacc-tickets.write"), sameID)),
 			step(`
   name        = "tfacc-support"
   description = "Customer support"`, plancheck.ResourceActionUpdate,
@@ -123,8 +123,8 @@ func TestAccUnkeyRole_basic(t *testing.T) {
 				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support, second line"), idChanged(roleAddr, &id), captureID(roleAddr, &id))),
 			step(`
   name        = "tfacc-helpdesk"
-  permissions = ["tickets.read"]`, plancheck.ResourceActionReplace,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-helpdesk", "", "tickets.read"), idChanged(roleAddr, &id))),
+  permissions = ["tfacc-tickets.read"]`, plancheck.ResourceActionReplace,
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-helpdesk", "", "tfacc-tickets.read"), idChanged(roleAddr, &id))),
 		},
 	})
 }
@@ -138,7 +138,7 @@ func TestAccUnkeyRole_identity(t *testing.T) {
 		CheckDestroy:             checkRolesGone(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: roleConfig(srv, `  name = "identified"`),
+				Config: roleConfig(srv, `  name = "tfacc-identified"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(roleAddr, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(regexp.MustCompile(`^role_`))}),
 					statecheck.ExpectIdentityValueMatchesState(roleAddr, tfjsonpath.New("id")),
@@ -164,7 +164,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 			{Config: config, Check: captureID(roleAddr, &id)},
 			{
 				PreConfig: func() {
-					if _, err := srv.Unkey.SetRolePermissions(context.Background(), id, []string{"invoices.read", "admin.everything"}); err != nil {
+					if _, err := srv.Unkey.SetRolePermissions(context.Background(), id, []string{"tfacc-invoices.read", "tfacc-admin.everything"}); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -172,7 +172,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(roleAddr, plancheck.ResourceActionUpdate)},
 				},
-				Check: checkServerRole(srv, "tfacc-ops", "", "invoices.read"),
+				Check: checkServerRole(srv, "tfacc-ops", "", "tfacc-invoices.read"),
 			},
 			{
 				PreConfig: func() {
@@ -184,7 +184,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(roleAddr, plancheck.ResourceActionCreate)},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(idChanged(roleAddr, &id), checkServerRole(srv, "tfacc-ops", "", "invoices.read")),
+				Check: resource.ComposeAggregateTestCheckFunc(idChanged(roleAddr, &id), checkServerRole(srv, "tfacc-ops", "", "tfacc-invoices.read")),
 			},
 		},
 	})
@@ -217,13 +217,13 @@ resource "apikey_unkey_key" %q {
   permissions = [apikey_unkey_permission.read.slug]`) + key("k", "first", "[apikey_unkey_role.test.name]"),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckNoResourceAttr("apikey_unkey_key.k", "permissions"),
-					resource.TestCheckTypeSetElemAttr("apikey_unkey_key.k", "effective_permissions.*", "invoices.read"),
+					resource.TestCheckTypeSetElemAttr("apikey_unkey_key.k", "effective_permissions.*", "tfacc-invoices.read"),
 				),
 			},
 			{
 				Config: roleConfig(srv, `
   name        = "tfacc-billing"
-  permissions = [apikey_unkey_permission.read.slug, "invoices.write"]
+  permissions = [apikey_unkey_permission.read.slug, "tfacc-invoices.write"]
   depends_on  = [apikey_unkey_key.early]`) + key("k", "second", "[apikey_unkey_role.test.name]") + key("early", "early", `["tfacc-billing"]`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
@@ -236,7 +236,7 @@ resource "apikey_unkey_key" %q {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckNoResourceAttr("apikey_unkey_key.k", "permissions"),
 					resource.TestCheckResourceAttr("apikey_unkey_key.k", "effective_permissions.#", "2"),
-					resource.TestCheckTypeSetElemAttr("apikey_unkey_key.k", "effective_permissions.*", "invoices.write"),
+					resource.TestCheckTypeSetElemAttr("apikey_unkey_key.k", "effective_permissions.*", "tfacc-invoices.write"),
 				),
 			},
 		},
@@ -245,13 +245,13 @@ resource "apikey_unkey_key" %q {
 
 func TestAccUnkeyRole_conflict(t *testing.T) {
 	srv := acctest.NewServer(t)
-	if _, err := srv.Unkey.CreateRole(context.Background(), "taken", "", nil); err != nil {
+	if _, err := srv.Unkey.CreateRole(context.Background(), "tfacc-taken", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{
-			Config:      roleConfig(srv, `  name = "taken"`),
+			Config:      roleConfig(srv, `  name = "tfacc-taken"`),
 			ExpectError: regexp.MustCompile(`(?s)409.*terraform\s+import\s+apikey_unkey_role`),
 		}},
 	})
