@@ -19,7 +19,7 @@ import (
 // destroy check does not count the keys the same destroy removes.
 const keyspaceConfig = `
 resource "apikey_unkey_api" "billing" {
-  name = "billing-production"
+  name = "tfacc-billing-production"
 }
 
 resource "apikey_unkey_permission" "read" {

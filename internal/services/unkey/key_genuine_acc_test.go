@@ -47,7 +47,7 @@ func TestAccUnkeyKey_createInDeletedAPI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := acctest.NewLocalServer(t, "it deletes the API and makes limited root keys on the local server")
 			ctx := context.Background()
-			apiID, err := srv.Unkey.CreateAPI(ctx, "deleted-out-of-band")
+			apiID, err := srv.Unkey.CreateAPI(ctx, "tfacc-deleted-out-of-band")
 			if err != nil {
 				t.Fatal(err)
 			}
