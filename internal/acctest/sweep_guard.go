@@ -109,7 +109,8 @@ func unsweepable(op string, body []byte) []string {
 	// must: the field carries the prefix when present; absent, it creates or renames nothing.
 	// Null clears it: a name then leaves an object the sweepers cannot find, an external id
 	// only unlinks the identity.
-	must := func(field string) {
+	const unswept = "so the sweepers would not find it"
+	must := func(field, why string) {
 		raw, ok := fields[field]
 		if !ok {
 			return
@@ -122,7 +123,7 @@ func unsweepable(op string, body []byte) []string {
 		case s == nil && field == "name":
 			problems = append(problems, fmt.Sprintf("%s is cleared, so the sweepers would not find the object", field))
 		case s != nil && !strings.HasPrefix(*s, NamePrefix):
-			problems = append(problems, fmt.Sprintf("%s %q does not start with %q, so the sweepers would not find it", field, *s, NamePrefix))
+			problems = append(problems, fmt.Sprintf("%s %q does not start with %q, %s", field, *s, NamePrefix, why))
 		}
 	}
 	slugs := func() {
@@ -137,12 +138,17 @@ func unsweepable(op string, body []byte) []string {
 		}
 	}
 	switch op {
-	case "apis.createApi", "permissions.createRole", "mixpeek create key", "mixpeek update key":
-		must("name")
+	case "apis.createApi":
+		// Unkey cannot list APIs: the prefix is how a crashed run's APIs are found by hand.
+		must("name", "by which an API a crashed run leaves is found")
+	case "permissions.createRole", "mixpeek create key", "mixpeek update key":
+		must("name", unswept)
 	case "identities.createIdentity":
-		must("externalId")
+		must("externalId", unswept)
 	case "permissions.createPermission":
-		must("slug")
+		// The slug even when the name has the prefix: a key or role that names the slug after
+		// the permission is gone has Unkey create it again, named after the slug.
+		must("slug", "and Unkey recreates a permission named after the slug for a key or role that names it")
 	case "keys.createKey":
 		// A key without a name is swept by its identity's external id.
 		if _, ok := fields["name"]; !ok {
@@ -150,11 +156,11 @@ func unsweepable(op string, body []byte) []string {
 				problems = append(problems, "a key without a name or an external id: the sweepers would not find it")
 			}
 		}
-		must("name")
-		must("externalId")
+		must("name", unswept)
+		must("externalId", unswept)
 	case "keys.updateKey":
-		must("name")
-		must("externalId")
+		must("name", unswept)
+		must("externalId", unswept)
 	}
 	switch op {
 	case "keys.createKey", "keys.updateKey", "keys.addPermissions", "keys.setPermissions", "permissions.createRole", "permissions.setRolePermissions":
