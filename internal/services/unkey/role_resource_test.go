@@ -65,7 +65,7 @@ func checkRolesGone(srv *acctest.Server) resource.TestCheckFunc {
 }
 
 func TestAccUnkeyRole_basic(t *testing.T) {
-	acctest.SkipIfShared(t, "it creates role \"support\" by a fixed name")
+	acctest.SkipIfShared(t, "it creates role \"tfacc-support\" by a fixed name")
 	srv := acctest.NewServer(t)
 	var id string
 	step := func(body string, action plancheck.ResourceActionType, check resource.TestCheckFunc) resource.TestStep {
@@ -130,7 +130,7 @@ func TestAccUnkeyRole_basic(t *testing.T) {
 }
 
 func TestAccUnkeyRole_identity(t *testing.T) {
-	acctest.SkipIfShared(t, "it creates role \"support\" by a fixed name")
+	acctest.SkipIfShared(t, "it creates role \"tfacc-support\" by a fixed name")
 	srv := acctest.NewServer(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -151,7 +151,7 @@ func TestAccUnkeyRole_identity(t *testing.T) {
 
 // Permissions changed outside Terraform are planned back; a role deleted outside is re-created.
 func TestAccUnkeyRole_outOfBand(t *testing.T) {
-	acctest.SkipIfShared(t, "it creates role \"support\" by a fixed name")
+	acctest.SkipIfShared(t, "it creates role \"tfacc-support\" by a fixed name")
 	srv := acctest.NewServer(t)
 	var id string
 	config := roleConfig(srv, `
