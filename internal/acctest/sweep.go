@@ -26,7 +26,7 @@ func sweepConfig() (LiveConfig, error) {
 }
 
 // SweepUnkeyKeys deletes, permanently, the keys of the live API ($APIKEY_ACC_UNKEY_API_ID)
-// whose name starts with NamePrefix. Without that variable there is no API to sweep (Unkey
+// whose name, or the external id of whose identity, starts with NamePrefix. Without that variable there is no API to sweep (Unkey
 // cannot list APIs), and it does nothing.
 func SweepUnkeyKeys(string) error {
 	c, err := sweepConfig()
@@ -49,7 +49,7 @@ func SweepUnkeyKeys(string) error {
 	var errs []error
 	n := 0
 	for _, k := range keys {
-		if k.Name == nil || !strings.HasPrefix(*k.Name, NamePrefix) {
+		if !sweepableKey(k) {
 			continue
 		}
 		if err := uc.DeleteKey(ctx, k.KeyID, true); err != nil && !unkey.IsNotFound(err) {
@@ -62,8 +62,10 @@ func SweepUnkeyKeys(string) error {
 	return errors.Join(errs...)
 }
 
-// SweepUnkeySetup deletes the identities (by external id), roles and permissions (by name)
-// whose names start with NamePrefix.
+// SweepUnkeySetup deletes the identities (by external id), roles (by name) and permissions (by
+// name or slug) that start with NamePrefix. The slug counts on its own: Unkey creates a
+// permission when a key or role names a slug that does not exist, and a test may give a
+// permission a free-form name.
 func SweepUnkeySetup(string) error {
 	c, err := sweepConfig()
 	if err != nil {
@@ -96,7 +98,7 @@ func SweepUnkeySetup(string) error {
 	perms, err := uc.ListPermissions(ctx)
 	errs = append(errs, err)
 	for _, p := range perms {
-		if strings.HasPrefix(p.Name, NamePrefix) {
+		if strings.HasPrefix(p.Name, NamePrefix) || strings.HasPrefix(p.Slug, NamePrefix) {
 			if err := uc.DeletePermission(ctx, p.ID); err != nil && !unkey.IsNotFound(err) {
 				errs = append(errs, fmt.Errorf("deleting permission %s: %w", p.ID, err))
 			}
@@ -135,4 +137,12 @@ func SweepMixpeekKeys(string) error {
 	}
 	log.Printf("[INFO] swept %d Mixpeek keys", n)
 	return errors.Join(errs...)
+}
+
+// sweepableKey: the external id counts for keys a test leaves without a name on purpose.
+func sweepableKey(k unkey.Key) bool {
+	if k.Name != nil {
+		return strings.HasPrefix(*k.Name, NamePrefix)
+	}
+	return k.Identity != nil && strings.HasPrefix(k.Identity.ExternalID, NamePrefix)
 }

@@ -3,6 +3,7 @@ package acctest
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/mixpeek"
@@ -28,6 +29,41 @@ func TestSweepers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A key without a name is matched by its identity's external id.
+	nameless := map[string]bool{}
+	for _, ext := range []string{NamePrefix + "owner", "keep-owner"} {
+		k, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{APIID: srv.APIID, ExternalID: ext})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nameless[k.KeyID] = strings.HasPrefix(ext, NamePrefix)
+	}
+	// Permissions are matched by name or by slug; the slug alone is all an auto-created one has
+	// that a test chose.
+	perms := []struct {
+		name, slug string
+		swept      bool
+	}{
+		{name: "keep", slug: "keep", swept: false},
+		{name: NamePrefix + "named", slug: "keep.named", swept: true},
+		{name: "Read documents", slug: NamePrefix + "docs.read", swept: true},
+		{name: "keep.prefix-inside", slug: "keep." + NamePrefix + "inside", swept: false},
+	}
+	for _, p := range perms {
+		if _, err := srv.Unkey.CreatePermission(ctx, p.name, p.slug, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Created by Unkey for a key that names missing slugs.
+	autoSlugs := map[string]bool{NamePrefix + "auto.write": true, "keep.auto": false}
+	auto := unkey.CreateKeyRequest{APIID: srv.APIID, Name: "keep-with-permissions"}
+	for slug := range autoSlugs {
+		auto.Permissions = append(auto.Permissions, slug)
+	}
+	if _, err := srv.Unkey.CreateKey(ctx, auto); err != nil {
+		t.Fatal(err)
+	}
+
 	for k, v := range map[string]string{
 		EnvLive: "1", EnvUnkeyEndpoint: srv.Endpoint, EnvUnkeyRootKey: srv.RootKey, EnvUnkeyAPIID: srv.APIID,
 		EnvMixpeekEndpoint: srv.Endpoint, EnvMixpeekAPIKey: srv.RootKey, EnvMixpeekUser: srv.MixpeekUser,
@@ -48,6 +84,17 @@ func TestSweepers(t *testing.T) {
 	for _, k := range keys {
 		if k.Name != nil {
 			keyNames = append(keyNames, *k.Name)
+		}
+		if swept, ok := nameless[k.KeyID]; ok {
+			if swept {
+				t.Errorf("key %s without a name, of identity %sowner, was not swept", k.KeyID, NamePrefix)
+			}
+			delete(nameless, k.KeyID)
+		}
+	}
+	for id, swept := range nameless {
+		if !swept {
+			t.Errorf("key %s without a name, of an unprefixed identity, was swept", id)
 		}
 	}
 	roles, err := srv.Unkey.ListRoles(ctx)
@@ -77,6 +124,25 @@ func TestSweepers(t *testing.T) {
 	for what, names := range map[string][]string{"unkey keys": keyNames, "roles": roleNames, "identities": idNames, "mixpeek keys": mNames} {
 		if slices.Contains(names, NamePrefix+"left") || !slices.Contains(names, "keep") {
 			t.Errorf("%s after sweeping: %q, want keep and not %sleft", what, names, NamePrefix)
+		}
+	}
+
+	left, err := srv.Unkey.ListPermissions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slugs []string
+	for _, p := range left {
+		slugs = append(slugs, p.Slug)
+	}
+	for _, p := range perms {
+		if got := slices.Contains(slugs, p.slug); got == p.swept {
+			t.Errorf("permission %q (slug %q) still there: %v, want %v", p.name, p.slug, got, !p.swept)
+		}
+	}
+	for slug, swept := range autoSlugs {
+		if got := slices.Contains(slugs, slug); got == swept {
+			t.Errorf("auto-created permission %q still there: %v, want %v", slug, got, !swept)
 		}
 	}
 }

@@ -40,12 +40,12 @@ func bothKeys(srv *acctest.Server, suffix string) string {
 	return fmt.Sprintf(`
 resource "apikey_unkey_key" "u" {
   api_id = %q
-  name   = "both-%[2]s"
+  name   = "tfacc-both-%[2]s"
 }
 
 resource "apikey_mixpeek_key" "m" {
   user_email = %[3]q
-  name       = "both-%[2]s"
+  name       = "tfacc-both-%[2]s"
 }
 `, srv.APIID, suffix, email)
 }
@@ -123,7 +123,7 @@ func TestAccProvider_bothBackends(t *testing.T) {
 					statecheck.ExpectKnownValue(unkeyAddr, tfjsonpath.New("plaintext"), knownvalue.NotNull()),
 					statecheck.ExpectKnownValue(mixpeekAddr, tfjsonpath.New("plaintext"), knownvalue.NotNull()),
 				},
-				Check: checkServer("both-a"),
+				Check: checkServer("tfacc-both-a"),
 			},
 			{
 				Config:           srv.ProviderConfig() + bothKeys(srv, "a"),
@@ -135,7 +135,7 @@ func TestAccProvider_bothBackends(t *testing.T) {
 					plancheck.ExpectResourceAction(unkeyAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectResourceAction(mixpeekAddr, plancheck.ResourceActionUpdate),
 				}},
-				Check: checkServer("both-b"),
+				Check: checkServer("tfacc-both-b"),
 			},
 		},
 	})
@@ -150,7 +150,7 @@ func TestAccProvider_backendNotConfigured(t *testing.T) {
 	}{
 		{name: "mixpeek resource, unkey only", only: "unkey", resource: `resource "apikey_mixpeek_key" "m" {
   user_email = "ops@example.com"
-  name       = "x"
+  name       = "tfacc-x"
 }`, want: []string{"The mixpeek backend is not configured", "mixpeek.api_key", "MIXPEEK_API_KEY"}},
 		{name: "unkey resource, mixpeek only", only: "mixpeek", resource: `resource "apikey_unkey_key" "u" {
   api_id = "api_123456"
@@ -183,7 +183,7 @@ func TestAccProvider_invalidSettings(t *testing.T) {
 	mixpeekKey := `
 resource "apikey_mixpeek_key" "m" {
   user_email = "ops@example.com"
-  name       = "x"
+  name       = "tfacc-x"
 }`
 	cases := []struct {
 		name     string

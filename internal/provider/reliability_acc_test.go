@@ -51,12 +51,12 @@ provider "apikey" {
 
 resource "apikey_unkey_key" "stored" {
   api_id = %[2]q
-  name   = "stored-%[1]s"
+  name   = "tfacc-stored-%[1]s"
 }
 
 resource "apikey_unkey_key" "recoverable" {
   api_id          = %[2]q
-  name            = "recoverable-%[1]s"
+  name            = "tfacc-recoverable-%[1]s"
   recoverable     = true
   store_plaintext = false
 }
@@ -73,13 +73,13 @@ resource "echo" "x" {}
 
 resource "apikey_mixpeek_key" "stored" {
   user_email = "ops@example.com"
-  name       = "stored"
+  name       = "tfacc-stored"
   description = "stored-%[1]s"
 }
 
 resource "apikey_mixpeek_key" "encrypted" {
   user_email               = "ops@example.com"
-  name                     = "encrypted"
+  name                     = "tfacc-encrypted"
   description              = "encrypted-%[1]s"
   plaintext_age_recipients = [%[4]q]
 }

@@ -10,7 +10,9 @@
 // root key (every API opted into key encryption, so each test can make its own API, as it
 // does when APIKEY_ACC_UNKEY_API_ID is unset), runs
 // ./internal/cmd/testacc on one CLI with the APIKEY_ACC_* variables pointing at it, then runs the
-// sweepers (-sweep=live) and stops the server. The root key is passed through the environment
+// sweepers (-sweep=live) and stops the server. The tests and sweepers reach the server through
+// acctest.NameGuard, which refuses, and lists at the end, every name, external id or permission
+// slug without acctest.NamePrefix. The root key is passed through the environment
 // and never printed.
 package main
 
@@ -23,6 +25,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -93,6 +98,22 @@ func run(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("livelane: local server process at %s (API %s), ready after %s\n", endpoint, apiID, time.Since(start).Round(time.Second))
 
+	// The tests reach the server through the name guard, which refuses what the sweepers could
+	// not find after a failed run against a genuine service.
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		return fmt.Errorf("the devserver's endpoint: %w", err)
+	}
+	guard := acctest.NewNameGuard(target)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	guardSrv := &http.Server{Handler: guard, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = guardSrv.Serve(ln) }()
+	defer guardSrv.Close()
+	endpoint = "http://" + ln.Addr().String()
+
 	env := append(os.Environ(),
 		acctest.EnvLive+"=1",
 		acctest.EnvUnkeyEndpoint+"="+endpoint,
@@ -116,11 +137,20 @@ func run(ctx context.Context, args []string) error {
 	if sweepErr != nil {
 		sweepErr = fmt.Errorf("sweepers: %w", sweepErr)
 	}
+	violations := guard.Violations()
+	fmt.Printf("livelane: name guard: %d creates and renames checked, %d fields refused\n", guard.Checked(), len(violations))
+	var guardErr error
+	if len(violations) > 0 {
+		for _, v := range violations {
+			fmt.Println("  " + v)
+		}
+		guardErr = fmt.Errorf("the tests sent %d names or slugs without %q (listed above); the sweepers would not find those objects", len(violations), acctest.NamePrefix)
+	}
 	fmt.Printf("livelane: done in %s\n", time.Since(start).Round(time.Second))
 	if testErr != nil {
 		testErr = fmt.Errorf("acceptance tests in live mode: %w", testErr)
 	}
-	return errors.Join(testErr, sweepErr)
+	return errors.Join(testErr, sweepErr, guardErr)
 }
 
 // banner reads the devserver's endpoint and api_id lines; the root_key line is skipped.

@@ -22,7 +22,7 @@ func revokeConfig(srv *acctest.Server, withAction bool) string {
 	config := srv.ProviderConfig() + fmt.Sprintf(`
 resource "apikey_mixpeek_key" "managed" {
   user_email = %q
-  name       = "incident-svc"
+  name       = "tfacc-incident-svc"
 }
 `, discoveryEmail)
 	if !withAction {
@@ -97,7 +97,7 @@ func TestAccMixpeekKeyRevokeAction(t *testing.T) {
 					if err != nil {
 						return err
 					}
-					if k.Status != mpclient.StatusActive || k.Name != "incident-svc" {
+					if k.Status != mpclient.StatusActive || k.Name != "tfacc-incident-svc" {
 						return fmt.Errorf("the new key is %q named %q", k.Status, k.Name)
 					}
 					return nil

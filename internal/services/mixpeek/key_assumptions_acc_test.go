@@ -57,13 +57,13 @@ func TestAccMixpeekKey_keyHashMismatchWarns(t *testing.T) {
 	w := acctest.NewWorkspace(t)
 	w.Write("main.tf", workspaceProvider+keyConfig(srv, `
   user_email = "ops@example.com"
-  name       = "salted"`))
+  name       = "tfacc-salted"`))
 	w.Must("init", "-input=false", "-no-color")
 	out := flat(w.Must("apply", "-auto-approve", "-input=false", "-no-color"))
 	if !strings.Contains(out, "Warning: Created key does not match its own hash or prefix") || !strings.Contains(out, "key_hash is not the SHA-256") {
 		t.Fatalf("the apply did not warn about key_hash:\n%s", out)
 	}
-	keys, err := liveNamed(srv, email, "salted")
+	keys, err := liveNamed(srv, email, "tfacc-salted")
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("live keys named salted: %v, %v; want the created key kept", keys, err)
 	}
@@ -75,7 +75,7 @@ func TestAccMixpeekKey_keyHashMismatchWarns(t *testing.T) {
 		t.Fatalf("plan after the apply exited %d, want 0 (no changes):\n%s", code, out)
 	}
 	// The plan's refresh settled the create: its marker is gone from the description.
-	if keys, err = liveNamed(srv, email, "salted"); err != nil || len(keys) != 1 || strings.HasPrefix(keys[0].Description, ownMark) {
+	if keys, err = liveNamed(srv, email, "tfacc-salted"); err != nil || len(keys) != 1 || strings.HasPrefix(keys[0].Description, ownMark) {
 		t.Fatalf("live keys named salted after the plan: %+v, %v; want one, settled", keys, err)
 	}
 	w.Must("destroy", "-auto-approve", "-input=false", "-no-color")
@@ -88,7 +88,7 @@ func TestAccMixpeekKey_duplicateNameNeverModified(t *testing.T) {
 	config := func(desc string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email  = "ops@example.com"
-  name        = "twin"
+  name        = "tfacc-twin"
   description = %q`, desc))
 	}
 	var id, twin string
@@ -98,13 +98,13 @@ func TestAccMixpeekKey_duplicateNameNeverModified(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if got.Status != mpclient.StatusActive || got.Description != "one" || got.Name != "twin" {
+			if got.Status != mpclient.StatusActive || got.Description != "one" || got.Name != "tfacc-twin" {
 				return fmt.Errorf("key %s is %s, %q, %q; want active, untouched", k, got.Status, got.Name, got.Description)
 			}
 		}
 		return nil
 	}
-	refused := errorPattern("shares its name \"twin\" with 1 other live key", "none was sent")
+	refused := errorPattern("shares its name \"tfacc-twin\" with 1 other live key", "none was sent")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             checkRevoked(srv),
@@ -159,11 +159,11 @@ func TestAccMixpeekKey_keptRateLimitOverride(t *testing.T) {
 	config := func(extra string) string {
 		return workspaceProvider + keyConfig(srv, `
   user_email = "ops@example.com"
-  name       = "limited"
+  name       = "tfacc-limited"
   `+extra)
 	}
 	override := func() *int64 {
-		keys, err := liveNamed(srv, email, "limited")
+		keys, err := liveNamed(srv, email, "tfacc-limited")
 		if err != nil || len(keys) != 1 {
 			t.Fatalf("live keys named limited: %v, %v", keys, err)
 		}
@@ -244,7 +244,7 @@ func TestAccMixpeekKey_missingUserLeavesStateAlone(t *testing.T) {
 	}
 	config := keyConfig(srv, fmt.Sprintf(`
   user_email = %q
-  name       = "orphan"`, user))
+  name       = "tfacc-orphan"`, user))
 	var first string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),

@@ -23,7 +23,7 @@ func TestAccMixpeekKeysDataSource_listing(t *testing.T) {
 	ctx := context.Background()
 	var revokedID string
 	for i := range 3 {
-		created, err := srv.Mixpeek.CreateKey(ctx, email, mpclient.CreateKeyRequest{Name: fmt.Sprintf("listed-%d", i)})
+		created, err := srv.Mixpeek.CreateKey(ctx, email, mpclient.CreateKeyRequest{Name: fmt.Sprintf("tfacc-listed-%d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,24 +31,24 @@ func TestAccMixpeekKeysDataSource_listing(t *testing.T) {
 			revokedID = created.KeyID
 		}
 	}
-	if _, err := srv.Mixpeek.CreateKey(ctx, email, mpclient.CreateKeyRequest{Name: "other"}); err != nil {
+	if _, err := srv.Mixpeek.CreateKey(ctx, email, mpclient.CreateKeyRequest{Name: "tfacc-other"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Mixpeek.CreateKey(ctx, "dev@example.com", mpclient.CreateKeyRequest{Name: "listed-dev"}); err != nil {
+	if _, err := srv.Mixpeek.CreateKey(ctx, "dev@example.com", mpclient.CreateKeyRequest{Name: "tfacc-listed-dev"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Mixpeek.RevokeKey(ctx, email, "listed-0"); err != nil {
+	if err := srv.Mixpeek.RevokeKey(ctx, email, "tfacc-listed-0"); err != nil {
 		t.Fatal(err)
 	}
 	config := srv.ProviderConfig() + fmt.Sprintf(`
 data "apikey_mixpeek_keys" "active" {
   user_email  = %[1]q
-  name_prefix = "listed-"
+  name_prefix = "tfacc-listed-"
 }
 
 data "apikey_mixpeek_keys" "all" {
   user_email      = %[1]q
-  name_prefix     = "listed-"
+  name_prefix     = "tfacc-listed-"
   include_revoked = true
 }
 
@@ -68,12 +68,12 @@ data "apikey_mixpeek_key" "revoked" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.apikey_mixpeek_keys.active", tfjsonpath.New("keys"), knownvalue.ListSizeExact(2)),
 				statecheck.ExpectKnownValue("data.apikey_mixpeek_keys.all", tfjsonpath.New("keys"), knownvalue.ListSizeExact(3)),
-				// listed-1, listed-2, other and the user's protected admin-key.
+				// tfacc-listed-1, tfacc-listed-2, tfacc-other and the user's protected admin-key.
 				statecheck.ExpectKnownValue("data.apikey_mixpeek_keys.everything", tfjsonpath.New("keys"), knownvalue.ListSizeExact(4)),
 				statecheck.ExpectKnownValue("data.apikey_mixpeek_keys.active", tfjsonpath.New("keys").AtSliceIndex(0).AtMapKey("user_email"), knownvalue.StringExact(email)),
 				statecheck.ExpectKnownValue("data.apikey_mixpeek_keys.active", tfjsonpath.New("keys").AtSliceIndex(0).AtMapKey("status"), knownvalue.StringExact("active")),
 				statecheck.ExpectKnownValue("data.apikey_mixpeek_key.revoked", tfjsonpath.New("status"), knownvalue.StringExact("revoked")),
-				statecheck.ExpectKnownValue("data.apikey_mixpeek_key.revoked", tfjsonpath.New("name"), knownvalue.StringExact("listed-0")),
+				statecheck.ExpectKnownValue("data.apikey_mixpeek_key.revoked", tfjsonpath.New("name"), knownvalue.StringExact("tfacc-listed-0")),
 				statecheck.ExpectKnownValue("data.apikey_mixpeek_key.revoked", tfjsonpath.New("revoked_at"), knownvalue.NotNull()),
 			},
 		}},
@@ -85,7 +85,7 @@ func TestAccMixpeekKeyDataSource_managedKey(t *testing.T) {
 	srv := newServer(t)
 	config := keyConfig(srv, `
   user_email          = "ops@example.com"
-  name                = "read-back"
+  name                = "tfacc-read-back"
   description         = "read by the data source"
   permissions         = ["read", "write"]
   expires_at          = "2099-01-01T00:00:00Z"

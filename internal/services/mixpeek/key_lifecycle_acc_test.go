@@ -78,7 +78,7 @@ func TestAccMixpeekLifecycle_storePlaintextFalse(t *testing.T) {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email      = "ops@example.com"
   name            = %q
-  store_plaintext = false`, name))
+  store_plaintext = false`, acctest.NamePrefix+name))
 	}
 	null := []statecheck.StateCheck{
 		statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("plaintext"), knownvalue.Null()),
@@ -134,7 +134,7 @@ func TestAccMixpeekLifecycle_storePlaintextToggled(t *testing.T) {
 	config := func(store bool) string {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email      = "ops@example.com"
-  name            = "toggled"
+  name            = "tfacc-toggled"
   store_plaintext = %t`, store))
 	}
 	var old capturedKey
@@ -231,7 +231,7 @@ func TestAccMixpeekLifecycle_ageRecipients(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: keyConfig(srv, fmt.Sprintf(`
   user_email               = "ops@example.com"
-  name                     = "encrypted"
+  name                     = "tfacc-encrypted"
   plaintext_age_recipients = [%q, %q]`, id1.Recipient().String(), id2.Recipient().String())),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
@@ -254,7 +254,7 @@ func TestAccMixpeekLifecycle_expireAfter(t *testing.T) {
 	const lifetime = 720 * time.Hour
 	config := keyConfig(srv, `
   user_email   = "ops@example.com"
-  name         = "expiring"
+  name         = "tfacc-expiring"
   expire_after = "720h"`)
 	check := func(s *terraform.State) error {
 		attrs, err := stateAttrs(s, keyAddr)
@@ -315,7 +315,7 @@ func TestAccMixpeekLifecycle_revokeGracePeriod(t *testing.T) {
 	config := func(v string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email          = "ops@example.com"
-  name                = "graceful-v%[1]s"
+  name                = "tfacc-graceful-v%[1]s"
   rotation_triggers   = { version = %[1]q }
   revoke_grace_period = %[2]q
 
@@ -412,7 +412,7 @@ func TestAccMixpeekLifecycle_unrecoverableWarning(t *testing.T) {
 		config := acctest.RequiredProviders + srv.ProviderConfig() + fmt.Sprintf(`
 resource "apikey_mixpeek_key" "k" {
   user_email = "ops@example.com"
-  name       = "unseen"
+  name       = "tfacc-unseen"
   %s
 }
 `, tc.extra)
@@ -442,7 +442,7 @@ func TestAccMixpeekLifecycle_rotation(t *testing.T) {
 	config := func(v string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email        = "ops@example.com"
-  name              = "rotating"
+  name              = "tfacc-rotating"
   rotate_after      = "720h"
   rotation_triggers = { version = %q }`, v))
 	}
@@ -478,7 +478,7 @@ func TestAccMixpeekLifecycle_rotation(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(checkSameKey(&first, false), checkRevokedOld(&first), second.capture,
-					func(s *terraform.State) error { return checkOnlyLive(srv, s, "rotating") }),
+					func(s *terraform.State) error { return checkOnlyLive(srv, s, "tfacc-rotating") }),
 			},
 			{
 				Config: config("2"),
@@ -486,7 +486,7 @@ func TestAccMixpeekLifecycle_rotation(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(checkSameKey(&second, false), checkRevokedOld(&second),
-					func(s *terraform.State) error { return checkOnlyLive(srv, s, "rotating") }),
+					func(s *terraform.State) error { return checkOnlyLive(srv, s, "tfacc-rotating") }),
 			},
 		},
 	})

@@ -16,9 +16,9 @@ func TestAccMixpeekKeyList_generatedConfigImportsAndPlansEmpty(t *testing.T) {
 	desc := "nightly export"
 	limit := int64(250)
 	expires := time.Now().Add(60 * 24 * time.Hour).UTC().Format(time.RFC3339)
-	mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "gen-plain"})
+	mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "tfacc-gen-plain"})
 	mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{
-		Name:              "gen-full",
+		Name:              "tfacc-gen-full",
 		Description:       &desc,
 		Permissions:       []string{"read", "write"},
 		Scopes:            []mpclient.Scope{{ResourceType: "namespace", ResourceID: "ns_export", Operations: []string{"read_data"}}},
@@ -32,7 +32,7 @@ list "apikey_mixpeek_key" "found" {
   include_resource = true
   config {
     user_email  = %q
-    name_prefix = "gen-"
+    name_prefix = "tfacc-gen-"
   }
 }
 `, discoveryEmail), 2)

@@ -35,9 +35,9 @@ func TestAccMixpeekKeyList_filtersAndObjects(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	srv := newServer(t)
 	desc := "reporting pipeline"
-	svc := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "svc-reporting", Description: &desc, Permissions: []string{"read"}})
-	other := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "batch-export"})
-	gone := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "svc-retired"})
+	svc := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "tfacc-svc-reporting", Description: &desc, Permissions: []string{"read"}})
+	other := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "tfacc-batch-export"})
+	gone := mustCreateMixpeekKey(t, srv, mpclient.CreateKeyRequest{Name: "tfacc-svc-retired"})
 	if err := srv.Mixpeek.RevokeKey(context.Background(), discoveryEmail, gone.Name); err != nil {
 		t.Fatalf("revoking: %v", err)
 	}
@@ -55,7 +55,7 @@ list "apikey_mixpeek_key" "audit" {
   config {
     user_email      = %[1]q
     include_revoked = true
-    name_prefix     = "svc-"
+    name_prefix     = "tfacc-svc-"
   }
 }
 
@@ -64,7 +64,7 @@ list "apikey_mixpeek_key" "svc" {
   include_resource = true
   config {
     user_email  = %[1]q
-    name_prefix = "svc-"
+    name_prefix = "tfacc-svc-"
   }
 }
 `, discoveryEmail)
@@ -84,16 +84,16 @@ list "apikey_mixpeek_key" "svc" {
 					querycheck.ExpectIdentity("apikey_mixpeek_key.svc", mixpeekIdentity(svc.KeyID)),
 					querycheck.ExpectResourceDisplayName("apikey_mixpeek_key.live",
 						queryfilter.ByResourceIdentity(mixpeekIdentity(other.KeyID)),
-						knownvalue.StringExact("batch-export ("+*other.KeyPrefix+")")),
+						knownvalue.StringExact("tfacc-batch-export ("+*other.KeyPrefix+")")),
 					querycheck.ExpectResourceDisplayName("apikey_mixpeek_key.audit",
 						queryfilter.ByResourceIdentity(mixpeekIdentity(gone.KeyID)),
-						knownvalue.StringExact("svc-retired ("+*gone.KeyPrefix+", revoked)")),
+						knownvalue.StringExact("tfacc-svc-retired ("+*gone.KeyPrefix+", revoked)")),
 					querycheck.ExpectResourceKnownValues("apikey_mixpeek_key.svc",
 						queryfilter.ByResourceIdentity(mixpeekIdentity(svc.KeyID)),
 						[]querycheck.KnownValueCheck{
 							{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(svc.KeyID)},
 							{Path: tfjsonpath.New("user_email"), KnownValue: knownvalue.StringExact(discoveryEmail)},
-							{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("svc-reporting")},
+							{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("tfacc-svc-reporting")},
 							{Path: tfjsonpath.New("description"), KnownValue: knownvalue.StringExact(desc)},
 							{Path: tfjsonpath.New("permissions"), KnownValue: knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("read")})},
 							{Path: tfjsonpath.New("start"), KnownValue: knownvalue.StringExact(*svc.KeyPrefix)},

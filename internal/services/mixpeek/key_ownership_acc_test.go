@@ -128,18 +128,18 @@ func TestAccMixpeekKey_ownership(t *testing.T) {
 		// noCreate: the ownership check must come before any create request.
 		noCreate bool
 	}{
-		{name: "existing foreign key", preexisting: true, wantErr: []string{`"shared"`, "Terraform did not create", "left untouched"}, noCreate: true},
-		{name: "existing foreign key, first create would fail", preexisting: true, mode: fail500, wantErr: []string{`"shared"`, "Terraform did not create"}, noCreate: true},
-		{name: "existing foreign key, first create would be dropped", preexisting: true, mode: commitThenDrop, wantErr: []string{`"shared"`, "Terraform did not create"}, noCreate: true},
-		{name: "foreign key made during a create answered 500", mode: foreignThen500, wantErr: []string{`"shared"`, "Terraform did not create"}},
-		{name: "foreign key made during a create whose response is lost", mode: foreignThenDrop, wantErr: []string{`"shared"`, "Terraform did not create"}},
+		{name: "existing foreign key", preexisting: true, wantErr: []string{`"tfacc-shared"`, "Terraform did not create", "left untouched"}, noCreate: true},
+		{name: "existing foreign key, first create would fail", preexisting: true, mode: fail500, wantErr: []string{`"tfacc-shared"`, "Terraform did not create"}, noCreate: true},
+		{name: "existing foreign key, first create would be dropped", preexisting: true, mode: commitThenDrop, wantErr: []string{`"tfacc-shared"`, "Terraform did not create"}, noCreate: true},
+		{name: "foreign key made during a create answered 500", mode: foreignThen500, wantErr: []string{`"tfacc-shared"`, "Terraform did not create"}},
+		{name: "foreign key made during a create whose response is lost", mode: foreignThenDrop, wantErr: []string{`"tfacc-shared"`, "Terraform did not create"}},
 		{
 			name: "existing foreign key, random faults and lost responses", preexisting: true, maxRetries: 10,
 			faults: struct {
 				devserver.Faults
 				seed int64
 			}{devserver.Faults{FaultRate: 0.3, DropRate: 0.3}, 11},
-			wantErr: []string{"Error creating key", `"shared"`},
+			wantErr: []string{"Error creating key", `"tfacc-shared"`},
 		},
 	}
 	for _, tc := range cases {
@@ -148,14 +148,14 @@ func TestAccMixpeekKey_ownership(t *testing.T) {
 			srv := acctest.NewServerWithConfig(t, devserver.Config{FaultSeed: tc.faults.seed})
 			var foreignID string
 			if tc.preexisting {
-				created, err := srv.Mixpeek.CreateKey(context.Background(), email, mpclient.CreateKeyRequest{Name: "shared", Description: ptr("made by hand")})
+				created, err := srv.Mixpeek.CreateKey(context.Background(), email, mpclient.CreateKeyRequest{Name: "tfacc-shared", Description: ptr("made by hand")})
 				if err != nil {
 					t.Fatal(err)
 				}
 				foreignID = created.KeyID
 			}
 			srv.Dev.SetFaults(tc.faults.Faults)
-			proxy := newFaultProxy(t, srv, tc.mode, "shared")
+			proxy := newFaultProxy(t, srv, tc.mode, "tfacc-shared")
 			extra := ""
 			if tc.maxRetries > 0 {
 				extra = fmt.Sprintf("max_retries = %d", tc.maxRetries)
@@ -166,7 +166,7 @@ func TestAccMixpeekKey_ownership(t *testing.T) {
 					Config: proxy.providerConfig(extra) + `
 resource "apikey_mixpeek_key" "test" {
   user_email  = "ops@example.com"
-  name        = "shared"
+  name        = "tfacc-shared"
   description = "managed"
 }
 `,
@@ -183,7 +183,7 @@ resource "apikey_mixpeek_key" "test" {
 			}
 			var foreign []mpclient.Key
 			for _, k := range keys {
-				if k.Name != "shared" {
+				if k.Name != "tfacc-shared" {
 					continue
 				}
 				if strings.HasPrefix(k.Description, ownMark) {
@@ -220,7 +220,7 @@ func TestAccMixpeekKey_lostCreateResponse(t *testing.T) {
 			Config: proxy.providerConfig("max_retries = 2") + `
 resource "apikey_mixpeek_key" "test" {
   user_email  = "ops@example.com"
-  name        = "lost"
+  name        = "tfacc-lost"
   description = "managed"
 }
 `,
@@ -231,7 +231,7 @@ resource "apikey_mixpeek_key" "test" {
 				if n := proxy.creates.Load(); n != 2 {
 					return fmt.Errorf("%d create requests, want 2 (the lost one and its replacement)", n)
 				}
-				return checkOnlyLive(srv, s, "lost")
+				return checkOnlyLive(srv, s, "tfacc-lost")
 			},
 		}},
 	})
@@ -264,7 +264,7 @@ func checkOnlyLive(srv *acctest.Server, s *terraform.State, name string) error {
 func TestAccMixpeekKey_otherCreatesMarkerUntouched(t *testing.T) {
 	srv := newServer(t)
 	marker := ownMark + "0123456789abcdef 0123456789abcdef01234567"
-	left, err := srv.Mixpeek.CreateKey(context.Background(), email, mpclient.CreateKeyRequest{Name: "left", Description: ptr(marker)})
+	left, err := srv.Mixpeek.CreateKey(context.Background(), email, mpclient.CreateKeyRequest{Name: "tfacc-left", Description: ptr(marker)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,8 +273,8 @@ func TestAccMixpeekKey_otherCreatesMarkerUntouched(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: keyConfig(srv, `
   user_email = "ops@example.com"
-  name       = "left"`),
-			ExpectError: regexp.MustCompile(`(?s)named\s+"left"\s+\(key_id\s+` + left.KeyID + `.*left\s+untouched`),
+  name       = "tfacc-left"`),
+			ExpectError: regexp.MustCompile(`(?s)named\s+"tfacc-left"\s+\(key_id\s+` + left.KeyID + `.*left\s+untouched`),
 		}},
 	})
 	k, err := srv.Mixpeek.FindKey(context.Background(), email, left.KeyID)
@@ -284,7 +284,7 @@ func TestAccMixpeekKey_otherCreatesMarkerUntouched(t *testing.T) {
 	if k.Status != mpclient.StatusActive || k.Description != marker {
 		t.Errorf("the other create's key is %q with description %q, want active and unchanged", k.Status, k.Description)
 	}
-	if live, err := liveNamed(srv, email, "left"); err != nil || len(live) != 1 {
+	if live, err := liveNamed(srv, email, "tfacc-left"); err != nil || len(live) != 1 {
 		t.Errorf("live keys named left: %v %v, want only the other create's", live, err)
 	}
 }
@@ -297,7 +297,7 @@ func TestAccMixpeekKey_expiredStays(t *testing.T) {
 	expiry := clock.Now().Add(time.Hour).Format(time.RFC3339)
 	config := keyConfig(srv, fmt.Sprintf(`
   user_email = "ops@example.com"
-  name       = "short-lived"
+  name       = "tfacc-short-lived"
   expires_at = %q`, expiry))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactoriesWithClock(clock),
@@ -349,7 +349,7 @@ func TestAccMixpeekKey_importPermissions(t *testing.T) {
 				}
 				return email + "/" + created.KeyID
 			}
-			generatedID, importID := mustCreate("generated-"+strings.Join(perms, "-")), mustCreate("imported-"+strings.Join(perms, "-"))
+			generatedID, importID := mustCreate(acctest.NamePrefix+"generated-"+strings.Join(perms, "-")), mustCreate(acctest.NamePrefix+"imported-"+strings.Join(perms, "-"))
 
 			t.Run("generated configuration", func(t *testing.T) {
 				resource.ParallelTest(t, resource.TestCase{
@@ -389,7 +389,7 @@ func TestAccMixpeekKey_importPermissions(t *testing.T) {
 			})
 
 			t.Run("import then plan", func(t *testing.T) {
-				name := "imported-" + strings.Join(perms, "-")
+				name := acctest.NamePrefix + "imported-" + strings.Join(perms, "-")
 				withPerms := keyConfig(srv, fmt.Sprintf(`
   user_email  = "ops@example.com"
   name        = %q

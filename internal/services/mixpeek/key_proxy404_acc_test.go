@@ -24,7 +24,7 @@ func TestAccMixpeekKey_proxyAnswers404(t *testing.T) {
 resource "apikey_mixpeek_key" "k" {
   count      = 3
   user_email = %q
-  name       = "behind-proxy-${count.index}"
+  name       = "tfacc-behind-proxy-${count.index}"
 }
 `, email)
 	var ids []string

@@ -24,7 +24,7 @@ func TestAccMixpeekKey_lifecycle(t *testing.T) {
 	srv := newServer(t)
 	full := `
   user_email          = "ops@example.com"
-  name                = "backend-service"
+  name                = "tfacc-backend-service"
   description         = "Backend service key"
   permissions         = ["read", "write"]
   expires_at          = "2099-01-01T00:00:00Z"
@@ -35,7 +35,7 @@ func TestAccMixpeekKey_lifecycle(t *testing.T) {
   ]`
 	updated := `
   user_email          = "ops@example.com"
-  name                = "backend-service-v2"
+  name                = "tfacc-backend-service-v2"
   description         = "Renamed"
   permissions         = ["read"]
   expires_at          = "2098-06-30T12:00:00Z"
@@ -43,7 +43,7 @@ func TestAccMixpeekKey_lifecycle(t *testing.T) {
   scopes = [{ resource_type = "namespace", resource_id = "ns_other", operations = ["read_data", "write_data"] }]`
 	cleared := `
   user_email  = "ops@example.com"
-  name        = "backend-service-v2"
+  name        = "tfacc-backend-service-v2"
   permissions = ["read"]`
 	var firstID string
 	resource.ParallelTest(t, resource.TestCase{
@@ -79,7 +79,7 @@ func TestAccMixpeekKey_lifecycle(t *testing.T) {
 					checkKey(srv, func(k *mpclient.Key) error {
 						firstID = k.KeyID
 						switch {
-						case k.Name != "backend-service" || configuredDescription(k) != "Backend service key":
+						case k.Name != "tfacc-backend-service" || configuredDescription(k) != "Backend service key":
 							return fmt.Errorf("name/description on server = %q/%q (want the configured description, after the create marker until the first refresh)", k.Name, k.Description)
 						case !slices.Equal(sorted(k.Permissions), []string{"read", "write"}):
 							return fmt.Errorf("permissions on server = %v", k.Permissions)
@@ -115,7 +115,7 @@ func TestAccMixpeekKey_lifecycle(t *testing.T) {
 					switch {
 					case k.KeyID != firstID:
 						return fmt.Errorf("id changed from %s to %s", firstID, k.KeyID)
-					case k.Name != "backend-service-v2" || k.Description != "Renamed":
+					case k.Name != "tfacc-backend-service-v2" || k.Description != "Renamed":
 						return fmt.Errorf("name/description on server = %q/%q", k.Name, k.Description)
 					case !slices.Equal(k.Permissions, []string{"read"}):
 						return fmt.Errorf("permissions on server = %v", k.Permissions)
@@ -158,7 +158,7 @@ func TestAccMixpeekKey_lifecycle(t *testing.T) {
 				// Another owner replaces the key; the old one is revoked.
 				Config: keyConfig(srv, `
   user_email  = "dev@example.com"
-  name        = "backend-service-v2"
+  name        = "tfacc-backend-service-v2"
   permissions = ["read"]`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate)},
@@ -196,7 +196,7 @@ func TestAccMixpeekKey_drift(t *testing.T) {
 	srv := newLocalServer(t, "a key lost on the server (Dev.ForgetMixpeekKey)")
 	config := keyConfig(srv, `
   user_email = "ops@example.com"
-  name       = "drifting"`)
+  name       = "tfacc-drifting"`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             checkRevoked(srv),
@@ -204,7 +204,7 @@ func TestAccMixpeekKey_drift(t *testing.T) {
 			{
 				Config: config,
 				Check: func(*terraform.State) error {
-					return srv.Mixpeek.RevokeKey(context.Background(), email, "drifting")
+					return srv.Mixpeek.RevokeKey(context.Background(), email, "tfacc-drifting")
 				},
 				ExpectNonEmptyPlan: true,
 			},
@@ -245,7 +245,7 @@ func TestAccMixpeekKey_defaultPermissionsDrift(t *testing.T) {
 	srv := newServer(t)
 	config := keyConfig(srv, `
   user_email = "ops@example.com"
-  name       = "defaulted"`)
+  name       = "tfacc-defaulted"`)
 	var defaults []string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -294,7 +294,7 @@ func TestAccMixpeekKey_expiresAtOffset(t *testing.T) {
 	config := func(expiry string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   user_email = "ops@example.com"
-  name       = "offset"
+  name       = "tfacc-offset"
   expires_at = %q`, expiry))
 	}
 	checkServer := func(want string) resource.TestCheckFunc {
@@ -350,7 +350,7 @@ func TestAccMixpeekKey_identity(t *testing.T) {
 			{
 				Config: keyConfig(srv, `
   user_email = "ops@example.com"
-  name       = "identified"`),
+  name       = "tfacc-identified"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(keyAddr, map[string]knownvalue.Check{
 						"user_email": knownvalue.StringExact(email),
@@ -388,7 +388,7 @@ func TestAccMixpeekKey_importInvalidID(t *testing.T) {
 				Steps: []resource.TestStep{{
 					Config: keyConfig(srv, `
   user_email = "ops@example.com"
-  name       = "imported"`),
+  name       = "tfacc-imported"`),
 					ResourceName:  keyAddr,
 					ImportState:   true,
 					ImportStateId: id,

@@ -30,7 +30,7 @@ func TestAccMixpeekKey_interruptedApply(t *testing.T) {
 			srv := acctest.NewServerWithConfig(t, devserver.Config{Latency: killLatency})
 			names := make([]string, killedKeys)
 			for i := range names {
-				names[i] = fmt.Sprintf("kill-%d", i)
+				names[i] = fmt.Sprintf("tfacc-kill-%d", i)
 			}
 			keys := func(t testing.TB, marked bool) map[string]string {
 				ks, err := srv.Mixpeek.ListKeys(context.Background(), email, false)
@@ -39,7 +39,7 @@ func TestAccMixpeekKey_interruptedApply(t *testing.T) {
 				}
 				out := map[string]string{}
 				for _, k := range ks {
-					if !strings.HasPrefix(k.Name, "kill-") || (k.Status != "" && k.Status != mpclient.StatusActive) {
+					if !strings.HasPrefix(k.Name, "tfacc-kill-") || (k.Status != "" && k.Status != mpclient.StatusActive) {
 						continue
 					}
 					if marked && !strings.HasPrefix(k.Description, ownMark) {
@@ -56,7 +56,7 @@ func TestAccMixpeekKey_interruptedApply(t *testing.T) {
 resource "apikey_mixpeek_key" "k" {
   count       = %d
   user_email  = %q
-  name        = "kill-${count.index}"
+  name        = "tfacc-kill-${count.index}"
   description = "managed ${count.index}"
 }
 `, killedKeys, email),
@@ -72,7 +72,7 @@ resource "apikey_mixpeek_key" "k" {
 			}
 			for i := range ks {
 				k := &ks[i]
-				if k.Status == mpclient.StatusActive && strings.HasPrefix(k.Name, "kill-") && k.Description != "managed "+strings.TrimPrefix(k.Name, "kill-") {
+				if k.Status == mpclient.StatusActive && strings.HasPrefix(k.Name, "tfacc-kill-") && k.Description != "managed "+strings.TrimPrefix(k.Name, "tfacc-kill-") {
 					t.Errorf("key %s (%q) has description %q after a refresh, want the configured one", k.KeyID, k.Name, k.Description)
 				}
 			}

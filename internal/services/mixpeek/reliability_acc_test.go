@@ -33,13 +33,13 @@ func relCountConfig(srv *acctest.Server, n int, providerExtra ...string) string 
 resource "apikey_mixpeek_key" "test" {
   count       = %d
   user_email  = %q
-  name        = "key-${count.index}"
+  name        = "tfacc-key-${count.index}"
   description = "managed ${count.index}"
 }
 `, n, email)
 }
 
-// relCheckExactKeys checks that the user's live keys named key-* are exactly the n keys in
+// relCheckExactKeys checks that the user's live keys named tfacc-key-* are exactly the n keys in
 // state: none missing, none outside state (a duplicate from a retried create), none outside state
 // carrying the create marker, and each with its configured description.
 func relCheckExactKeys(srv *acctest.Server, s *terraform.State, n int) error {
@@ -63,7 +63,7 @@ func relCheckExactKeys(srv *acctest.Server, s *terraform.State, n int) error {
 	var outside []string
 	live := 0
 	for _, k := range keys {
-		if !strings.HasPrefix(k.Name, "key-") {
+		if !strings.HasPrefix(k.Name, "tfacc-key-") {
 			continue
 		}
 		live++
@@ -71,7 +71,7 @@ func relCheckExactKeys(srv *acctest.Server, s *terraform.State, n int) error {
 		if _, ok := inState[k.KeyID]; !ok && strings.HasPrefix(k.Description, ownMark) {
 			return fmt.Errorf("live key %s (%q) is not in state and still carries the create marker", k.KeyID, k.Name)
 		}
-		if want := "managed " + strings.TrimPrefix(k.Name, "key-"); configuredDescription(&k) != want {
+		if want := "managed " + strings.TrimPrefix(k.Name, "tfacc-key-"); configuredDescription(&k) != want {
 			return fmt.Errorf("key %s (%q) has description %q, want %q", k.KeyID, k.Name, k.Description, want)
 		}
 		if _, ok := inState[k.KeyID]; !ok {
@@ -83,7 +83,7 @@ func relCheckExactKeys(srv *acctest.Server, s *terraform.State, n int) error {
 		return fmt.Errorf("%d live keys are not in state (left behind by lost creates): %s", len(outside), strings.Join(outside, ", "))
 	}
 	if live != n {
-		return fmt.Errorf("%d live keys named key-*, want %d", live, n)
+		return fmt.Errorf("%d live keys named tfacc-key-*, want %d", live, n)
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func TestAccMixpeekKey_usageWarnings(t *testing.T) {
 		config := acctest.RequiredProviders + srv.ProviderConfig() + fmt.Sprintf(`
 resource "apikey_mixpeek_key" "k" {
   user_email = %q
-  name       = "stale-batch"
+  name       = "tfacc-stale-batch"
   %s
 }
 `, email, thresholds)
@@ -99,10 +99,10 @@ resource "apikey_mixpeek_key" "k" {
 	out := strings.Join(strings.Fields(run("plan", "-no-color", "-detailed-exitcode")), " ")
 	for _, want := range []string{
 		"Warning: Key unused",
-		fmt.Sprintf(`Key %s ("stale-batch") has never been used since it was created`, id),
+		fmt.Sprintf(`Key %s ("tfacc-stale-batch") has never been used since it was created`, id),
 		"longer than warn_unused_after (720h0m0s)",
 		"Warning: Key older than allowed",
-		fmt.Sprintf(`Key %s ("stale-batch") was created at`, id),
+		fmt.Sprintf(`Key %s ("tfacc-stale-batch") was created at`, id),
 		"longer than warn_older_than (2160h0m0s)",
 		"No changes.",
 	} {

@@ -19,48 +19,48 @@ import (
 // destroy check does not count the keys the same destroy removes.
 const keyspaceConfig = `
 resource "apikey_unkey_api" "billing" {
-  name = "billing-production"
+  name = "tfacc-billing-production"
 }
 
 resource "apikey_unkey_permission" "read" {
-  name = "Read invoices"
-  slug = "invoices.read"
+  name = "tfacc-Read invoices"
+  slug = "tfacc-invoices.read"
 }
 
 resource "apikey_unkey_permission" "write" {
-  name        = "Write invoices"
-  slug        = "invoices.write"
+  name        = "tfacc-Write invoices"
+  slug        = "tfacc-invoices.write"
   description = "Create and void invoices"
 }
 
 resource "apikey_unkey_role" "accountant" {
-  name        = "accountant"
+  name        = "tfacc-accountant"
   description = "Reads and writes invoices"
   permissions = [apikey_unkey_permission.read.slug, apikey_unkey_permission.write.slug]
 }
 
 resource "apikey_unkey_identity" "acme" {
-  external_id = "org_acme"
+  external_id = "tfacc-org_acme"
   meta        = jsonencode({ plan = "pro" })
   ratelimits  = [{ name = "requests", limit = 100, duration = "1m", auto_apply = true }]
 }
 
 resource "apikey_unkey_key" "by_role" {
   api_id = apikey_unkey_api.billing.id
-  name   = "by-role"
+  name   = "tfacc-by-role"
   roles  = [apikey_unkey_role.accountant.name]
 }
 
 resource "apikey_unkey_key" "by_permission" {
   api_id      = apikey_unkey_api.billing.id
-  name        = "by-permission"
+  name        = "tfacc-by-permission"
   permissions = [apikey_unkey_permission.read.slug]
   external_id = apikey_unkey_identity.acme.external_id
 }
 
 resource "apikey_unkey_key" "everything" {
   api_id      = apikey_unkey_api.billing.id
-  name        = "everything"
+  name        = "tfacc-everything"
   roles       = [apikey_unkey_role.accountant.name]
   permissions = [apikey_unkey_permission.write.slug]
   external_id = apikey_unkey_identity.acme.external_id
@@ -90,7 +90,7 @@ func TestAccUnkeyKeyspace_fromNothing(t *testing.T) {
 			return nil
 		})
 	}
-	both := []string{"invoices.read", "invoices.write"}
+	both := []string{"tfacc-invoices.read", "tfacc-invoices.write"}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy: func(*terraform.State) error {
@@ -138,9 +138,9 @@ func TestAccUnkeyKeyspace_fromNothing(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					keyHas("apikey_unkey_key.by_role", []string{"accountant"}, both, ""),
-					keyHas("apikey_unkey_key.by_permission", nil, []string{"invoices.read"}, "org_acme"),
-					keyHas("apikey_unkey_key.everything", []string{"accountant"}, both, "org_acme"),
+					keyHas("apikey_unkey_key.by_role", []string{"tfacc-accountant"}, both, ""),
+					keyHas("apikey_unkey_key.by_permission", nil, []string{"tfacc-invoices.read"}, "tfacc-org_acme"),
+					keyHas("apikey_unkey_key.everything", []string{"tfacc-accountant"}, both, "tfacc-org_acme"),
 					resource.TestCheckResourceAttr("apikey_unkey_key.everything", "permissions.#", "1"),
 					resource.TestCheckResourceAttr("apikey_unkey_key.everything", "effective_permissions.#", "2"),
 					resource.TestCheckResourceAttrPair("apikey_unkey_key.everything", "identity.id", "apikey_unkey_identity.acme", "id"),

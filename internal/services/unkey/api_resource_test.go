@@ -60,9 +60,9 @@ func TestAccUnkeyAPI_basic(t *testing.T) {
 		CheckDestroy:             checkAPIsGone(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: apiConfig(srv, `  name = "payments-production"`),
+				Config: apiConfig(srv, `  name = "tfacc-payments-production"`),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkAPIName(srv, "payments-production"),
+					checkAPIName(srv, "tfacc-payments-production"),
 					resource.TestMatchResourceAttr(apiAddr, "id", regexp.MustCompile(`^api_`)),
 					resource.TestCheckResourceAttr(apiAddr, "delete_with_keys", "false"),
 					captureID(apiAddr, &first),
@@ -78,12 +78,12 @@ func TestAccUnkeyAPI_basic(t *testing.T) {
 			},
 			{
 				// Unkey cannot rename an API.
-				Config: apiConfig(srv, `  name = "payments-prod"`),
+				Config: apiConfig(srv, `  name = "tfacc-payments-prod"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(apiAddr, plancheck.ResourceActionReplace)},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkAPIName(srv, "payments-prod"),
+					checkAPIName(srv, "tfacc-payments-prod"),
 					idChanged(apiAddr, &first),
 					func(*terraform.State) error {
 						if _, err := srv.Unkey.GetAPI(context.Background(), first); !unkey.IsAPINotFound(err) {
@@ -96,7 +96,7 @@ func TestAccUnkeyAPI_basic(t *testing.T) {
 			{
 				// Provider-side only: no replacement, no request.
 				Config: apiConfig(srv, `
-  name             = "payments-prod"
+  name             = "tfacc-payments-prod"
   delete_with_keys = true`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(apiAddr, plancheck.ResourceActionUpdate)},
@@ -115,7 +115,7 @@ func TestAccUnkeyAPI_identity(t *testing.T) {
 		CheckDestroy:             checkAPIsGone(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: apiConfig(srv, `  name = "identified"`),
+				Config: apiConfig(srv, `  name = "tfacc-identified"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(apiAddr, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(regexp.MustCompile(`^api_`))}),
 					statecheck.ExpectIdentityValueMatchesState(apiAddr, tfjsonpath.New("id")),
@@ -133,7 +133,7 @@ func TestAccUnkeyAPI_identity(t *testing.T) {
 func TestAccUnkeyAPI_deletedOutOfBand(t *testing.T) {
 	srv := acctest.NewServer(t)
 	var first string
-	config := apiConfig(srv, `  name = "gone-api"`)
+	config := apiConfig(srv, `  name = "tfacc-gone-api"`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             checkAPIsGone(srv),
@@ -149,7 +149,7 @@ func TestAccUnkeyAPI_deletedOutOfBand(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(apiAddr, plancheck.ResourceActionCreate)},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(idChanged(apiAddr, &first), checkAPIName(srv, "gone-api")),
+				Check: resource.ComposeAggregateTestCheckFunc(idChanged(apiAddr, &first), checkAPIName(srv, "tfacc-gone-api")),
 			},
 		},
 	})
@@ -165,9 +165,9 @@ func TestAccUnkeyAPI_destroyWithKeysRefused(t *testing.T) {
 		CheckDestroy:             checkAPIsGone(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: apiConfig(srv, `  name = "customer-keys"`),
+				Config: apiConfig(srv, `  name = "tfacc-customer-keys"`),
 				Check: resource.ComposeAggregateTestCheckFunc(captureID(apiAddr, &apiID), func(*terraform.State) error {
-					created, err := srv.Unkey.CreateKey(context.Background(), unkey.CreateKeyRequest{APIID: apiID, Name: "customer"})
+					created, err := srv.Unkey.CreateKey(context.Background(), unkey.CreateKeyRequest{APIID: apiID, Name: "tfacc-customer"})
 					if err != nil {
 						return err
 					}
@@ -189,15 +189,15 @@ func TestAccUnkeyAPI_destroyWithKeysRefused(t *testing.T) {
 					}
 				},
 				// Replacement destroys too.
-				Config:      apiConfig(srv, `  name = "customer-keys-renamed"`),
+				Config:      apiConfig(srv, `  name = "tfacc-customer-keys-renamed"`),
 				ExpectError: regexp.MustCompile(`(?s)API still holds keys.*this\s+plan`),
 			},
 			{
 				Config: apiConfig(srv, `
-  name             = "customer-keys"
+  name             = "tfacc-customer-keys"
   delete_with_keys = true`),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkAPIName(srv, "customer-keys"),
+					checkAPIName(srv, "tfacc-customer-keys"),
 					func(*terraform.State) error {
 						if _, err := srv.Unkey.GetKey(context.Background(), keyID, false); err != nil {
 							return fmt.Errorf("the customer key is gone although every destroy was refused: %w", err)
@@ -231,7 +231,7 @@ func TestAccUnkeyAPI_deleteProtected(t *testing.T) {
 		CheckDestroy:             checkAPIsGone(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: apiConfig(srv, `  name = "protected"`),
+				Config: apiConfig(srv, `  name = "tfacc-protected"`),
 				Check: resource.ComposeAggregateTestCheckFunc(captureID(apiAddr, &apiID), func(*terraform.State) error {
 					return srv.Dev.SetAPIDeleteProtection(apiID, true)
 				}),
@@ -249,7 +249,7 @@ func TestAccUnkeyAPI_deleteProtected(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config: apiConfig(srv, `  name = "protected"`),
+				Config: apiConfig(srv, `  name = "tfacc-protected"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},

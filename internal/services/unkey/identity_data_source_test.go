@@ -24,13 +24,13 @@ func seedSetupObjects(t *testing.T, srv *acctest.Server) {
 	t.Helper()
 	ctx := context.Background()
 	for i := range seededPerKind {
-		if _, err := srv.Unkey.CreatePermission(ctx, fmt.Sprintf("Perm %03d", i), fmt.Sprintf("seed.perm%03d", i), ""); err != nil {
+		if _, err := srv.Unkey.CreatePermission(ctx, fmt.Sprintf("tfacc-Perm %03d", i), fmt.Sprintf("seed.perm%03d", i), ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := srv.Unkey.CreateRole(ctx, fmt.Sprintf("seed-role-%03d", i), "", nil); err != nil {
+		if _, err := srv.Unkey.CreateRole(ctx, fmt.Sprintf("tfacc-seed-role-%03d", i), "", nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := srv.Unkey.CreateIdentity(ctx, fmt.Sprintf("seed_ident_%03d", i), nil, nil); err != nil {
+		if _, err := srv.Unkey.CreateIdentity(ctx, fmt.Sprintf("tfacc-seed_ident_%03d", i), nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,11 +41,11 @@ func TestAccUnkeyKeyspaceDataSources_listings(t *testing.T) {
 	srv := acctest.NewServer(t)
 	seedSetupObjects(t, srv)
 	ctx := context.Background()
-	if _, err := srv.Unkey.CreateRole(ctx, "auditor", "Reads everything", []string{"seed.perm000", "seed.perm001"}); err != nil {
+	if _, err := srv.Unkey.CreateRole(ctx, "tfacc-auditor", "Reads everything", []string{"seed.perm000", "seed.perm001"}); err != nil {
 		t.Fatal(err)
 	}
 	limits := []unkey.RatelimitRequest{{Name: "requests", Limit: 7, Duration: 60_000, AutoApply: true}}
-	identID, err := srv.Unkey.CreateIdentity(ctx, "org_lookup", json.RawMessage(`{"plan":"pro"}`), limits)
+	identID, err := srv.Unkey.CreateIdentity(ctx, "tfacc-org_lookup", json.RawMessage(`{"plan":"pro"}`), limits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,14 +59,14 @@ data "apikey_unkey_permissions" "some" {
 }
 data "apikey_unkey_roles" "all" {}
 data "apikey_unkey_roles" "auditor" {
-  search = "auditor"
+  search = "tfacc-auditor"
 }
 data "apikey_unkey_identities" "all" {}
 data "apikey_unkey_identities" "lookup" {
-  search = "org_lookup"
+  search = "tfacc-org_lookup"
 }
 data "apikey_unkey_identity" "by_external_id" {
-  external_id = "org_lookup"
+  external_id = "tfacc-org_lookup"
 }
 data "apikey_unkey_identity" "by_id" {
   id = %q
@@ -82,7 +82,7 @@ data "apikey_unkey_api" "test" {
 				statecheck.ExpectKnownValue("data.apikey_unkey_roles.auditor", tfjsonpath.New("roles"), knownvalue.ListExact([]knownvalue.Check{
 					knownvalue.ObjectExact(map[string]knownvalue.Check{
 						"id":          knownvalue.StringRegexp(regexp.MustCompile(`^role_`)),
-						"name":        knownvalue.StringExact("auditor"),
+						"name":        knownvalue.StringExact("tfacc-auditor"),
 						"description": knownvalue.StringExact("Reads everything"),
 						"permissions": knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("seed.perm000"), knownvalue.StringExact("seed.perm001")}),
 					}),
@@ -97,7 +97,7 @@ data "apikey_unkey_api" "test" {
 						"duration": knownvalue.StringExact("1m"), "auto_apply": knownvalue.Bool(true),
 					}),
 				})),
-				statecheck.ExpectKnownValue("data.apikey_unkey_identity.by_id", tfjsonpath.New("external_id"), knownvalue.StringExact("org_lookup")),
+				statecheck.ExpectKnownValue("data.apikey_unkey_identity.by_id", tfjsonpath.New("external_id"), knownvalue.StringExact("tfacc-org_lookup")),
 				statecheck.ExpectKnownValue("data.apikey_unkey_api.test", tfjsonpath.New("name"), knownvalue.StringExact(srv.APIName)),
 			},
 		}},

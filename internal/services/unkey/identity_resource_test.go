@@ -104,23 +104,23 @@ func TestAccUnkeyIdentity_basic(t *testing.T) {
 		CheckDestroy:             checkIdentitiesGone(srv),
 		Steps: []resource.TestStep{
 			step(`
-  external_id = "org_acme"
+  external_id = "tfacc-org_acme"
   meta        = jsonencode({ plan = "pro", seats = 25 })
   ratelimits = [
     { name = "requests", limit = 1000, duration = "1m", auto_apply = true },
     { name = "tokens", limit = 50000, duration = "24h" },
   ]`, plancheck.ResourceActionCreate, resource.ComposeAggregateTestCheckFunc(
-				checkServerIdentity(srv, "org_acme", map[string]any{"plan": "pro", "seats": float64(25)},
+				checkServerIdentity(srv, "tfacc-org_acme", map[string]any{"plan": "pro", "seats": float64(25)},
 					unkey.RatelimitRequest{Name: "requests", Limit: 1000, Duration: 60_000, AutoApply: true},
 					unkey.RatelimitRequest{Name: "tokens", Limit: 50000, Duration: 86_400_000}),
 				captureID(identAddr, &id),
 			)),
 			{ResourceName: identAddr, ImportState: true, ImportStateVerify: true},
-			{ResourceName: identAddr, ImportState: true, ImportStateVerify: true, ImportStateId: "org_acme"},
+			{ResourceName: identAddr, ImportState: true, ImportStateVerify: true, ImportStateId: "tfacc-org_acme"},
 			{
 				// Another spelling of the same values plans nothing.
 				Config: identConfig(srv, `
-  external_id = "org_acme"
+  external_id = "tfacc-org_acme"
   meta        = "{\"seats\": 25, \"plan\": \"pro\"}"
   ratelimits = [
     { name = "requests", limit = 1000, duration = "60s", auto_apply = true },
@@ -131,33 +131,33 @@ func TestAccUnkeyIdentity_basic(t *testing.T) {
 				},
 			},
 			step(`
-  external_id = "org_acme"
+  external_id = "tfacc-org_acme"
   meta        = jsonencode({ plan = "enterprise" })
   ratelimits = [
     { name = "requests", limit = 5000, duration = "1m", auto_apply = true },
   ]`, plancheck.ResourceActionUpdate, resource.ComposeAggregateTestCheckFunc(sameID,
-				checkServerIdentity(srv, "org_acme", map[string]any{"plan": "enterprise"},
+				checkServerIdentity(srv, "tfacc-org_acme", map[string]any{"plan": "enterprise"},
 					unkey.RatelimitRequest{Name: "requests", Limit: 5000, Duration: 60_000, AutoApply: true}))),
 			step(`
-  external_id = "org_acme"
+  external_id = "tfacc-org_acme"
   ratelimits = [
     { name = "requests", limit = 5000, duration = "1m", auto_apply = true },
   ]`, plancheck.ResourceActionUpdate, resource.ComposeAggregateTestCheckFunc(sameID,
 				resource.TestCheckNoResourceAttr(identAddr, "meta"),
-				checkServerIdentity(srv, "org_acme", nil, unkey.RatelimitRequest{Name: "requests", Limit: 5000, Duration: 60_000, AutoApply: true}))),
+				checkServerIdentity(srv, "tfacc-org_acme", nil, unkey.RatelimitRequest{Name: "requests", Limit: 5000, Duration: 60_000, AutoApply: true}))),
 			step(`
-  external_id = "org_acme"`, plancheck.ResourceActionUpdate, resource.ComposeAggregateTestCheckFunc(sameID,
+  external_id = "tfacc-org_acme"`, plancheck.ResourceActionUpdate, resource.ComposeAggregateTestCheckFunc(sameID,
 				resource.TestCheckNoResourceAttr(identAddr, "ratelimits"),
-				checkServerIdentity(srv, "org_acme", nil))),
+				checkServerIdentity(srv, "tfacc-org_acme", nil))),
 			step(`
-  external_id = "org_acme"
+  external_id = "tfacc-org_acme"
   meta        = jsonencode({})`, plancheck.ResourceActionUpdate, resource.ComposeAggregateTestCheckFunc(sameID,
 				resource.TestCheckResourceAttr(identAddr, "meta", "{}"),
-				checkServerIdentity(srv, "org_acme", nil))),
+				checkServerIdentity(srv, "tfacc-org_acme", nil))),
 			step(`
-  external_id = "org_globex"`, plancheck.ResourceActionReplace, resource.ComposeAggregateTestCheckFunc(
+  external_id = "tfacc-org_globex"`, plancheck.ResourceActionReplace, resource.ComposeAggregateTestCheckFunc(
 				idChanged(identAddr, &id),
-				checkServerIdentity(srv, "org_globex", nil))),
+				checkServerIdentity(srv, "tfacc-org_globex", nil))),
 		},
 	})
 }
@@ -170,7 +170,7 @@ func TestAccUnkeyIdentity_identity(t *testing.T) {
 		CheckDestroy:             checkIdentitiesGone(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: identConfig(srv, `  external_id = "identified"`),
+				Config: identConfig(srv, `  external_id = "tfacc-identified"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(identAddr, map[string]knownvalue.Check{"id": knownvalue.NotNull()}),
 					statecheck.ExpectIdentityValueMatchesState(identAddr, tfjsonpath.New("id")),
@@ -187,10 +187,10 @@ func TestAccUnkeyIdentity_outOfBand(t *testing.T) {
 	srv := acctest.NewServer(t)
 	var id string
 	config := identConfig(srv, `
-  external_id = "org_drift"
+  external_id = "tfacc-org_drift"
   meta        = jsonencode({ tier = "gold" })
   ratelimits  = [{ name = "requests", limit = 10, duration = "1s" }]`)
-	want := checkServerIdentity(srv, "org_drift", map[string]any{"tier": "gold"}, unkey.RatelimitRequest{Name: "requests", Limit: 10, Duration: 1000})
+	want := checkServerIdentity(srv, "tfacc-org_drift", map[string]any{"tier": "gold"}, unkey.RatelimitRequest{Name: "requests", Limit: 10, Duration: 1000})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             checkIdentitiesGone(srv),
@@ -227,13 +227,13 @@ func TestAccUnkeyIdentity_outOfBand(t *testing.T) {
 
 func TestAccUnkeyIdentity_conflict(t *testing.T) {
 	srv := acctest.NewServer(t)
-	if _, err := srv.Unkey.CreateIdentity(context.Background(), "taken", nil, nil); err != nil {
+	if _, err := srv.Unkey.CreateIdentity(context.Background(), "tfacc-taken", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{
-			Config:      identConfig(srv, `  external_id = "taken"`),
+			Config:      identConfig(srv, `  external_id = "tfacc-taken"`),
 			ExpectError: regexp.MustCompile(`(?s)409.*terraform\s+import\s+apikey_unkey_identity`),
 		}},
 	})

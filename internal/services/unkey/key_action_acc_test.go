@@ -24,7 +24,7 @@ func managedKey(srv *acctest.Server, body string) string {
 	return fmt.Sprintf(`
 resource "apikey_unkey_key" "managed" {
   api_id = %q
-  name   = "incident-svc"
+  name   = "tfacc-incident-svc"
   prefix = "inc"
 %s
 }
@@ -147,7 +147,7 @@ func TestAccUnkeyKeyRerollAction_resourceAdoptsNewKey(t *testing.T) {
 					},
 					resource.TestCheckNoResourceAttr(actionKeyAddr, "plaintext"),
 					resource.TestCheckResourceAttrPtr(actionKeyAddr, "previous_key.id", &old.id),
-					resource.TestCheckResourceAttr(actionKeyAddr, "name", "incident-svc"),
+					resource.TestCheckResourceAttr(actionKeyAddr, "name", "tfacc-incident-svc"),
 					resource.TestCheckResourceAttr(actionKeyAddr, "status", "active"),
 				),
 			},

@@ -46,6 +46,7 @@ func echoData(st *terraform.State) (string, error) {
 
 func recoverableKeyConfig(srv *acctest.Server, consumer string) string {
 	return keyConfig(srv, fmt.Sprintf(`
+  name = "tfacc-ephemeral"
   store_plaintext = false
   api_id          = %q
   recoverable     = true`, srv.APIID)) + fmt.Sprintf(`

@@ -47,7 +47,7 @@ func TestAccUnkeyKey_createInDeletedAPI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := acctest.NewLocalServer(t, "it deletes the API and makes limited root keys on the local server")
 			ctx := context.Background()
-			apiID, err := srv.Unkey.CreateAPI(ctx, "deleted-out-of-band")
+			apiID, err := srv.Unkey.CreateAPI(ctx, "tfacc-deleted-out-of-band")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +102,7 @@ func TestAccUnkeyKey_importExpiresZero(t *testing.T) {
 	srv := acctest.NewServer(t)
 	ctx := context.Background()
 	zero := int64(0)
-	created, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{APIID: srv.APIID, Name: "epoch", Expires: &zero})
+	created, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{APIID: srv.APIID, Name: "tfacc-epoch", Expires: &zero})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestAccUnkeyKey_importExpiresZero(t *testing.T) {
 	}
 	config := keyConfig(srv, fmt.Sprintf(`
   api_id = %q
-  name   = "epoch"`, srv.APIID))
+  name   = "tfacc-epoch"`, srv.APIID))
 	future := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -153,7 +153,7 @@ func TestAccUnkeyKey_importExpiresZero(t *testing.T) {
 			{
 				Config: keyConfig(srv, fmt.Sprintf(`
   api_id     = %q
-  name       = "epoch"
+  name       = "tfacc-epoch"
   expires_at = %q`, srv.APIID, future)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate)},
@@ -175,7 +175,7 @@ func TestAccUnkeyKey_ratelimitsBeyondResponseBounds(t *testing.T) {
 	srv := acctest.NewServer(t)
 	ctx := context.Background()
 	const day = 24 * time.Hour
-	imported, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{APIID: srv.APIID, Name: "big", Ratelimits: []unkey.RatelimitRequest{
+	imported, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{APIID: srv.APIID, Name: "tfacc-big", Ratelimits: []unkey.RatelimitRequest{
 		{Name: "burst", Limit: 2_000_000, Duration: time.Minute.Milliseconds(), AutoApply: true},
 		{Name: "slow", Limit: 10, Duration: (60 * day).Milliseconds()},
 	}})
@@ -185,13 +185,13 @@ func TestAccUnkeyKey_ratelimitsBeyondResponseBounds(t *testing.T) {
 	managed := fmt.Sprintf(`
 resource "apikey_unkey_key" "managed" {
   api_id     = %q
-  name       = "managed"
+  name       = "tfacc-managed"
   ratelimits = [{ name = "requests", limit = 10, duration = "1m" }]
 }
 `, srv.APIID)
 	importedConfig := fmt.Sprintf(`
   api_id = %q
-  name   = "big"`, srv.APIID)
+  name   = "tfacc-big"`, srv.APIID)
 	dataSource := fmt.Sprintf(`
 data "apikey_unkey_key" "big" {
   id = %q
@@ -286,19 +286,19 @@ func TestAccUnkeyKey_bothIDShapesAndListingOrder(t *testing.T) {
 	const seeded = unkey.ListKeysMaxLimit + 10
 	for i := range seeded {
 		srv.Dev.SetLongKeyIDs(i%2 == 1)
-		mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("seed-%03d", i)})
+		mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("tfacc-seed-%03d", i)})
 	}
 	srv.Dev.SetLongKeyIDs(false)
 	short := fmt.Sprintf(`
 resource "apikey_unkey_key" "short" {
   api_id = %q
-  name   = "short"
+  name   = "tfacc-short"
 }
 `, srv.APIID)
 	long := fmt.Sprintf(`
 resource "apikey_unkey_key" "long" {
   api_id = %q
-  name   = "long"
+  name   = "tfacc-long"
 }
 `, srv.APIID)
 	listing := fmt.Sprintf(`
@@ -392,7 +392,7 @@ func TestAccUnkeyKeyList_bothIDShapes(t *testing.T) {
 	var shortKey, longKey *unkey.Key
 	for i := range seeded {
 		srv.Dev.SetLongKeyIDs(i%2 == 1)
-		k := mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("shape-%03d", i)})
+		k := mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("tfacc-shape-%03d", i)})
 		if i >= seeded-2 && i%2 == 1 {
 			longKey = k
 		} else if i >= seeded-2 {
@@ -417,7 +417,7 @@ list "apikey_unkey_key" "last_two" {
   include_resource = true
   config {
     api_id      = %[1]q
-    name_prefix = "shape-10"
+    name_prefix = "tfacc-shape-10"
   }
 }
 `, srv.APIID)

@@ -29,7 +29,7 @@ func TestAccUnkeyKey_identity(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: keyConfig(srv, fmt.Sprintf(`
-  name   = "identified"
+  name   = "tfacc-identified"
   api_id = %q
   prefix = "idt"`, srv.APIID)),
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -54,12 +54,12 @@ func TestAccUnkeyKey_identity(t *testing.T) {
 // apply fills it in (state and identity) without replacing the key.
 func TestAccUnkeyKey_importBareIDThenApply(t *testing.T) {
 	srv := acctest.NewServer(t)
-	created, err := srv.Unkey.CreateKey(context.Background(), unkey.CreateKeyRequest{APIID: srv.APIID, Name: "bare"})
+	created, err := srv.Unkey.CreateKey(context.Background(), unkey.CreateKeyRequest{APIID: srv.APIID, Name: "tfacc-bare"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	config := keyConfig(srv, fmt.Sprintf(`
-  name   = "bare"
+  name   = "tfacc-bare"
   api_id = %q`, srv.APIID))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),

@@ -32,7 +32,7 @@ func TestAccUnkeyKeyLifecycle_storePlaintextFalse(t *testing.T) {
   name            = %q
   store_plaintext = false
   api_id          = %q
-  recoverable     = true`, name, srv.APIID))
+  recoverable     = true`, acctest.NamePrefix+name, srv.APIID))
 	}
 	var secret string
 	noSecret := secretFree{secret: &secret, what: keyAddr}
@@ -98,6 +98,7 @@ func TestAccUnkeyKeyLifecycle_storePlaintextFalseUnrecoverable(t *testing.T) {
 		CheckDestroy:             checkKeyGone(srv),
 		Steps: []resource.TestStep{{
 			Config: keyConfig(srv, fmt.Sprintf(`
+  name = "tfacc-lifecycle"
   store_plaintext = false
   api_id          = %q`, srv.APIID)),
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -115,6 +116,7 @@ func TestAccUnkeyKeyLifecycle_storePlaintextTurnedOff(t *testing.T) {
 	srv := acctest.NewServer(t)
 	body := func(store bool) string {
 		return keyConfig(srv, fmt.Sprintf(`
+  name = "tfacc-lifecycle"
   store_plaintext = %t
   api_id          = %q`, store, srv.APIID))
 	}
@@ -198,6 +200,7 @@ func TestAccUnkeyKeyLifecycle_ageRecipients(t *testing.T) {
 		CheckDestroy:             checkKeyGone(srv),
 		Steps: []resource.TestStep{{
 			Config: keyConfig(srv, fmt.Sprintf(`
+  name = "tfacc-lifecycle"
   plaintext_age_recipients = [%q, %q]
   api_id                   = %q`, id1.Recipient().String(), id2.Recipient().String(), srv.APIID)),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -219,6 +222,7 @@ func TestAccUnkeyKeyLifecycle_rotationTriggers(t *testing.T) {
 	srv := acctest.NewServer(t)
 	config := func(v string) string {
 		return keyConfig(srv, fmt.Sprintf(`
+  name = "tfacc-lifecycle"
   rotation_triggers = { version = %q }
   api_id            = %q`, v, srv.APIID))
 	}
@@ -253,6 +257,7 @@ resource "terraform_data" "rotation" {
   input = %q
 }
 `, v) + keyConfig(srv, fmt.Sprintf(`
+  name = "tfacc-lifecycle"
   rotation_triggers = { rotation = terraform_data.rotation.output }
   api_id            = %q`, srv.APIID))
 	}
@@ -287,6 +292,7 @@ func TestAccUnkeyKeyLifecycle_rotateAfter(t *testing.T) {
 	srv := acctest.NewLocalServer(t, "a provider clock ahead of the server (ProviderFactoriesWithClock)")
 	clock := acctest.NewClock(time.Now())
 	config := keyConfig(srv, fmt.Sprintf(`
+  name = "tfacc-lifecycle"
   rotate_after = "720h"
   api_id       = %q`, srv.APIID))
 	var old capturedKey
@@ -328,6 +334,7 @@ func TestAccUnkeyKeyLifecycle_revokeGracePeriod(t *testing.T) {
 	const grace = 4 * time.Second
 	config := func(v string) string {
 		return keyConfig(srv, fmt.Sprintf(`
+  name = "tfacc-lifecycle"
   rotation_triggers   = { version = %q }
   revoke_grace_period = %q
   api_id              = %q
@@ -418,6 +425,7 @@ func TestAccUnkeyKeyLifecycle_expireAfter(t *testing.T) {
 	srv := acctest.NewServer(t)
 	const lifetime = 720 * time.Hour
 	config := keyConfig(srv, fmt.Sprintf(`
+  name = "tfacc-lifecycle"
   expire_after = "720h"
   api_id       = %q`, srv.APIID))
 	// Right after create, expires_at is exactly created_at + 720h. A later refresh may replace

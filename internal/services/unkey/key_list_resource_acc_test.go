@@ -41,10 +41,11 @@ func TestAccUnkeyKeyList_pagesFiltersAndObjects(t *testing.T) {
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	srv := acctest.NewServer(t)
 	for i := range bulkKeys {
-		mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("bulk-%03d", i), Prefix: "bulk"})
+		mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: fmt.Sprintf("tfacc-bulk-%03d", i), Prefix: "bulk"})
 	}
-	named := mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: "svc-alpha", Prefix: "svc", ExternalID: "acme", Meta: []byte(`{"team":"payments"}`)})
-	unnamed := mustCreateKey(t, srv, unkey.CreateKeyRequest{})
+	named := mustCreateKey(t, srv, unkey.CreateKeyRequest{Name: "tfacc-svc-alpha", Prefix: "svc", ExternalID: "tfacc-acme", Meta: []byte(`{"team":"payments"}`)})
+	// Without a name; its external id is what the sweepers find it by.
+	unnamed := mustCreateKey(t, srv, unkey.CreateKeyRequest{ExternalID: "tfacc-unnamed"})
 	total := bulkKeys + 2
 
 	// The provider block comes from the configuration of the first step.
@@ -70,7 +71,7 @@ list "apikey_unkey_key" "named" {
   include_resource = true
   config {
     api_id      = %[1]q
-    name_prefix = "svc-"
+    name_prefix = "tfacc-svc-"
   }
 }
 
@@ -78,7 +79,7 @@ list "apikey_unkey_key" "acme" {
   provider = apikey
   config {
     api_id      = %[1]q
-    external_id = "acme"
+    external_id = "tfacc-acme"
   }
 }
 `, srv.APIID)
@@ -100,7 +101,7 @@ list "apikey_unkey_key" "acme" {
 					querycheck.ExpectIdentity("apikey_unkey_key.acme", identityOf(srv.APIID, named.KeyID)),
 					querycheck.ExpectResourceDisplayName("apikey_unkey_key.all",
 						queryfilter.ByResourceIdentity(identityOf(srv.APIID, named.KeyID)),
-						knownvalue.StringExact("svc-alpha ("+named.Start+")")),
+						knownvalue.StringExact("tfacc-svc-alpha ("+named.Start+")")),
 					querycheck.ExpectResourceDisplayName("apikey_unkey_key.all",
 						queryfilter.ByResourceIdentity(identityOf(srv.APIID, unnamed.KeyID)),
 						knownvalue.StringExact(unnamed.KeyID+" ("+unnamed.Start+")")),
@@ -109,9 +110,9 @@ list "apikey_unkey_key" "acme" {
 						[]querycheck.KnownValueCheck{
 							{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(named.KeyID)},
 							{Path: tfjsonpath.New("api_id"), KnownValue: knownvalue.StringExact(srv.APIID)},
-							{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("svc-alpha")},
+							{Path: tfjsonpath.New("name"), KnownValue: knownvalue.StringExact("tfacc-svc-alpha")},
 							{Path: tfjsonpath.New("prefix"), KnownValue: knownvalue.StringExact("svc")},
-							{Path: tfjsonpath.New("external_id"), KnownValue: knownvalue.StringExact("acme")},
+							{Path: tfjsonpath.New("external_id"), KnownValue: knownvalue.StringExact("tfacc-acme")},
 							{Path: tfjsonpath.New("meta"), KnownValue: knownvalue.StringExact(`{"team":"payments"}`)},
 							{Path: tfjsonpath.New("start"), KnownValue: knownvalue.StringExact(named.Start)},
 							{Path: tfjsonpath.New("enabled"), KnownValue: knownvalue.Bool(true)},

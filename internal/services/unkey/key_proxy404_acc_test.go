@@ -23,7 +23,7 @@ func TestAccUnkeyKey_proxyAnswers404(t *testing.T) {
 resource "apikey_unkey_key" "k" {
   count  = 3
   api_id = %q
-  name   = "behind-proxy-${count.index}"
+  name   = "tfacc-behind-proxy-${count.index}"
 }
 `, srv.APIID)
 	var ids []string

@@ -31,6 +31,7 @@ variable "cond" {
 }
 
 resource "apikey_unkey_key" "test" {
+  name    = "tfacc-credits"
   api_id  = %q
   credits = var.%s
 }
@@ -44,6 +45,7 @@ resource "terraform_data" "cond" {
 }
 
 resource "apikey_unkey_key" "test" {
+  name    = "tfacc-credits"
   api_id  = %q
   credits = terraform_data.cond.output ? { remaining = 10, refill = null } : { remaining = 20, refill = { interval = "daily", amount = 5 } }
 }
@@ -108,13 +110,13 @@ func TestAccUnkeyKey_outOfBandChangesPlannedAway(t *testing.T) {
 	srv := acctest.NewServer(t)
 	config := keyConfig(srv, fmt.Sprintf(`
   api_id = %q
-  name   = "strict"`, srv.APIID))
+  name   = "tfacc-strict"`, srv.APIID))
 	grant := func(s *terraform.State) error {
 		id, err := stateKeyID(s)
 		if err != nil {
 			return err
 		}
-		_, err = srv.Unkey.AddPermissions(context.Background(), id, []string{"oob.granted"})
+		_, err = srv.Unkey.AddPermissions(context.Background(), id, []string{"tfacc-oob.granted"})
 		return err
 	}
 	expire := func(s *terraform.State) error {
@@ -183,6 +185,7 @@ func TestAccUnkeyKey_expiresAtOffset(t *testing.T) {
 	srv := acctest.NewServer(t)
 	body := func(expires string) string {
 		return keyConfig(srv, fmt.Sprintf(`
+  name       = "tfacc-offset"
   api_id     = %q
   expires_at = %q`, srv.APIID, expires))
 	}
@@ -249,7 +252,7 @@ func TestAccUnkeyKey_importRatelimits(t *testing.T) {
 	}
 	created, err := srv.Unkey.CreateKey(ctx, unkey.CreateKeyRequest{
 		APIID:      srv.APIID,
-		Name:       "limited",
+		Name:       "tfacc-limited",
 		Ratelimits: []unkey.RatelimitRequest{{Name: "requests", Limit: 5, Duration: time.Minute.Milliseconds()}},
 	})
 	if err != nil {
@@ -257,7 +260,7 @@ func TestAccUnkeyKey_importRatelimits(t *testing.T) {
 	}
 	config := keyConfig(srv, fmt.Sprintf(`
   api_id     = %q
-  name       = "limited"
+  name       = "tfacc-limited"
   ratelimits = [{ name = "requests", limit = 5, duration = "1m" }]`, srv.APIID))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),

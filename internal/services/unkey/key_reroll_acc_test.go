@@ -31,9 +31,9 @@ func TestAccUnkeyKey_rerollInPlace(t *testing.T) {
 		return srv.ProviderConfig() + fmt.Sprintf(`
 resource "apikey_unkey_key" "r" {
   api_id              = %q
-  name                = "rerolled"
+  name                = "tfacc-rerolled"
   prefix              = "rr"
-  permissions         = ["reports.read"]
+  permissions         = ["tfacc-reports.read"]
   rotation_mode       = "reroll"
   rotate_after        = "720h"
   revoke_grace_period = "1h"
@@ -82,7 +82,7 @@ resource "apikey_unkey_key" "r" {
 						if err != nil {
 							return err
 						}
-						if len(k.Permissions) != 1 || k.Permissions[0] != "reports.read" || k.Name == nil || *k.Name != "rerolled" {
+						if len(k.Permissions) != 1 || k.Permissions[0] != "tfacc-reports.read" || k.Name == nil || *k.Name != "tfacc-rerolled" {
 							return fmt.Errorf("rerolled key lost its settings: permissions %v, name %v", k.Permissions, k.Name)
 						}
 						return nil

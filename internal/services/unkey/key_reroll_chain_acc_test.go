@@ -149,7 +149,7 @@ func TestAccUnkeyKeyRerollAction_chainConverges(t *testing.T) {
 						tracks,
 						resource.TestCheckResourceAttrPtr(actionKeyAddr, "previous_key.id", &k1),
 						resource.TestCheckNoResourceAttr(actionKeyAddr, "plaintext"),
-						resource.TestCheckResourceAttr(actionKeyAddr, "name", "incident-svc"),
+						resource.TestCheckResourceAttr(actionKeyAddr, "name", "tfacc-incident-svc"),
 						// Neither refresh of this step (the plan's, not saved, and the apply's)
 						// deleted a key of the chain.
 						onServer(id0, id1, id2),

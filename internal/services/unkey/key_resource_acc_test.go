@@ -25,11 +25,11 @@ func TestAccUnkeyKey_basic(t *testing.T) {
 		return keyConfig(srv, fmt.Sprintf(`
   name   = %q
   api_id = %q
-  prefix = "sk_test"`, name, srv.APIID))
+  prefix = "sk_test"`, acctest.NamePrefix+name, srv.APIID))
 	}
 	serverName := func(want string) resource.TestCheckFunc {
 		return checkServerKey(srv, func(k *unkey.Key) error {
-			if k.Name == nil || *k.Name != want {
+			if k.Name == nil || *k.Name != acctest.NamePrefix+want {
 				return fmt.Errorf("server name = %v, want %s", k.Name, want)
 			}
 			return nil
@@ -68,7 +68,7 @@ func TestAccUnkeyKey_basic(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("billing-service-v2")),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("name"), knownvalue.StringExact("tfacc-billing-service-v2")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(checkPlaintextVerifies(srv, keyAddr, true), serverName("billing-service-v2")),
 			},
@@ -79,7 +79,8 @@ func TestAccUnkeyKey_basic(t *testing.T) {
 // A key deleted outside Terraform is removed from state on refresh and planned again.
 func TestAccUnkeyKey_deletedOutOfBand(t *testing.T) {
 	srv := acctest.NewServer(t)
-	config := keyConfig(srv, fmt.Sprintf(`api_id = %q`, srv.APIID))
+	config := keyConfig(srv, fmt.Sprintf(`name = "tfacc-gone"
+  api_id = %q`, srv.APIID))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             checkKeyGone(srv),
@@ -109,14 +110,14 @@ func TestAccUnkeyKey_deletedOutOfBand(t *testing.T) {
 func fullKeyBody(apiID string) string {
 	return fmt.Sprintf(`
   api_id      = %q
-  name        = "full"
+  name        = "tfacc-full"
   prefix      = "sk_full"
   byte_length = 24
   recoverable = true
-  external_id = "customer_42"
+  external_id = "tfacc-customer_42"
   meta        = jsonencode({ team = "billing", tier = 2 })
-  roles       = ["support"]
-  permissions = ["invoices.read", "invoices.write"]
+  roles       = ["tfacc-support"]
+  permissions = ["tfacc-invoices.read", "tfacc-invoices.write"]
   expires_at  = "2099-06-30T00:00:00Z"
   enabled     = true
   credits = {
@@ -146,19 +147,19 @@ func checkRecoverable(srv *acctest.Server) resource.TestCheckFunc {
 
 func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "support", "tickets.read")
-	mustCreateRole(t, srv, "billing", "invoices.read", "refunds.write")
+	mustCreateRole(t, srv, "tfacc-support", "tfacc-tickets.read")
+	mustCreateRole(t, srv, "tfacc-billing", "tfacc-invoices.read", "tfacc-refunds.write")
 
 	updated := fmt.Sprintf(`
   api_id      = %q
-  name        = "full-renamed"
+  name        = "tfacc-full-renamed"
   prefix      = "sk_full"
   byte_length = 24
   recoverable = true
-  external_id = "customer_43"
+  external_id = "tfacc-customer_43"
   meta        = jsonencode({ team = "payments" })
-  roles       = ["billing"]
-  permissions = ["invoices.read", "exports.run"]
+  roles       = ["tfacc-billing"]
+  permissions = ["tfacc-invoices.read", "tfacc-exports.run"]
   expires_at  = "2098-01-01T12:00:00Z"
   enabled     = false
   credits = {
@@ -189,10 +190,10 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("start"), knownvalue.StringRegexp(regexp.MustCompile(`^sk_full_`))),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("effective_permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("invoices.write"), knownvalue.StringExact("tickets.read")})),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-invoices.read"), knownvalue.StringExact("tfacc-invoices.write"), knownvalue.StringExact("tfacc-tickets.read")})),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("invoices.write")})),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("identity").AtMapKey("external_id"), knownvalue.StringExact("customer_42")),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-invoices.read"), knownvalue.StringExact("tfacc-invoices.write")})),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("identity").AtMapKey("external_id"), knownvalue.StringExact("tfacc-customer_42")),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("remaining_credits"), knownvalue.Int64Exact(1000)),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
 				},
@@ -206,9 +207,9 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 						switch {
 						case k.Expires == nil || unkey.FormatTime(*k.Expires) != "2099-06-30T00:00:00Z":
 							return fmt.Errorf("expires on server = %v", k.Expires)
-						case k.Identity == nil || k.Identity.ExternalID != "customer_42":
+						case k.Identity == nil || k.Identity.ExternalID != "tfacc-customer_42":
 							return fmt.Errorf("identity on server = %+v", k.Identity)
-						case !slices.Equal(sorted(k.Roles), []string{"support"}):
+						case !slices.Equal(sorted(k.Roles), []string{"tfacc-support"}):
 							return fmt.Errorf("roles on server = %v", k.Roles)
 						case k.Credits == nil || k.Credits.Remaining == nil || *k.Credits.Remaining != 1000 || k.Credits.Refill == nil || k.Credits.Refill.Interval != "monthly" || k.Credits.Refill.RefillDay == nil || *k.Credits.Refill.RefillDay != 1:
 							return fmt.Errorf("credits on server = %+v", k.Credits)
@@ -236,22 +237,22 @@ func TestAccUnkeyKey_fullLifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("disabled")),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("effective_permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("exports.run"), knownvalue.StringExact("refunds.write")})),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-invoices.read"), knownvalue.StringExact("tfacc-exports.run"), knownvalue.StringExact("tfacc-refunds.write")})),
 					// invoices.read is also granted by the billing role, and stays direct because it is configured.
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("invoices.read"), knownvalue.StringExact("exports.run")})),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-invoices.read"), knownvalue.StringExact("tfacc-exports.run")})),
 				},
 				Check: checkServerKey(srv, func(k *unkey.Key) error {
 					switch {
-					case k.Name == nil || *k.Name != "full-renamed":
+					case k.Name == nil || *k.Name != "tfacc-full-renamed":
 						return fmt.Errorf("name on server = %v", k.Name)
 					case k.Enabled:
 						return fmt.Errorf("key still enabled on server")
 					case k.Expires == nil || unkey.FormatTime(*k.Expires) != "2098-01-01T12:00:00Z":
 						return fmt.Errorf("expires on server = %v", k.Expires)
-					case k.Identity == nil || k.Identity.ExternalID != "customer_43":
+					case k.Identity == nil || k.Identity.ExternalID != "tfacc-customer_43":
 						return fmt.Errorf("identity on server = %+v", k.Identity)
-					case !slices.Equal(sorted(k.Roles), []string{"billing"}):
+					case !slices.Equal(sorted(k.Roles), []string{"tfacc-billing"}):
 						return fmt.Errorf("roles on server = %v", k.Roles)
 					case k.Credits == nil || *k.Credits.Remaining != 50 || k.Credits.Refill == nil || k.Credits.Refill.Interval != "daily" || k.Credits.Refill.RefillDay != nil:
 						return fmt.Errorf("credits on server = %+v", k.Credits)
@@ -342,16 +343,16 @@ func importID(srv *acctest.Server) resource.ImportStateIdFunc {
 
 func TestAccUnkeyKey_import(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "support", "tickets.read")
+	mustCreateRole(t, srv, "tfacc-support", "tfacc-tickets.read")
 	body := func(duration, autoApply string) string {
 		return keyConfig(srv, fmt.Sprintf(`
   api_id      = %q
-  name        = "imported"
+  name        = "tfacc-imported"
   prefix      = "sk_imp"
-  external_id = "acme"
+  external_id = "tfacc-acme"
   meta        = jsonencode({ a = 1 })
-  roles       = ["support"]
-  permissions = ["invoices.read"]
+  roles       = ["tfacc-support"]
+  permissions = ["tfacc-invoices.read"]
   expires_at  = "2099-01-01T00:00:00Z"
   credits     = { remaining = 7 }
   ratelimits  = [{ name = "requests", limit = 5, duration = "%s"%s }]`, srv.APIID, duration, autoApply))
@@ -442,11 +443,11 @@ func TestAccUnkeyKey_drift(t *testing.T) {
 // Role-derived permissions and consumed credits never cause a diff.
 func TestAccUnkeyKey_noPerpetualDiff(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "reader", "docs.read", "docs.list")
+	mustCreateRole(t, srv, "tfacc-reader", "tfacc-docs.read", "tfacc-docs.list")
 	config := keyConfig(srv, fmt.Sprintf(`
   api_id      = %q
-  permissions = ["docs.write"]
-  roles       = ["reader"]
+  permissions = ["tfacc-docs.write"]
+  roles       = ["tfacc-reader"]
   credits     = { remaining = 10 }`, srv.APIID))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -473,9 +474,9 @@ func TestAccUnkeyKey_noPerpetualDiff(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("remaining_credits"), knownvalue.Int64Exact(7)),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("credits").AtMapKey("remaining"), knownvalue.Int64Exact(10)),
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("docs.write")})),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("permissions"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-docs.write")})),
 					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("effective_permissions"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("docs.write"), knownvalue.StringExact("docs.read"), knownvalue.StringExact("docs.list")})),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-docs.write"), knownvalue.StringExact("tfacc-docs.read"), knownvalue.StringExact("tfacc-docs.list")})),
 				},
 			},
 		},

@@ -14,14 +14,14 @@ import (
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/unkey"
 )
 
-// seedKeys creates n keys outside Terraform, every third one linked to external id "acme".
+// seedKeys creates n keys outside Terraform, every third one linked to external id "tfacc-acme".
 func seedKeys(t *testing.T, srv *acctest.Server, n int) []string {
 	t.Helper()
 	ids := make([]string, 0, n)
 	for i := range n {
-		req := unkey.CreateKeyRequest{APIID: srv.APIID, Name: fmt.Sprintf("seed-%03d", i)}
+		req := unkey.CreateKeyRequest{APIID: srv.APIID, Name: fmt.Sprintf("tfacc-seed-%03d", i)}
 		if i%3 == 0 {
-			req.ExternalID = "acme"
+			req.ExternalID = "tfacc-acme"
 		}
 		created, err := srv.Unkey.CreateKey(context.Background(), req)
 		if err != nil {
@@ -43,12 +43,12 @@ data "apikey_unkey_keys" "all" {
 
 data "apikey_unkey_keys" "acme" {
   api_id      = %[1]q
-  external_id = "acme"
+  external_id = "tfacc-acme"
 }
 
 data "apikey_unkey_keys" "prefixed" {
   api_id      = %[1]q
-  name_prefix = "seed-12"
+  name_prefix = "tfacc-seed-12"
 }
 
 data "apikey_unkey_key" "one" {
@@ -70,8 +70,8 @@ data "apikey_unkey_key" "in_api" {
 				statecheck.ExpectKnownValue("data.apikey_unkey_keys.acme", tfjsonpath.New("keys"), knownvalue.ListSizeExact(44)),
 				// seed-120 .. seed-129
 				statecheck.ExpectKnownValue("data.apikey_unkey_keys.prefixed", tfjsonpath.New("keys"), knownvalue.ListSizeExact(10)),
-				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("name"), knownvalue.StringExact("seed-003")),
-				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("external_id"), knownvalue.StringExact("acme")),
+				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("name"), knownvalue.StringExact("tfacc-seed-003")),
+				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("external_id"), knownvalue.StringExact("tfacc-acme")),
 				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("status"), knownvalue.StringExact("active")),
 				statecheck.ExpectKnownValue("data.apikey_unkey_key.one", tfjsonpath.New("api_id"), knownvalue.Null()),
 				statecheck.ExpectKnownValue("data.apikey_unkey_key.in_api", tfjsonpath.New("api_id"), knownvalue.StringExact(srv.APIID)),
@@ -83,7 +83,7 @@ data "apikey_unkey_key" "in_api" {
 // The single-key data source reads every non-secret field of a managed key.
 func TestAccUnkeyKeyDataSource_managedKey(t *testing.T) {
 	srv := acctest.NewServer(t)
-	mustCreateRole(t, srv, "support", "tickets.read")
+	mustCreateRole(t, srv, "tfacc-support", "tfacc-tickets.read")
 	config := keyConfig(srv, fullKeyBody(srv.APIID)) + `
 data "apikey_unkey_key" "read" {
   id = apikey_unkey_key.test.id
@@ -100,9 +100,9 @@ data "apikey_unkey_key" "read" {
 				statecheck.CompareValuePairs(ds, tfjsonpath.New("expires_at"), keyAddr, tfjsonpath.New("expires_at"), compareSame),
 				statecheck.CompareValuePairs(ds, tfjsonpath.New("permissions"), keyAddr, tfjsonpath.New("effective_permissions"), compareSame),
 				statecheck.CompareValuePairs(ds, tfjsonpath.New("identity").AtMapKey("id"), keyAddr, tfjsonpath.New("identity").AtMapKey("id"), compareSame),
-				statecheck.ExpectKnownValue(ds, tfjsonpath.New("name"), knownvalue.StringExact("full")),
-				statecheck.ExpectKnownValue(ds, tfjsonpath.New("external_id"), knownvalue.StringExact("customer_42")),
-				statecheck.ExpectKnownValue(ds, tfjsonpath.New("roles"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("support")})),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("name"), knownvalue.StringExact("tfacc-full")),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("external_id"), knownvalue.StringExact("tfacc-customer_42")),
+				statecheck.ExpectKnownValue(ds, tfjsonpath.New("roles"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tfacc-support")})),
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("credits").AtMapKey("remaining"), knownvalue.Int64Exact(1000)),
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("credits").AtMapKey("refill").AtMapKey("interval"), knownvalue.StringExact("monthly")),
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("credits").AtMapKey("refill").AtMapKey("refill_day"), knownvalue.Int64Exact(1)),

@@ -31,7 +31,7 @@ func TestAccUnkeyKey_interruptedApply(t *testing.T) {
 			srv := acctest.NewServerWithConfig(t, devserver.Config{Latency: killLatency})
 			names := make([]string, killedKeys)
 			for i := range names {
-				names[i] = fmt.Sprintf("kill-%d", i)
+				names[i] = fmt.Sprintf("tfacc-kill-%d", i)
 			}
 			keys := func(t testing.TB, marked bool) map[string]string {
 				ks, err := srv.Unkey.ListAllKeys(context.Background(), srv.APIID, "")
@@ -56,7 +56,7 @@ func TestAccUnkeyKey_interruptedApply(t *testing.T) {
 resource "apikey_unkey_key" "k" {
   count  = %d
   api_id = %q
-  name   = "kill-${count.index}"
+  name   = "tfacc-kill-${count.index}"
   meta   = jsonencode({ team = "billing" })
 }
 `, killedKeys, srv.APIID),

@@ -72,11 +72,11 @@ func TestAccUnkeyPermission_basic(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: permConfig(srv, `
-  name        = "Read invoices"
-  slug        = "invoices.read"
+  name        = "tfacc-Read invoices"
+  slug        = "tfacc-invoices.read"
   description = "Lists and downloads invoices"`),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkServerPermission(srv, unkey.Permission{Name: "Read invoices", Slug: "invoices.read", Description: "Lists and downloads invoices"}),
+					checkServerPermission(srv, unkey.Permission{Name: "tfacc-Read invoices", Slug: "tfacc-invoices.read", Description: "Lists and downloads invoices"}),
 					resource.TestMatchResourceAttr(permAddr, "id", regexp.MustCompile(`^perm_`)),
 					captureID(permAddr, &id),
 				),
@@ -85,23 +85,23 @@ func TestAccUnkeyPermission_basic(t *testing.T) {
 				},
 			},
 			{ResourceName: permAddr, ImportState: true, ImportStateVerify: true},
-			{ResourceName: permAddr, ImportState: true, ImportStateVerify: true, ImportStateId: "invoices.read"},
+			{ResourceName: permAddr, ImportState: true, ImportStateVerify: true, ImportStateId: "tfacc-invoices.read"},
 			replaced(`
-  name        = "Read all invoices"
-  slug        = "invoices.read"
-  description = "Lists and downloads invoices"`, unkey.Permission{Name: "Read all invoices", Slug: "invoices.read", Description: "Lists and downloads invoices"}),
+  name        = "tfacc-Read all invoices"
+  slug        = "tfacc-invoices.read"
+  description = "Lists and downloads invoices"`, unkey.Permission{Name: "tfacc-Read all invoices", Slug: "tfacc-invoices.read", Description: "Lists and downloads invoices"}),
 			replaced(`
-  name        = "Read all invoices"
-  slug        = "invoices.list"
-  description = "Lists and downloads invoices"`, unkey.Permission{Name: "Read all invoices", Slug: "invoices.list", Description: "Lists and downloads invoices"}),
+  name        = "tfacc-Read all invoices"
+  slug        = "tfacc-invoices.list"
+  description = "Lists and downloads invoices"`, unkey.Permission{Name: "tfacc-Read all invoices", Slug: "tfacc-invoices.list", Description: "Lists and downloads invoices"}),
 			replaced(`
-  name        = "Read all invoices"
-  slug        = "invoices.list"
-  description = "Lists invoices"`, unkey.Permission{Name: "Read all invoices", Slug: "invoices.list", Description: "Lists invoices"}),
+  name        = "tfacc-Read all invoices"
+  slug        = "tfacc-invoices.list"
+  description = "Lists invoices"`, unkey.Permission{Name: "tfacc-Read all invoices", Slug: "tfacc-invoices.list", Description: "Lists invoices"}),
 			// Clearing the description replaces too: there is no update operation.
 			replaced(`
-  name = "Read all invoices"
-  slug = "invoices.list"`, unkey.Permission{Name: "Read all invoices", Slug: "invoices.list"}),
+  name = "tfacc-Read all invoices"
+  slug = "tfacc-invoices.list"`, unkey.Permission{Name: "tfacc-Read all invoices", Slug: "tfacc-invoices.list"}),
 		},
 	})
 }
@@ -113,11 +113,11 @@ func TestAccUnkeyPermission_emptyDescription(t *testing.T) {
 		CheckDestroy:             checkPermissionsGone(srv),
 		Steps: []resource.TestStep{{
 			Config: permConfig(srv, `
-  name        = "Empty"
-  slug        = "empty.description"
+  name        = "tfacc-Empty"
+  slug        = "tfacc-empty.description"
   description = ""`),
 			Check: resource.ComposeAggregateTestCheckFunc(
-				checkServerPermission(srv, unkey.Permission{Name: "Empty", Slug: "empty.description"}),
+				checkServerPermission(srv, unkey.Permission{Name: "tfacc-Empty", Slug: "tfacc-empty.description"}),
 				resource.TestCheckResourceAttr(permAddr, "description", ""),
 			),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -135,7 +135,7 @@ func TestAccUnkeyPermission_identity(t *testing.T) {
 		CheckDestroy:             checkPermissionsGone(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: permConfig(srv, "  name = \"identified\"\n  slug = \"identified\""),
+				Config: permConfig(srv, "  name = \"tfacc-identified\"\n  slug = \"tfacc-identified\""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(permAddr, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(regexp.MustCompile(`^perm_`))}),
 					statecheck.ExpectIdentityValueMatchesState(permAddr, tfjsonpath.New("id")),
@@ -149,7 +149,7 @@ func TestAccUnkeyPermission_identity(t *testing.T) {
 func TestAccUnkeyPermission_deletedOutOfBand(t *testing.T) {
 	srv := acctest.NewServer(t)
 	var id string
-	config := permConfig(srv, "  name = \"gone\"\n  slug = \"gone.perm\"")
+	config := permConfig(srv, "  name = \"gone\"\n  slug = \"tfacc-gone.perm\"")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             checkPermissionsGone(srv),
@@ -165,7 +165,7 @@ func TestAccUnkeyPermission_deletedOutOfBand(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(permAddr, plancheck.ResourceActionCreate)},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(idChanged(permAddr, &id), checkServerPermission(srv, unkey.Permission{Name: "gone", Slug: "gone.perm"})),
+				Check: resource.ComposeAggregateTestCheckFunc(idChanged(permAddr, &id), checkServerPermission(srv, unkey.Permission{Name: "gone", Slug: "tfacc-gone.perm"})),
 			},
 		},
 	})
@@ -174,13 +174,13 @@ func TestAccUnkeyPermission_deletedOutOfBand(t *testing.T) {
 // A slug taken outside Terraform fails the create and says how to import it.
 func TestAccUnkeyPermission_conflict(t *testing.T) {
 	srv := acctest.NewServer(t)
-	if _, err := srv.Unkey.CreatePermission(context.Background(), "taken", "taken.slug", ""); err != nil {
+	if _, err := srv.Unkey.CreatePermission(context.Background(), "tfacc-taken", "tfacc-taken.slug", ""); err != nil {
 		t.Fatal(err)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{
-			Config:      permConfig(srv, "  name = \"taken\"\n  slug = \"taken.slug\""),
+			Config:      permConfig(srv, "  name = \"taken\"\n  slug = \"tfacc-taken.slug\""),
 			ExpectError: regexp.MustCompile(`(?s)409.*terraform\s+import\s+apikey_unkey_permission`),
 		}},
 	})

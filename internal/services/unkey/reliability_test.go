@@ -50,7 +50,7 @@ func relCountConfig(srv *acctest.Server, n int, providerExtra ...string) string 
 resource "apikey_unkey_key" "test" {
   count  = %d
   api_id = %q
-  name   = "key-${count.index}"
+  name   = "tfacc-key-${count.index}"
 }
 `, n, srv.APIID)
 }

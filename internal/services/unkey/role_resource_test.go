@@ -24,8 +24,8 @@ const roleAddr = "apikey_unkey_role.test"
 func roleConfig(srv *acctest.Server, body string) string {
 	return srv.ProviderConfig() + `
 resource "apikey_unkey_permission" "read" {
-  name = "Read invoices"
-  slug = "invoices.read"
+  name = "tfacc-Read invoices"
+  slug = "tfacc-invoices.read"
 }
 ` + fmt.Sprintf("resource \"apikey_unkey_role\" \"test\" {\n%s\n}\n", body)
 }
@@ -65,7 +65,7 @@ func checkRolesGone(srv *acctest.Server) resource.TestCheckFunc {
 }
 
 func TestAccUnkeyRole_basic(t *testing.T) {
-	acctest.SkipIfShared(t, "it creates role \"support\" by a fixed name")
+	acctest.SkipIfShared(t, "it creates role \"tfacc-support\" by a fixed name")
 	srv := acctest.NewServer(t)
 	var id string
 	step := func(body string, action plancheck.ResourceActionType, check resource.TestCheckFunc) resource.TestStep {
@@ -90,47 +90,47 @@ func TestAccUnkeyRole_basic(t *testing.T) {
 		CheckDestroy:             resource.ComposeAggregateTestCheckFunc(checkRolesGone(srv), checkPermissionsGone(srv)),
 		Steps: []resource.TestStep{
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support"
-  permissions = [apikey_unkey_permission.read.slug, "tickets.read"]`, plancheck.ResourceActionCreate,
+  permissions = [apikey_unkey_permission.read.slug, "tfacc-tickets.read"]`, plancheck.ResourceActionCreate,
 				resource.ComposeAggregateTestCheckFunc(
-					checkServerRole(srv, "support", "Customer support", "invoices.read", "tickets.read"),
+					checkServerRole(srv, "tfacc-support", "Customer support", "tfacc-invoices.read", "tfacc-tickets.read"),
 					resource.TestMatchResourceAttr(roleAddr, "id", regexp.MustCompile(`^role_`)),
 					captureID(roleAddr, &id),
 				)),
 			{ResourceName: roleAddr, ImportState: true, ImportStateVerify: true},
-			{ResourceName: roleAddr, ImportState: true, ImportStateVerify: true, ImportStateId: "support"},
+			{ResourceName: roleAddr, ImportState: true, ImportStateVerify: true, ImportStateId: "tfacc-support"},
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support"
-  permissions = ["tickets.read", "tickets.write"]`, plancheck.ResourceActionUpdate,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "support", "Customer support", "tickets.read", "tickets.write"), sameID)),
+  permissions = ["tfacc-tickets.read", "tfacc-tickets.write"]`, plancheck.ResourceActionUpdate,
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support", "tfacc-tickets.read", "tfacc-tickets.write"), sameID)),
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support"`, plancheck.ResourceActionUpdate,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "support", "Customer support"), sameID,
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support"), sameID,
 					resource.TestCheckNoResourceAttr(roleAddr, "permissions"))),
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support"
   permissions = []`, plancheck.ResourceActionUpdate,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "support", "Customer support"), sameID,
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support"), sameID,
 					resource.TestCheckResourceAttr(roleAddr, "permissions.#", "0"))),
 			step(`
-  name        = "support"
+  name        = "tfacc-support"
   description = "Customer support, second line"
   permissions = []`, plancheck.ResourceActionReplace,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "support", "Customer support, second line"), idChanged(roleAddr, &id), captureID(roleAddr, &id))),
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-support", "Customer support, second line"), idChanged(roleAddr, &id), captureID(roleAddr, &id))),
 			step(`
-  name        = "helpdesk"
-  permissions = ["tickets.read"]`, plancheck.ResourceActionReplace,
-				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "helpdesk", "", "tickets.read"), idChanged(roleAddr, &id))),
+  name        = "tfacc-helpdesk"
+  permissions = ["tfacc-tickets.read"]`, plancheck.ResourceActionReplace,
+				resource.ComposeAggregateTestCheckFunc(checkServerRole(srv, "tfacc-helpdesk", "", "tfacc-tickets.read"), idChanged(roleAddr, &id))),
 		},
 	})
 }
 
 func TestAccUnkeyRole_identity(t *testing.T) {
-	acctest.SkipIfShared(t, "it creates role \"support\" by a fixed name")
+	acctest.SkipIfShared(t, "it creates role \"tfacc-support\" by a fixed name")
 	srv := acctest.NewServer(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -138,7 +138,7 @@ func TestAccUnkeyRole_identity(t *testing.T) {
 		CheckDestroy:             checkRolesGone(srv),
 		Steps: []resource.TestStep{
 			{
-				Config: roleConfig(srv, `  name = "identified"`),
+				Config: roleConfig(srv, `  name = "tfacc-identified"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(roleAddr, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(regexp.MustCompile(`^role_`))}),
 					statecheck.ExpectIdentityValueMatchesState(roleAddr, tfjsonpath.New("id")),
@@ -151,11 +151,11 @@ func TestAccUnkeyRole_identity(t *testing.T) {
 
 // Permissions changed outside Terraform are planned back; a role deleted outside is re-created.
 func TestAccUnkeyRole_outOfBand(t *testing.T) {
-	acctest.SkipIfShared(t, "it creates role \"support\" by a fixed name")
+	acctest.SkipIfShared(t, "it creates role \"tfacc-support\" by a fixed name")
 	srv := acctest.NewServer(t)
 	var id string
 	config := roleConfig(srv, `
-  name        = "ops"
+  name        = "tfacc-ops"
   permissions = [apikey_unkey_permission.read.slug]`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -164,7 +164,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 			{Config: config, Check: captureID(roleAddr, &id)},
 			{
 				PreConfig: func() {
-					if _, err := srv.Unkey.SetRolePermissions(context.Background(), id, []string{"invoices.read", "admin.everything"}); err != nil {
+					if _, err := srv.Unkey.SetRolePermissions(context.Background(), id, []string{"tfacc-invoices.read", "tfacc-admin.everything"}); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -172,7 +172,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(roleAddr, plancheck.ResourceActionUpdate)},
 				},
-				Check: checkServerRole(srv, "ops", "", "invoices.read"),
+				Check: checkServerRole(srv, "tfacc-ops", "", "tfacc-invoices.read"),
 			},
 			{
 				PreConfig: func() {
@@ -184,7 +184,7 @@ func TestAccUnkeyRole_outOfBand(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(roleAddr, plancheck.ResourceActionCreate)},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(idChanged(roleAddr, &id), checkServerRole(srv, "ops", "", "invoices.read")),
+				Check: resource.ComposeAggregateTestCheckFunc(idChanged(roleAddr, &id), checkServerRole(srv, "tfacc-ops", "", "tfacc-invoices.read")),
 			},
 		},
 	})
@@ -205,7 +205,7 @@ resource "apikey_unkey_key" %q {
   name   = %q
   roles  = %s
 }
-`, addr, srv.APIID, name, roles)
+`, addr, srv.APIID, acctest.NamePrefix+name, roles)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -213,18 +213,18 @@ resource "apikey_unkey_key" %q {
 		Steps: []resource.TestStep{
 			{
 				Config: roleConfig(srv, `
-  name        = "billing"
+  name        = "tfacc-billing"
   permissions = [apikey_unkey_permission.read.slug]`) + key("k", "first", "[apikey_unkey_role.test.name]"),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckNoResourceAttr("apikey_unkey_key.k", "permissions"),
-					resource.TestCheckTypeSetElemAttr("apikey_unkey_key.k", "effective_permissions.*", "invoices.read"),
+					resource.TestCheckTypeSetElemAttr("apikey_unkey_key.k", "effective_permissions.*", "tfacc-invoices.read"),
 				),
 			},
 			{
 				Config: roleConfig(srv, `
-  name        = "billing"
-  permissions = [apikey_unkey_permission.read.slug, "invoices.write"]
-  depends_on  = [apikey_unkey_key.early]`) + key("k", "second", "[apikey_unkey_role.test.name]") + key("early", "early", `["billing"]`),
+  name        = "tfacc-billing"
+  permissions = [apikey_unkey_permission.read.slug, "tfacc-invoices.write"]
+  depends_on  = [apikey_unkey_key.early]`) + key("k", "second", "[apikey_unkey_role.test.name]") + key("early", "early", `["tfacc-billing"]`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(roleAddr, plancheck.ResourceActionUpdate),
@@ -236,7 +236,7 @@ resource "apikey_unkey_key" %q {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckNoResourceAttr("apikey_unkey_key.k", "permissions"),
 					resource.TestCheckResourceAttr("apikey_unkey_key.k", "effective_permissions.#", "2"),
-					resource.TestCheckTypeSetElemAttr("apikey_unkey_key.k", "effective_permissions.*", "invoices.write"),
+					resource.TestCheckTypeSetElemAttr("apikey_unkey_key.k", "effective_permissions.*", "tfacc-invoices.write"),
 				),
 			},
 		},
@@ -245,13 +245,13 @@ resource "apikey_unkey_key" %q {
 
 func TestAccUnkeyRole_conflict(t *testing.T) {
 	srv := acctest.NewServer(t)
-	if _, err := srv.Unkey.CreateRole(context.Background(), "taken", "", nil); err != nil {
+	if _, err := srv.Unkey.CreateRole(context.Background(), "tfacc-taken", "", nil); err != nil {
 		t.Fatal(err)
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{
-			Config:      roleConfig(srv, `  name = "taken"`),
+			Config:      roleConfig(srv, `  name = "tfacc-taken"`),
 			ExpectError: regexp.MustCompile(`(?s)409.*terraform\s+import\s+apikey_unkey_role`),
 		}},
 	})

@@ -218,6 +218,7 @@ list %q "found" {
 // The documented examples run as shipped: terraform query reads them and finds the objects
 // their searches name.
 func TestAccUnkeySetupList_examples(t *testing.T) {
+	acctest.SkipIfShared(t, "it creates, and leaves, the objects the documented examples search for by their unprefixed names")
 	skipUnlessCLIHas(t, acctest.FeatureListResources)
 	ctx := context.Background()
 	cases := []struct {

@@ -32,7 +32,7 @@ func TestAccUnkeyKey_usageWarnings(t *testing.T) {
 		config := acctest.RequiredProviders + srv.ProviderConfig() + fmt.Sprintf(`
 resource "apikey_unkey_key" "k" {
   api_id = %q
-  name   = "stale-ci"
+  name   = "tfacc-stale-ci"
   %s
 }
 `, srv.APIID, extra)
@@ -60,7 +60,7 @@ resource "apikey_unkey_key" "k" {
 	out := strings.Join(strings.Fields(run("plan", "-no-color", "-detailed-exitcode")), " ")
 	for _, want := range []string{
 		"Warning: Key unused",
-		`("stale-ci") has never been used since it was created`,
+		`("tfacc-stale-ci") has never been used since it was created`,
 		"longer than warn_unused_after (720h0m0s)",
 		"Warning: Key older than allowed",
 		"longer than warn_older_than (2160h0m0s)",
