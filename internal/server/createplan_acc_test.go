@@ -83,14 +83,14 @@ resource "apikey_unkey_api" "a" {
 resource "apikey_unkey_key" "k" {
   count       = 3
   api_id      = apikey_unkey_api.a.id
-  name        = "create-${count.index}"
-  permissions = ["docs.read", "docs.write"]
+  name        = "tfacc-create-${count.index}"
+  permissions = ["tfacc-docs.read", "tfacc-docs.write"]
   ratelimits  = [{ name = "requests", limit = 100, duration = "1m" }]
 }
 
 resource "apikey_unkey_key" "known_api" {
   api_id     = %q
-  name       = "known"
+  name       = "tfacc-known"
   expires_at = "2099-01-01T00:00:00Z"
   meta       = jsonencode({ team = "a" })
 }`, acctest.RandomName("createplan"), srv.APIID)

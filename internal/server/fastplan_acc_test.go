@@ -144,8 +144,8 @@ func TestAccFastPlan_refreshAndDrift(t *testing.T) {
 resource "apikey_unkey_key" "k" {
   count       = 3
   api_id      = %q
-  name        = "fast-${count.index}"
-  permissions = ["docs.read", "docs.write"]
+  name        = "tfacc-fast-${count.index}"
+  permissions = ["tfacc-docs.read", "tfacc-docs.write"]
   meta        = jsonencode({ team = "a" })
   ratelimits = [{ name = "requests", limit = 100, duration = "1m" }]
 }`, srv.APIID)
