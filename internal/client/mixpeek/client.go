@@ -137,6 +137,13 @@ func (c *Client) list(ctx context.Context, userEmail string, includeRevoked bool
 	return decodeListing(body)
 }
 
+// ListAllKeys is every key of the user, revoked ones included, from a complete listing requested
+// after this call began (shared with concurrent calls, see sharedListings). The slice is shared:
+// do not modify it.
+func (c *Client) ListAllKeys(ctx context.Context, userEmail string) ([]Key, error) {
+	return c.completeListing(ctx, userEmail)
+}
+
 // completeListing is a complete listing of the user's keys requested after this call began,
 // shared with concurrent calls (see sharedListings).
 func (c *Client) completeListing(ctx context.Context, userEmail string) ([]Key, error) {

@@ -199,7 +199,9 @@ func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // and is revoked; one with another marker yields errMarkedElsewhere; one without is someone
 // else's and yields errNameTaken.
 func (b *Backend) clearUnsettled(ctx context.Context, email, name, fingerprint, marker string) error {
-	keys, err := b.Client.ListKeys(ctx, email, false)
+	// Requested after this call began, as a listing of its own would be; concurrent creates
+	// share it, so an apply of N keys of one user does not list them N times.
+	keys, err := b.Client.ListAllKeys(ctx, email)
 	if err != nil {
 		return err
 	}
