@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/client/transport"
 )
@@ -17,11 +18,15 @@ import (
 // Client calls the organization API-key endpoints through the shared transport, which owns
 // authentication, retries and logging.
 type Client struct {
-	hc *transport.Client
+	hc     *transport.Client
+	shared *sharedListings
 }
 
 // New wraps a configured transport.
-func New(hc *transport.Client) *Client { return &Client{hc: hc} }
+func New(hc *transport.Client) *Client { return &Client{hc: hc, shared: newSharedListings()} }
+
+// SetClock sets the clock that ages shared listings (see ReadKey); call it before any request.
+func (c *Client) SetClock(now func() time.Time) { c.shared.now = now }
 
 // keysPath returns /v1/organizations/users/{user_email}/api-keys[/{name}[/rotate]], escaping
 // every segment (emails contain '@' and '+', names may contain spaces). A value that a server or
@@ -99,7 +104,11 @@ func (c *Client) CreateKey(ctx context.Context, userEmail string, req CreateKeyR
 	if err != nil {
 		return nil, err
 	}
-	return decodeCreated(body)
+	created, err := decodeCreated(body)
+	if err == nil {
+		c.shared.wrote(userEmail, created.KeyID)
+	}
+	return created, err
 }
 
 // ListKeys lists the user's keys; revoked (and possibly expired) keys only with includeRevoked.
@@ -128,10 +137,27 @@ func (c *Client) list(ctx context.Context, userEmail string, includeRevoked bool
 	return decodeListing(body)
 }
 
-// completeListing lists every key of the user, revoked ones included, and insists that the
+// ListAllKeys is every key of the user, revoked ones included, from a complete listing requested
+// after this call began (shared with concurrent calls, see sharedListings). The slice is shared:
+// do not modify it.
+func (c *Client) ListAllKeys(ctx context.Context, userEmail string) ([]Key, error) {
+	return c.completeListing(ctx, userEmail)
+}
+
+// completeListing is a complete listing of the user's keys requested after this call began,
+// shared with concurrent calls (see sharedListings).
+func (c *Client) completeListing(ctx context.Context, userEmail string) ([]Key, error) {
+	l, err := c.shared.fresh(ctx, c, userEmail)
+	if err != nil {
+		return nil, err
+	}
+	return l.keys, nil
+}
+
+// listComplete lists every key of the user, revoked ones included, and insists that the
 // answer can prove absence: a list member that is null, or a total that disagrees with the items
 // (a partial page), is an error rather than an empty or short list.
-func (c *Client) completeListing(ctx context.Context, userEmail string) ([]Key, error) {
+func (c *Client) listComplete(ctx context.Context, userEmail string) ([]Key, error) {
 	l, err := c.list(ctx, userEmail, true)
 	if err != nil {
 		return nil, err
@@ -159,7 +185,11 @@ func (c *Client) UpdateKey(ctx context.Context, userEmail, keyName string, req U
 	if err != nil {
 		return nil, err
 	}
-	return decodeKey(body)
+	k, err := decodeKey(body)
+	if err == nil {
+		c.shared.wrote(userEmail, k.KeyID)
+	}
+	return k, err
 }
 
 // RevokeKey revokes (DELETE) the key named keyName. Revocation is irreversible; the record stays
@@ -179,6 +209,7 @@ func (c *Client) RevokeKey(ctx context.Context, userEmail, keyName string) error
 // as revoked and the result is nil; otherwise the 404 is returned, with the listing's verdict.
 func (c *Client) RevokeKeyConfirmed(ctx context.Context, userEmail, keyName, keyID string) error {
 	err := c.RevokeKey(ctx, userEmail, keyName)
+	c.shared.wrote(userEmail, keyID)
 	if StatusCode(err) != http.StatusNotFound {
 		return err
 	}
@@ -220,7 +251,11 @@ func (c *Client) RotateKey(ctx context.Context, userEmail, keyName string) (*Cre
 	if err != nil {
 		return nil, err
 	}
-	return decodeCreated(body)
+	created, err := decodeCreated(body)
+	if err == nil {
+		c.shared.wrote(userEmail, created.KeyID)
+	}
+	return created, err
 }
 
 // FindKey returns the user's key with the given key_id, searching revoked keys too (there is no
@@ -232,12 +267,51 @@ func (c *Client) FindKey(ctx context.Context, userEmail, keyID string) (*Key, er
 	if err != nil {
 		return nil, err
 	}
-	for i := range keys {
-		if keys[i].KeyID == keyID {
-			return &keys[i], nil
+	if k := findIn(keys, keyID); k != nil {
+		return k, nil
+	}
+	return nil, errNotListed(userEmail, keyID)
+}
+
+// ReadKey is FindKey for a refresh: the key as the newest listing of the user requested within
+// maxAge shows it, unless this process changed the key since that listing was requested (then a
+// newer listing). A key that listing lacks is looked for in a listing requested after it was
+// found missing, so ErrKeyNotListed is still the evidence of a complete listing taken after the
+// call began. others are the key_ids of the other live keys of the listing with the key's name.
+func (c *Client) ReadKey(ctx context.Context, userEmail, keyID string, maxAge time.Duration) (k *Key, others []string, err error) {
+	l, err := c.shared.shared(ctx, c, userEmail, keyID, maxAge)
+	if err != nil {
+		return nil, nil, err
+	}
+	if k = findIn(l.keys, keyID); k == nil {
+		if l, err = c.shared.fresh(ctx, c, userEmail); err != nil {
+			return nil, nil, err
+		}
+		if k = findIn(l.keys, keyID); k == nil {
+			return nil, nil, errNotListed(userEmail, keyID)
 		}
 	}
-	return nil, fmt.Errorf("%w: no key with key_id %q for user %q", ErrKeyNotListed, keyID, userEmail)
+	for i := range l.keys {
+		if o := &l.keys[i]; o.KeyID != keyID && o.Name == k.Name && live(o) {
+			others = append(others, o.KeyID)
+		}
+	}
+	return k, others, nil
+}
+
+// findIn returns a copy of the key keyID of a listing, which other calls share.
+func findIn(keys []Key, keyID string) *Key {
+	for i := range keys {
+		if keys[i].KeyID == keyID {
+			k := keys[i]
+			return &k
+		}
+	}
+	return nil
+}
+
+func errNotListed(userEmail, keyID string) error {
+	return fmt.Errorf("%w: no key with key_id %q for user %q", ErrKeyNotListed, keyID, userEmail)
 }
 
 // FindKeyByName returns the user's key named name, preferring an active key over revoked or
@@ -254,10 +328,12 @@ func (c *Client) FindKeyByName(ctx context.Context, userEmail, name string) (*Ke
 			continue
 		}
 		if keys[i].Status == StatusActive || keys[i].Status == "" {
-			return &keys[i], nil
+			k := keys[i]
+			return &k, nil
 		}
 		if found == nil {
-			found = &keys[i]
+			k := keys[i]
+			found = &k
 		}
 	}
 	if found != nil {
@@ -308,15 +384,9 @@ func (c *Client) ResolveKey(ctx context.Context, userEmail, keyID string) (*Key,
 	if err != nil {
 		return nil, err
 	}
-	var found *Key
-	for i := range keys {
-		if keys[i].KeyID == keyID {
-			found = &keys[i]
-			break
-		}
-	}
+	found := findIn(keys, keyID)
 	if found == nil {
-		return nil, fmt.Errorf("%w: no key with key_id %q for user %q", ErrKeyNotListed, keyID, userEmail)
+		return nil, errNotListed(userEmail, keyID)
 	}
 	if found.Status == StatusRevoked {
 		return found, nil
@@ -342,6 +412,7 @@ func errNotLive(k *Key, action string) error {
 // fails when the answer is about another key. An expired key is patched too (a new expires_at
 // may revive it) when no live key has its name; a revoked one never is.
 func (c *Client) UpdateKeyByID(ctx context.Context, userEmail, keyID string, req UpdateKeyRequest) (*Key, error) {
+	defer c.shared.wrote(userEmail, keyID)
 	k, err := c.ResolveKey(ctx, userEmail, keyID)
 	if err != nil {
 		return nil, err
@@ -378,6 +449,7 @@ func (c *Client) RevokeKeyByID(ctx context.Context, userEmail, keyID string) err
 
 // RotateKeyByID rotates key keyID under the name the listing gives it (see ResolveKey).
 func (c *Client) RotateKeyByID(ctx context.Context, userEmail, keyID string) (*CreatedKey, error) {
+	defer c.shared.wrote(userEmail, keyID)
 	k, err := c.ResolveKey(ctx, userEmail, keyID)
 	if err != nil {
 		return nil, err

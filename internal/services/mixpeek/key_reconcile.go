@@ -199,7 +199,9 @@ func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // and is revoked; one with another marker yields errMarkedElsewhere; one without is someone
 // else's and yields errNameTaken.
 func (b *Backend) clearUnsettled(ctx context.Context, email, name, fingerprint, marker string) error {
-	keys, err := b.Client.ListKeys(ctx, email, false)
+	// Requested after this call began, as a listing of its own would be; concurrent creates
+	// share it, so an apply of N keys of one user does not list them N times.
+	keys, err := b.Client.ListAllKeys(ctx, email)
 	if err != nil {
 		return err
 	}
@@ -232,12 +234,29 @@ func (b *Backend) clearUnsettled(ctx context.Context, email, name, fingerprint, 
 // settleMarker replaces the creation marker of a key known to be in state with description, and
 // returns the key as the server then has it, and whether it was settled. A failure only warns and
 // returns the key with description as if settled: it works, and the next refresh tries again.
-func (r *keyResource) settleMarker(ctx context.Context, email string, key *mixpeek.Key, description types.String, diags *diag.Diagnostics) (*mixpeek.Key, bool) {
+// others are the other live keys that the listing key came from shows with its name: then
+// nothing is sent, as for any change by name.
+//
+// The name comes from the listing that served the Read, which may be shared (listingTTL) rather
+// than requested for this PATCH: a key whose marker is still set was made by this provider and
+// has not been refreshed since, the PATCH sets only the description, and an answer about another
+// key is reported. Resolving each marked key in a listing of its own would cost the first
+// refresh after an apply one listing of all the user's keys per key.
+func (r *keyResource) settleMarker(ctx context.Context, email string, key *mixpeek.Key, others []string, description types.String, diags *diag.Diagnostics) (*mixpeek.Key, bool) {
 	if !isMarker(key.Description) {
 		return key, true
 	}
-	// Mixpeek's default description is "", so an unset one is sent as that.
-	updated, err := r.b().Client.UpdateKey(ctx, email, key.Name, mixpeek.UpdateKeyRequest{Description: mixpeek.Value(description.ValueString())})
+	var updated *mixpeek.Key
+	var err error
+	if len(others) > 0 {
+		err = &mixpeek.AmbiguousNameError{UserEmail: email, Name: key.Name, KeyID: key.KeyID, Status: key.Status, Others: others}
+	} else {
+		// Mixpeek's default description is "", so an unset one is sent as that.
+		updated, err = r.b().Client.UpdateKey(ctx, email, key.Name, mixpeek.UpdateKeyRequest{Description: mixpeek.Value(description.ValueString())})
+		if err == nil && updated.KeyID != "" && updated.KeyID != key.KeyID {
+			err = fmt.Errorf("the answer is about key %s, which took the name %q meanwhile", updated.KeyID, key.Name)
+		}
+	}
 	if err == nil {
 		return updated, true
 	}

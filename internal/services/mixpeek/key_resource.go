@@ -247,7 +247,9 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	}
 	imported := keylife.AfterImport(&state.Model)
 	email := state.UserEmail.ValueString()
-	key, err := r.b().Client.FindKey(ctx, email, state.ID.ValueString())
+	// Writes (Update, Delete, the revoke action) resolve the key in a listing requested after
+	// they began (see mixpeek.Client.ResolveKey); a Read may use a shared one.
+	key, others, err := r.b().Client.ReadKey(ctx, email, state.ID.ValueString(), listingTTL)
 	gone := false
 	switch {
 	case keyGone(err):
@@ -274,7 +276,7 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		return
 	}
 	// In state, so no longer evidence of an interrupted run's create.
-	key, _ = r.settleMarker(ctx, email, key, state.Description, &resp.Diagnostics)
+	key, _ = r.settleMarker(ctx, email, key, others, state.Description, &resp.Diagnostics)
 	if imported {
 		state.Scopes = types.SetNull(scopeType)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDefaultPermissions, encodePermissions(key.Permissions))...)
@@ -303,7 +305,7 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if isMarker(plan.Description.ValueString()) {
 		// Never refreshed since its create (-refresh=false): the marker goes now.
 		marked := &mixpeek.Key{KeyID: plan.ID.ValueString(), Name: plan.Name.ValueString(), Description: plan.Description.ValueString()}
-		if key, ok := r.settleMarker(ctx, plan.UserEmail.ValueString(), marked, plannedDescription, &resp.Diagnostics); ok {
+		if key, ok := r.settleMarker(ctx, plan.UserEmail.ValueString(), marked, nil, plannedDescription, &resp.Diagnostics); ok {
 			applyKey(ctx, &plan, key, &resp.Diagnostics)
 		} else {
 			plan.Description = plannedDescription

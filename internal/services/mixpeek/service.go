@@ -32,6 +32,9 @@ type Backend struct {
 // NewBackend wraps a configured client. createAttempts is how many creates may be tried when
 // their responses are lost.
 func NewBackend(client *mixpeek.Client, now func() time.Time, createAttempts int) *Backend {
+	if client != nil && now != nil {
+		client.SetClock(now)
+	}
 	return &Backend{Client: client, createAttempts: max(createAttempts, 1), now: now}
 }
 
@@ -62,6 +65,12 @@ func DataSources() []func() datasource.DataSource {
 
 // EphemeralResources is empty: Mixpeek shows a key's plaintext only once, at create.
 func EphemeralResources() []func() ephemeral.EphemeralResource { return nil }
+
+// listingTTL bounds how old a shared listing of a user's keys may be when it serves a Read
+// (mixpeek.Client.ReadKey): a refresh of N keys of one user costs one listing per listingTTL, not
+// one per key. A key deleted or changed outside Terraform within that time reads as it was, as
+// if the change had come just after the refresh; keys this process changed never do.
+const listingTTL = 30 * time.Second
 
 // keyGone reports Mixpeek's evidence that a key does not exist: the user's listing succeeded
 // and does not contain it.

@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// A handful of managed keys in a large API: the listing stops after a page that serves no Read,
-// so a refresh costs about one request per key, not a listing of the whole API.
+// A handful of managed keys in a large API: the listing pauses once its pages have cost
+// listingCredit requests more than they saved, so a refresh costs at most one request per key
+// plus that credit, not a listing of the whole API.
 func TestUnkeyReader_sliverOfLargeAPI(t *testing.T) {
 	t.Parallel()
 	const apiKeys, managed = 1500, 20
@@ -59,10 +60,9 @@ func TestUnkeyReader_mostOfTheAPI(t *testing.T) {
 	}
 }
 
-// Sequential Reads whose first listed key sits on the second page: the first page holds keys read
-// directly before the listing, which proves the managed keys are dense in the API, so the
-// listing goes on instead of stopping after one page.
-func TestUnkeyReader_firstPageCountsEarlierReads(t *testing.T) {
+// Sequential Reads whose first listed key sits on the second page: the first page answers no Read
+// waiting for it, and the listing goes on to the second page instead of stopping after one.
+func TestUnkeyReader_firstPageServesNoWaitingRead(t *testing.T) {
 	t.Parallel()
 	const n = 150
 	f := newReaderFixture(t, n)
