@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -94,21 +95,26 @@ func (p *apikeyProvider) ReadShortcuts() map[string]func(ctx context.Context, pr
 // framework would give them: none before Configure, and once it ran only what it stored on
 // success (otherwise the rule refuses).
 func (p *apikeyProvider) ValidateShortcuts() map[string]func(ctx context.Context, config tftypes.Value, writeOnlyAllowed bool) ([]*tfprotov6.Diagnostic, bool) {
-	return map[string]func(ctx context.Context, config tftypes.Value, writeOnlyAllowed bool) ([]*tfprotov6.Diagnostic, bool){
-		"apikey_unkey_key": func(ctx context.Context, config tftypes.Value, writeOnlyAllowed bool) ([]*tfprotov6.Diagnostic, bool) {
+	type validator = func(ctx context.Context, providerData any, config tftypes.Value, writeOnlyAllowed bool) (diag.Diagnostics, error)
+	rule := func(validate validator) func(ctx context.Context, config tftypes.Value, writeOnlyAllowed bool) ([]*tfprotov6.Diagnostic, bool) {
+		return func(ctx context.Context, config tftypes.Value, writeOnlyAllowed bool) ([]*tfprotov6.Diagnostic, bool) {
 			var providerData any
 			if d := p.data.Load(); d != nil {
 				providerData = d
 			} else if p.configureCalled.Load() {
 				return nil, false
 			}
-			diags, err := unkey.ValidateKeyConfig(ctx, providerData, config, writeOnlyAllowed)
+			diags, err := validate(ctx, providerData, config, writeOnlyAllowed)
 			if err != nil {
 				return nil, false
 			}
 			out, err := tfvalue.ProtoDiagnostics(ctx, diags)
 			return out, err == nil
-		},
+		}
+	}
+	return map[string]func(ctx context.Context, config tftypes.Value, writeOnlyAllowed bool) ([]*tfprotov6.Diagnostic, bool){
+		"apikey_unkey_key":   rule(unkey.ValidateKeyConfig),
+		"apikey_mixpeek_key": rule(mixpeek.ValidateKeyConfig),
 	}
 }
 

@@ -35,7 +35,12 @@ func validateText(diags []*tfprotov6.Diagnostic) []string {
 // validateOutcome validates config both ways: whether the shortcut answered, and whether its
 // diagnostics differ from the framework's (and the framework's, for the caller's checks).
 func validateOutcome(t testing.TB, framework server.Full, fast *server.Server, typ tftypes.Type, config tftypes.Value) (answered bool, differ bool, want []string) {
-	answered, want, got := validateBoth(t, framework, fast, typ, config)
+	return validateOutcomeOf(t, keyType, framework, fast, typ, config)
+}
+
+// validateOutcomeOf is validateOutcome for a resource of typeName.
+func validateOutcomeOf(t testing.TB, typeName string, framework server.Full, fast *server.Server, typ tftypes.Type, config tftypes.Value) (answered bool, differ bool, want []string) {
+	answered, want, got := validateBoth(t, typeName, framework, fast, typ, config)
 	differ = strings.Join(want, "\n") != strings.Join(got, "\n")
 	if answered && differ {
 		t.Logf("shortcut: %v", got)
@@ -44,10 +49,10 @@ func validateOutcome(t testing.TB, framework server.Full, fast *server.Server, t
 }
 
 // validateBoth returns whether the shortcut answered, and both sides' diagnostics.
-func validateBoth(t testing.TB, framework server.Full, fast *server.Server, typ tftypes.Type, config tftypes.Value) (answered bool, want, got []string) {
+func validateBoth(t testing.TB, typeName string, framework server.Full, fast *server.Server, typ tftypes.Type, config tftypes.Value) (answered bool, want, got []string) {
 	t.Helper()
 	ctx := context.Background()
-	req := &tfprotov6.ValidateResourceConfigRequest{TypeName: keyType, Config: dynamic(t, typ, config)}
+	req := &tfprotov6.ValidateResourceConfigRequest{TypeName: typeName, Config: dynamic(t, typ, config)}
 	w, err := framework.ValidateResourceConfig(ctx, req)
 	if err != nil {
 		t.Fatalf("framework: %v", err)
@@ -237,4 +242,67 @@ func FuzzFastValidateMatchesFramework(f *testing.F) {
 			t.Fatalf("shortcut's diagnostics differ from the framework's %v", want)
 		}
 	})
+}
+
+// mixpeekPools are values of apikey_mixpeek_key attributes, valid and not, for the validation
+// tests.
+var mixpeekPools = map[string][]any{
+	"id":                  {"mk_1"}, // read-only
+	"user_email":          {"ops@example.com", "not-an-email", ""},
+	"name":                {"tfacc-svc", "", "bad name/with/slashes"},
+	"description":         {"a key", strings.Repeat("d", 600)},
+	"permissions":         {[]any{"read"}, []any{}, []any{"fly"}, []any{nil}},
+	"scopes":              {[]any{map[string]any{"resource_type": "namespace", "resource_id": "ns_1", "operations": []any{"read"}}}, []any{map[string]any{"resource_type": "planet", "resource_id": ""}}},
+	"rate_limit_override": {100, -5},
+	"expires_at":          {"2099-01-01T00:00:00Z", "soon"},
+	"expire_after":        {"720h", "x"},
+	"status":              {"active"}, // read-only
+	"allowed_origins":     {[]any{"https://app.example.com"}, []any{"not a url"}, []any{}},
+	"store_plaintext":     {false},
+	"rotate_after":        {"1h", "-1h"},
+	"warn_older_than":     {"1y"},
+}
+
+func TestFastValidateMatchesFrameworkMixpeek(t *testing.T) {
+	const typeName = "apikey_mixpeek_key"
+	ctx := context.Background()
+	configured := newPair(t, "unkey", "mixpeek")
+	fw, fast := unconfiguredPair(t)
+	sch, err := fw.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := sch.ResourceSchemas[typeName].ValueType().(tftypes.Object)
+	base := map[string]any{"user_email": "ops@example.com", "name": "tfacc-svc"}
+	configs := map[string]tftypes.Value{"valid": build(t, typ, base), "user unknown": withUnknown(t, typ, build(t, typ, base), "user_email")}
+	for name, pool := range mixpeekPools {
+		for i, v := range pool {
+			configs[name+"/"+string(rune('a'+i))] = build(t, typ, with(base, name, v))
+		}
+	}
+	errors := 0
+	for _, s := range []struct {
+		name      string
+		framework server.Full
+		fast      *server.Server
+	}{{"before Configure", fw, fast}, {"configured", configured.framework, configured.fast}} {
+		for name, config := range configs {
+			answered, differ, want := validateOutcomeOf(t, typeName, s.framework, s.fast, typ, config)
+			if !answered {
+				t.Errorf("%s/%s: the shortcut declined", s.name, name)
+			}
+			if differ {
+				t.Errorf("%s/%s: shortcut's diagnostics differ from the framework's %v", s.name, name, want)
+			}
+			for _, d := range want {
+				if strings.HasPrefix(d, tfprotov6.DiagnosticSeverityError.String()) {
+					errors++
+					break
+				}
+			}
+		}
+	}
+	if errors < len(configs)/2 {
+		t.Errorf("only %d of %d validations reported an error: the corpus does not reach the validators", errors, 2*len(configs))
+	}
 }

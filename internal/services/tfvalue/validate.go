@@ -201,6 +201,22 @@ func (w walker) validators(ctx context.Context, a schema.Attribute, p path.Path,
 		return w.setValidators(ctx, a.Validators, p, pe, val, diags)
 	case schema.SetNestedAttribute:
 		return w.setValidators(ctx, a.Validators, p, pe, val, diags)
+	case schema.ListAttribute:
+		v, ok := val.(basetypes.ListValuable)
+		if !ok {
+			return ErrUnsupported
+		}
+		lv, d := v.ToListValue(ctx)
+		diags.Append(d...)
+		if d.HasError() {
+			return nil
+		}
+		req := validator.ListRequest{ClientCapabilities: w.caps, Config: w.cfg, ConfigValue: lv, Path: p, PathExpression: pe}
+		for _, v := range a.Validators {
+			resp := &validator.ListResponse{}
+			v.ValidateList(ctx, req, resp)
+			diags.Append(resp.Diagnostics...)
+		}
 	case schema.MapAttribute:
 		v, ok := val.(basetypes.MapValuable)
 		if !ok {
