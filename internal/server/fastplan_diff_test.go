@@ -236,21 +236,7 @@ func (p *pair) protoRequest(t testing.TB, r request) *tfprotov6.PlanResourceChan
 func (p *pair) differences(a, b *tfprotov6.PlanResourceChangeResponse) []string {
 	var out []string
 	value := func(what string, typ tftypes.Type, x, y *tfprotov6.DynamicValue) {
-		if (x == nil) != (y == nil) {
-			out = append(out, fmt.Sprintf("%s: %v vs %v", what, x, y))
-			return
-		}
-		if x == nil {
-			return
-		}
-		if !bytes.Equal(x.MsgPack, y.MsgPack) || !bytes.Equal(x.JSON, y.JSON) {
-			out = append(out, what+": encodings differ")
-		}
-		xv, err1 := x.Unmarshal(typ)
-		yv, err2 := y.Unmarshal(typ)
-		if err1 != nil || err2 != nil || !xv.Equal(yv) {
-			out = append(out, fmt.Sprintf("%s: %s (%v, %v)", what, attrDiff(xv, yv), err1, err2))
-		}
+		out = append(out, valueDifferences(what, typ, x, y, true)...)
 	}
 	value("planned state", p.keyType, a.PlannedState, b.PlannedState)
 	ai, bi := a.PlannedIdentity, b.PlannedIdentity
@@ -273,6 +259,27 @@ func (p *pair) differences(a, b *tfprotov6.PlanResourceChangeResponse) []string 
 	}
 	if a.UnsafeToUseLegacyTypeSystem != b.UnsafeToUseLegacyTypeSystem {
 		out = append(out, "legacy type system flag differs")
+	}
+	return out
+}
+
+// valueDifferences lists how two encoded values of typ differ: one missing, the decoded values,
+// and, with encodings, the bytes.
+func valueDifferences(what string, typ tftypes.Type, x, y *tfprotov6.DynamicValue, encodings bool) []string {
+	if (x == nil) != (y == nil) {
+		return []string{fmt.Sprintf("%s: %v vs %v", what, x, y)}
+	}
+	if x == nil {
+		return nil
+	}
+	var out []string
+	if encodings && (!bytes.Equal(x.MsgPack, y.MsgPack) || !bytes.Equal(x.JSON, y.JSON)) {
+		out = append(out, what+": encodings differ")
+	}
+	xv, err1 := x.Unmarshal(typ)
+	yv, err2 := y.Unmarshal(typ)
+	if err1 != nil || err2 != nil || !xv.Equal(yv) {
+		out = append(out, fmt.Sprintf("%s: %s (%v, %v)", what, attrDiff(xv, yv), err1, err2))
 	}
 	return out
 }

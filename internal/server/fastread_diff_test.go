@@ -150,18 +150,7 @@ func (f *readFixture) keyID(t testing.TB, s saved) string {
 func (f *readFixture) readDifferences(a, b *tfprotov6.ReadResourceResponse) []string {
 	var out []string
 	value := func(what string, typ tftypes.Type, x, y *tfprotov6.DynamicValue) {
-		if (x == nil) != (y == nil) {
-			out = append(out, fmt.Sprintf("%s: %v vs %v", what, x, y))
-			return
-		}
-		if x == nil {
-			return
-		}
-		xv, err1 := x.Unmarshal(typ)
-		yv, err2 := y.Unmarshal(typ)
-		if err1 != nil || err2 != nil || !xv.Equal(yv) {
-			out = append(out, fmt.Sprintf("%s: %s (%v, %v)", what, attrDiff(xv, yv), err1, err2))
-		}
+		out = append(out, valueDifferences(what, typ, x, y, false)...)
 	}
 	value("new state", f.keyType, a.NewState, b.NewState)
 	ai, bi := a.NewIdentity, b.NewIdentity

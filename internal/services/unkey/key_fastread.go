@@ -16,7 +16,7 @@ import (
 // keyAttrTypes are the key's attribute types, read once from the schema.
 var keyAttrTypes = sync.OnceValue(func() map[string]attr.Type {
 	out := map[string]attr.Type{}
-	for name, a := range keySchema().GetAttributes() {
+	for name, a := range keySchemaOnce().GetAttributes() {
 		out[name] = a.GetType()
 	}
 	return out
@@ -34,7 +34,7 @@ var keyPlainAttrs = sync.OnceValue(func() map[string]bool {
 
 // keyObjectType is the key's state type.
 var keyObjectType = sync.OnceValues(func() (tftypes.Object, error) {
-	t, ok := keySchema().Type().TerraformType(context.Background()).(tftypes.Object)
+	t, ok := keySchemaOnce().Type().TerraformType(context.Background()).(tftypes.Object)
 	if !ok {
 		return tftypes.Object{}, fmt.Errorf("the key schema's type is not an object")
 	}
