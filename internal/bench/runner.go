@@ -380,6 +380,16 @@ type phaseSample struct {
 	Load1       float64 // 1-minute load average when the phase started
 }
 
+// providerPeakRSS is the provider's own peak RSS: the one it reported where it could, since on
+// Linux the kernel's figure for a child starts from this harness's resident set at the fork,
+// which holds the local server's data (see runstats).
+func providerPeakRSS(u Usage, rt runstats.Snapshot) int64 {
+	if rt.PeakRSS > 0 {
+		return int64(rt.PeakRSS)
+	}
+	return u.PeakRSS
+}
+
 // providerPhase starts a fresh provider (bin, announcing address), runs one
 // CLI command attached to it with the server's counters reset, stops the
 // provider and returns the command's wall time, the provider's usage and
@@ -427,6 +437,7 @@ func (b *bencher) providerPhase(ctx context.Context, c cli, bin, address string,
 	if rerr != nil {
 		return phaseSample{}, fmt.Errorf("the provider wrote no runtime counters: %w", rerr)
 	}
+	usage.PeakRSS = providerPeakRSS(usage, rt)
 	return phaseSample{
 		Wall:        res.Wall,
 		Usage:       usage,

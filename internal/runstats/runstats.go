@@ -1,7 +1,11 @@
 // Package runstats lets a provider process report its own garbage collector
 // and allocation counters when it exits, for the benchmark harness: the
 // kernel's rusage gives CPU time and peak RSS, but not allocations, the share
-// of CPU spent collecting, or the heap still live after a collection.
+// of CPU spent collecting, or the heap still live after a collection. Nor,
+// on Linux, the process's own peak RSS: a child's rusage maxrss starts from
+// its parent's resident set at the fork (exec records the old address space's
+// high-water mark), so a harness holding a large server in memory would be
+// charged to every provider it starts.
 package runstats
 
 import (
@@ -11,6 +15,8 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 )
 
 // EnvFile names the file a process writes its Snapshot to on exit. Unset, it
@@ -30,6 +36,9 @@ type Snapshot struct {
 	// HeapGoalAtExit is the collector's heap goal before the forced
 	// collection: the heap size it was allowing.
 	HeapGoalAtExit uint64
+	// PeakRSS is the process's own resident high-water mark (VmHWM), in
+	// bytes; 0 where /proc is unavailable.
+	PeakRSS uint64
 }
 
 var names = []string{
@@ -61,12 +70,43 @@ func Take() Snapshot {
 		CPUSeconds:      floatOf(get(4)),
 		HeapGoalAtExit:  goal,
 		LiveHeapAfterGC: uint64Of(get(6)),
+		PeakRSS:         selfPeakRSS(),
 	}
 	// The forced collection is the harness's, not the workload's.
 	if snap.GCCycles > 0 {
 		snap.GCCycles--
 	}
 	return snap
+}
+
+// selfPeakRSS reads VmHWM from /proc/self/status. The high-water mark
+// belongs to the address space exec created, so it is this program's alone.
+func selfPeakRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	return parseVmHWM(string(b))
+}
+
+// parseVmHWM returns the VmHWM line of a /proc/<pid>/status text in bytes.
+func parseVmHWM(status string) uint64 {
+	for line := range strings.Lines(status) {
+		rest, ok := strings.CutPrefix(line, "VmHWM:")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(rest)
+		if len(fields) != 2 || fields[1] != "kB" {
+			return 0
+		}
+		kb, err := strconv.ParseUint(fields[0], 10, 64)
+		if err != nil {
+			return 0
+		}
+		return kb * 1024
+	}
+	return 0
 }
 
 func read(name string) uint64 {

@@ -95,3 +95,23 @@ func TestStartCPUProfileIfRequested(t *testing.T) {
 		})
 	}
 }
+
+func TestParseVmHWM(t *testing.T) {
+	tests := []struct {
+		name, status string
+		want         uint64
+	}{
+		{"present", "Name:\tx\nVmPeak:\t  9000 kB\nVmHWM:\t    5120 kB\nVmRSS:\t 4000 kB\n", 5120 * 1024},
+		{"absent", "Name:\tx\nVmRSS:\t 4000 kB\n", 0},
+		{"other unit", "VmHWM:\t 5 MB\n", 0},
+		{"garbage", "VmHWM:\t lots kB\n", 0},
+		{"empty", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := parseVmHWM(tt.status); got != tt.want {
+				t.Errorf("parseVmHWM = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
