@@ -44,6 +44,9 @@ type Options struct {
 	ProviderEnv []string
 	// NoMixpeek skips the apikey_mixpeek_key scenario.
 	NoMixpeek bool
+	// Subjects, when set, keeps only these subjects (a focused run, e.g. this provider alone at
+	// a large N where the floors' phases take longer than its own).
+	Subjects []string
 	// Variants are further builds of this provider measured beside it on the
 	// apikey_unkey_key scenario, interleaved, as subjects "apikey_unkey_key[<name>]".
 	Variants []Variant
@@ -89,6 +92,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if !opts.NoMixpeek {
 		subjects = append(subjects, SubjectMixpeek)
+	}
+	if len(opts.Subjects) > 0 {
+		for _, want := range opts.Subjects {
+			if !slices.Contains(subjects, want) {
+				return nil, fmt.Errorf("bench: unknown subject %q (have %s)", want, strings.Join(subjects, ", "))
+			}
+		}
+		subjects = slices.DeleteFunc(subjects, func(s string) bool { return !slices.Contains(opts.Subjects, s) })
 	}
 
 	rep := &Report{

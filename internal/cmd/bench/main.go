@@ -39,6 +39,7 @@ func main() {
 	clis := flag.String("cli", "", "comma-separated terraform/tofu binaries to measure (default: OpenTofu and Terraform, as the acceptance tests find them)")
 	providerEnv := flag.String("provider-env", "", "space-separated NAME=value pairs added to every provider process's environment (e.g. GOGC=200)")
 	noMixpeek := flag.Bool("no-mixpeek", false, "skip the apikey_mixpeek_key scenario")
+	subjects := flag.String("subjects", "", "comma-separated subjects to keep (terraform_data, minimal, apikey_unkey_key, apikey_unkey_key[<variant>], apikey_mixpeek_key): a focused run")
 	jsonOut := flag.String("json", "", "also write the measurements as JSON to this file")
 	render := flag.String("render", "", "measure nothing: render the report from a file written by -json")
 	var variants []bench.Variant
@@ -69,6 +70,9 @@ func main() {
 	}
 	if *clis != "" {
 		opts.CLIs = strings.Split(*clis, ",")
+	}
+	if *subjects != "" {
+		opts.Subjects = strings.Split(*subjects, ",")
 	}
 	if *quick {
 		opts.Quick = true
