@@ -50,9 +50,10 @@ func main() {
 	}
 	off := func(choice string) bool { return strings.Contains(","+disabled+",", ","+choice+",") }
 
+	const address = "registry.terraform.io/apikey-provider/apikey"
 	logsAsked := false
 	if !off("quietlogs") {
-		quieted, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv)
+		quieted, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv, server.ProviderLogVariable(address))
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -67,7 +68,6 @@ func main() {
 		}
 	}
 
-	const address = "registry.terraform.io/apikey-provider/apikey"
 	if off("wrap") {
 		err = providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{Address: address, Debug: debug, ProtocolVersion: 6})
 	} else {

@@ -226,7 +226,7 @@ func (p *apikeyProvider) Configure(ctx context.Context, req provider.ConfigureRe
 			UserAgent:      userAgent(p.version, req.TerraformVersion),
 			MaxRetries:     s.maxRetries,
 			RequestTimeout: s.timeout,
-			Logger:         newTransportLogger(bs.credential),
+			Logger:         transportLoggerFor(os.Getenv, bs.credential),
 		})
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root(b.name).AtName("endpoint"), "Invalid endpoint", err.Error())

@@ -18,9 +18,10 @@ var quietLevels = []string{"TF_LOG_SDK", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_PRO
 // QuietLogsUnlessAsked turns the SDK's and the provider's loggers off when
 // the environment sets no logging variable (no non-empty TF_LOG* or
 // TF_ACC_LOG_PATH): then the CLI shows none of those lines anyway. Any such variable leaves the
-// environment untouched, so a user who asks for logs gets every line. It
-// returns the variables it set.
-func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error) ([]string, error) {
+// environment untouched, so a user who asks for logs gets every line. providerLogs are the
+// variables of the provider's own logger (ProviderLogVariable), turned off too. It returns the
+// variables it set.
+func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error, providerLogs ...string) ([]string, error) {
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
 		if value == "" {
@@ -31,13 +32,22 @@ func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error
 		}
 	}
 	var set []string
-	for _, name := range quietLevels {
+	for _, name := range append(quietLevels[:len(quietLevels):len(quietLevels)], providerLogs...) {
 		if err := setenv(name, "off"); err != nil {
 			return set, err
 		}
 		set = append(set, name)
 	}
 	return set, nil
+}
+
+// ProviderLogVariable is the variable terraform-plugin-go reads the level of the provider's own
+// logger (tflog) from when it serves the provider under address: TF_LOG_PROVIDER_ and the
+// address's type, upper case, dashes as underscores (TF_LOG_PROVIDER_APIKEY). TF_LOG_PROVIDER
+// alone is the CLI's setting and leaves that logger at TRACE.
+func ProviderLogVariable(address string) string {
+	typ := address[strings.LastIndex(address, "/")+1:]
+	return "TF_LOG_PROVIDER_" + strings.ToUpper(strings.ReplaceAll(typ, "-", "_"))
 }
 
 // Option changes what Serve and NewProtocol6WithError put in front of the framework.
