@@ -4,8 +4,10 @@ import (
 	"context"
 	"sync"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/apikey-provider/terraform-provider-apikey/internal/services/tfvalue"
@@ -44,4 +46,34 @@ func KeyCreate(ctx context.Context, providerData any, planned, config tftypes.Va
 	return func(ctx context.Context) tfvalue.CreateResult {
 		return tfvalue.CreateResource(ctx, NewKeyResource(), keySchemaOnce(), ids, typ, idType, providerData, planned, config)
 	}, true
+}
+
+// setKeyState writes m into st as st.Set does. Set takes a value of the state's own type as it
+// is once it has compared the types, rebuilding the schema's type to do so; the codec's value is
+// of the key's state type, so it is assigned after a comparison with the type st already holds.
+// Anything else goes through setKeyModel.
+func setKeyState(ctx context.Context, st *tfsdk.State, m *keyModel) diag.Diagnostics {
+	if typ, err := keyObjectType(); err == nil && st.Raw.Type() != nil && st.Raw.Type().Equal(typ) {
+		if v, err := tfvalue.Encode(ctx, typ, m); err == nil {
+			st.Raw = v
+			return nil
+		}
+	}
+	return setKeyModel(ctx, st.Set, m)
+}
+
+// setKeyIdentity writes m into id as id.Set does, without its reflection when the codec can (the
+// same comparison of types as setKeyState).
+func setKeyIdentity(ctx context.Context, id *tfsdk.ResourceIdentity, m *keyIdentityModel) diag.Diagnostics {
+	if id == nil {
+		return id.Set(ctx, m) // the framework's own report of a missing identity
+	}
+	_, idType := keyIdentitySchema()
+	if typ, ok := idType.(tftypes.Object); ok && id.Raw.Type() != nil && id.Raw.Type().Equal(typ) {
+		if v, err := tfvalue.Encode(ctx, typ, m); err == nil {
+			id.Raw = v
+			return nil
+		}
+	}
+	return id.Set(ctx, m)
 }
