@@ -44,10 +44,10 @@ func (f *fastCreator) apply(ctx context.Context, inner Full, req *tfprotov6.Appl
 		return nil, false
 	}
 	planned, config, ok := f.decode(ctx, inner, req)
-	if !ok {
-		return nil, false
+	var create func(context.Context) (*tftypes.Value, *tftypes.Value, []*tfprotov6.Diagnostic)
+	if ok {
+		create, ok = rule(ctx, planned, config)
 	}
-	create, ok := rule(ctx, planned, config)
 	if !ok {
 		f.declined.Add(1)
 		return nil, false
