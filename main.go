@@ -22,7 +22,8 @@ var version = "dev"
 // a comma-separated list of the process choices below to leave out ("quietlogs", "wrap",
 // "memlimit" for both collector settings, "fastplan" for the plan shortcut of unchanged
 // resources, "createplan" for the plan shortcut of creates, "fastupgrade" for the
-// UpgradeResourceState passthrough), so that each one's effect is measured in one interleaved run.
+// UpgradeResourceState passthrough, "fastread", "fastvalidate", and "fastcreate" for the apply of
+// creates), so that each one's effect is measured in one interleaved run.
 var disabled = ""
 
 // The collector's settings. The provider's live heap is small (a few MB at 1000 keys once
@@ -49,9 +50,10 @@ func main() {
 	}
 	off := func(choice string) bool { return strings.Contains(","+disabled+",", ","+choice+",") }
 
+	const address = "registry.terraform.io/apikey-provider/apikey"
 	logsAsked := false
 	if !off("quietlogs") {
-		quieted, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv)
+		quieted, err := server.QuietLogsUnlessAsked(os.Environ(), os.Setenv, server.ProviderLogVariable(address))
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -66,7 +68,6 @@ func main() {
 		}
 	}
 
-	const address = "registry.terraform.io/apikey-provider/apikey"
 	if off("wrap") {
 		err = providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{Address: address, Debug: debug, ProtocolVersion: 6})
 	} else {
@@ -87,6 +88,9 @@ func main() {
 		}
 		if off("fastvalidate") || logsAsked {
 			opts = append(opts, server.WithoutFastValidate())
+		}
+		if off("fastcreate") || logsAsked {
+			opts = append(opts, server.WithoutFastCreate())
 		}
 		err = server.Serve(provider.New(version), address, debug, opts...)
 	}

@@ -32,6 +32,30 @@ resource "apikey_unkey_key" "k" {
 // CLI's text log and in the provider's JSON output alike.
 var sdkModules = []string{"sdk.framework", "sdk.proto"}
 
+// providerModule is the @module of the provider's own log lines (tflog) in its JSON output.
+const providerModule = `"@module":"apikey"`
+
+// planConfig makes the provider's own code log (Configure names each configured backend); the
+// endpoint is never contacted by a plan of a create.
+const planConfig = `terraform {
+  required_providers {
+    apikey = { source = "apikey-provider/apikey" }
+  }
+}
+
+provider "apikey" {
+  unkey = {
+    endpoint = "http://127.0.0.1:9"
+    root_key = "unkey_logs"
+  }
+}
+
+resource "apikey_unkey_key" "k" {
+  api_id = "api_123"
+  name   = "logs"
+}
+`
+
 func accSetup(t *testing.T) (provider, cli, dir string) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
@@ -106,23 +130,29 @@ func TestAccLogsWhenAsked(t *testing.T) {
 }
 
 // TestAccQuietUnlessAsked starts the provider itself (debug mode, its stderr
-// captured) and attaches the CLI: without a logging variable the provider
-// writes no SDK trace lines at all; with TF_LOG=trace in its environment it
-// writes them.
+// captured) and attaches the CLI for a plan: without a logging variable the
+// provider writes no SDK trace lines and none of its own; with TF_LOG=trace in
+// its environment it writes them.
 func TestAccQuietUnlessAsked(t *testing.T) {
 	provider, cli, dir := accSetup(t)
 	cfg := filepath.Join(dir, "cli.tfrc")
 	if err := tfcli.WriteConfig(cfg, nil); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(planConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name  string
 		env   []string
 		lines bool
+		// own: the provider's own lines are expected (the SDK's may be off).
+		own bool
 	}{
-		{"no logging variable", nil, false},
-		{"TF_LOG=trace", []string{"TF_LOG=trace"}, true},
-		{"TF_LOG_SDK_FRAMEWORK=trace", []string{"TF_LOG_SDK_FRAMEWORK=trace"}, true},
+		{"no logging variable", nil, false, false},
+		{"TF_LOG=trace", []string{"TF_LOG=trace"}, true, true},
+		{"TF_LOG_SDK_FRAMEWORK=trace", []string{"TF_LOG_SDK_FRAMEWORK=trace"}, true, true},
+		{"TF_LOG_PROVIDER_APIKEY=debug", []string{"TF_LOG_PROVIDER_APIKEY=debug"}, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,19 +180,22 @@ func TestAccQuietUnlessAsked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.CommandContext(ctx, cli, "validate", "-no-color")
+			cmd := exec.CommandContext(ctx, cli, "plan", "-refresh=false", "-input=false", "-no-color")
 			cmd.Dir = dir
 			cmd.Env = append(withoutLogVars(), "TF_CLI_CONFIG_FILE="+cfg, "CHECKPOINT_DISABLE=1", reattach)
 			out, verr := cmd.CombinedOutput()
 			_ = prov.Process.Signal(os.Interrupt)
 			_ = prov.Wait()
 			if verr != nil {
-				t.Fatalf("validate: %v\n%s", verr, out)
+				t.Fatalf("plan: %v\n%s", verr, out)
 			}
 			for _, m := range sdkModules {
 				if got := bytes.Contains(stderr.Bytes(), []byte(m)); got != tt.lines {
 					t.Errorf("%s lines on the provider's stderr: %v, want %v (%d bytes of stderr)", m, got, tt.lines, stderr.Len())
 				}
+			}
+			if got := bytes.Contains(stderr.Bytes(), []byte(providerModule)); got != tt.own {
+				t.Errorf("the provider's own lines on its stderr: %v, want %v (%d bytes of stderr)", got, tt.own, stderr.Len())
 			}
 		})
 	}

@@ -133,6 +133,28 @@ func (p *apikeyProvider) CreatePlanShortcuts() map[string]func(config, proposed 
 	}
 }
 
+// CreateApplyShortcuts lists, per resource type, the rule that applies a create as the framework
+// does, running the resource's own Create (see internal/server); like PlanShortcuts, each
+// refuses before the provider is configured.
+func (p *apikeyProvider) CreateApplyShortcuts() map[string]func(ctx context.Context, planned, config tftypes.Value) (func(context.Context) (*tftypes.Value, *tftypes.Value, []*tfprotov6.Diagnostic), bool) {
+	return map[string]func(ctx context.Context, planned, config tftypes.Value) (func(context.Context) (*tftypes.Value, *tftypes.Value, []*tfprotov6.Diagnostic), bool){
+		"apikey_unkey_key": func(ctx context.Context, planned, config tftypes.Value) (func(context.Context) (*tftypes.Value, *tftypes.Value, []*tfprotov6.Diagnostic), bool) {
+			d := p.data.Load()
+			if d == nil {
+				return nil, false
+			}
+			create, ok := unkey.KeyCreate(ctx, d, planned, config)
+			if !ok {
+				return nil, false
+			}
+			return func(ctx context.Context) (*tftypes.Value, *tftypes.Value, []*tfprotov6.Diagnostic) {
+				res := create(ctx)
+				return res.State, res.Identity, tfvalue.FrameworkDiagnostics(ctx, res.Diagnostics)
+			}, true
+		},
+	}
+}
+
 func (p *apikeyProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "apikey"
 	resp.Version = p.version
@@ -204,7 +226,7 @@ func (p *apikeyProvider) Configure(ctx context.Context, req provider.ConfigureRe
 			UserAgent:      userAgent(p.version, req.TerraformVersion),
 			MaxRetries:     s.maxRetries,
 			RequestTimeout: s.timeout,
-			Logger:         newTransportLogger(bs.credential),
+			Logger:         transportLoggerFor(os.Getenv, bs.credential),
 		})
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root(b.name).AtName("endpoint"), "Invalid endpoint", err.Error())

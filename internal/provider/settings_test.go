@@ -223,3 +223,18 @@ func TestTransportLoggerRedacts(t *testing.T) {
 		t.Fatalf("empty secrets kept: %d", len(l.secrets))
 	}
 }
+
+func TestTransportLoggerFor(t *testing.T) {
+	t.Parallel()
+	for value, want := range map[string]bool{"": true, "trace": true, "debug": true, "off": false, "OFF": false, " Off ": false} {
+		getenv := func(name string) string {
+			if name == "TF_LOG_PROVIDER_APIKEY" {
+				return value
+			}
+			return ""
+		}
+		if got := transportLoggerFor(getenv, "s3cret") != nil; got != want {
+			t.Errorf("TF_LOG_PROVIDER_APIKEY=%q: a logger = %v, want %v", value, got, want)
+		}
+	}
+}

@@ -599,4 +599,4 @@ func FuzzFastPlanMatchesFramework(f *testing.F) {
 }
 
 // frameworkOnly leaves every shortcut out: the reference side of the differential tests.
-var frameworkOnly = []server.Option{server.WithoutFastPlan(), server.WithoutCreatePlan(), server.WithoutFastRead(), server.WithoutFastValidate()}
+var frameworkOnly = []server.Option{server.WithoutFastPlan(), server.WithoutCreatePlan(), server.WithoutFastRead(), server.WithoutFastValidate(), server.WithoutFastCreate()}

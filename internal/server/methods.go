@@ -83,8 +83,14 @@ func (s *Server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanReso
 	return call(ctx, req, s.inner.PlanResourceChange)
 }
 
-// ApplyResourceChange forwards with a releasable context.
+// ApplyResourceChange applies a create itself when its rule allows (see fastCreator), and
+// forwards everything else with a releasable context.
 func (s *Server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	if s.createApply != nil && req != nil && nullMsgPack(req.PriorState) {
+		if resp, ok := s.createApply.apply(ctx, s.inner, req); ok {
+			return resp, nil
+		}
+	}
 	return call(ctx, req, s.inner.ApplyResourceChange)
 }
 

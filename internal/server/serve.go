@@ -18,9 +18,10 @@ var quietLevels = []string{"TF_LOG_SDK", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_PRO
 // QuietLogsUnlessAsked turns the SDK's and the provider's loggers off when
 // the environment sets no logging variable (no non-empty TF_LOG* or
 // TF_ACC_LOG_PATH): then the CLI shows none of those lines anyway. Any such variable leaves the
-// environment untouched, so a user who asks for logs gets every line. It
-// returns the variables it set.
-func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error) ([]string, error) {
+// environment untouched, so a user who asks for logs gets every line. providerLogs are the
+// variables of the provider's own logger (ProviderLogVariable), turned off too. It returns the
+// variables it set.
+func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error, providerLogs ...string) ([]string, error) {
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
 		if value == "" {
@@ -31,7 +32,7 @@ func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error
 		}
 	}
 	var set []string
-	for _, name := range quietLevels {
+	for _, name := range append(quietLevels[:len(quietLevels):len(quietLevels)], providerLogs...) {
 		if err := setenv(name, "off"); err != nil {
 			return set, err
 		}
@@ -40,10 +41,21 @@ func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error
 	return set, nil
 }
 
+// ProviderLogVariable is the variable terraform-plugin-go reads the level of the provider's own
+// logger (tflog) from when it serves the provider under address: TF_LOG_PROVIDER_ and the
+// address's type, upper case, dashes as underscores (TF_LOG_PROVIDER_APIKEY). TF_LOG_PROVIDER
+// alone is the CLI's setting and leaves that logger at TRACE.
+func ProviderLogVariable(address string) string {
+	typ := address[strings.LastIndex(address, "/")+1:]
+	return "TF_LOG_PROVIDER_" + strings.ToUpper(strings.ReplaceAll(typ, "-", "_"))
+}
+
 // Option changes what Serve and NewProtocol6WithError put in front of the framework.
 type Option func(*options)
 
-type options struct{ noFastPlan, noCreatePlan, noFastUpgrade, noFastRead, noFastValidate bool }
+type options struct {
+	noFastPlan, noCreatePlan, noFastUpgrade, noFastRead, noFastValidate, noFastCreate bool
+}
 
 // WithoutFastPlan sends every plan to the framework, for comparisons.
 func WithoutFastPlan() Option { return func(o *options) { o.noFastPlan = true } }
@@ -59,6 +71,9 @@ func WithoutFastRead() Option { return func(o *options) { o.noFastRead = true } 
 
 // WithoutFastValidate sends every ValidateResourceConfig to the framework, for comparisons.
 func WithoutFastValidate() Option { return func(o *options) { o.noFastValidate = true } }
+
+// WithoutFastCreate sends every ApplyResourceChange to the framework, for comparisons.
+func WithoutFastCreate() Option { return func(o *options) { o.noFastCreate = true } }
 
 // Serve serves p over protocol 6 under address, like providerserver.Serve,
 // with the framework's server behind Wrap (and the provider's plan shortcuts).
@@ -101,6 +116,9 @@ func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.Provider
 		}
 		if validations, ok := p.(ValidateShortcuts); ok && !o.noFastValidate {
 			s.withValidateShortcuts(validations)
+		}
+		if creates, ok := p.(CreateApplyShortcuts); ok && !o.noFastCreate {
+			s.withCreateApplyShortcuts(creates)
 		}
 		return s
 	}

@@ -2,11 +2,13 @@
 // with the process-level choices that keep its cost per resource low: SDK log
 // levels when the user asked for no logs, the garbage collector's settings,
 // a protocol server wrapper that keeps the framework from retaining every
-// request's context, and two shortcuts in front of the framework, each proven
+// request's context, and shortcuts in front of the framework, each proven
 // against it by a differential test: plans of unchanged resources that the
 // provider's rules accept (fastplan.go), plans of creates those rules can
-// compute (createplan.go), and UpgradeResourceState of states at the current
-// schema version (upgrade.go).
+// compute (createplan.go), Reads and validations they answer (fastread.go,
+// fastvalidate.go), the apply of creates through the resource's own Create
+// (fastapply.go), and UpgradeResourceState of states at the current schema
+// version (upgrade.go).
 package server
 
 import (
@@ -37,7 +39,9 @@ type Server struct {
 	read    *fastReader    // nil: every Read goes to the framework
 	// validate: nil, every ValidateResourceConfig goes to the framework
 	validate *fastValidator
-	stop     *stopSignal
+	// createApply: nil, every ApplyResourceChange goes to the framework (see fastapply.go)
+	createApply *fastCreator
+	stop        *stopSignal
 	// upgrade answers UpgradeResourceState of a current-version state itself (see upgrade.go).
 	upgrade bool
 

@@ -18,7 +18,7 @@ import (
 )
 
 func TestQuietLogsUnlessAsked(t *testing.T) {
-	all := []string{"TF_LOG_SDK", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_PROTO", "TF_LOG_PROVIDER"}
+	all := []string{"TF_LOG_SDK", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_PROTO", "TF_LOG_PROVIDER", "TF_LOG_PROVIDER_APIKEY"}
 	tests := []struct {
 		name    string
 		environ []string
@@ -42,7 +42,7 @@ func TestQuietLogsUnlessAsked(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := map[string]string{}
-			set, err := QuietLogsUnlessAsked(tt.environ, func(k, v string) error { got[k] = v; return nil })
+			set, err := QuietLogsUnlessAsked(tt.environ, func(k, v string) error { got[k] = v; return nil }, "TF_LOG_PROVIDER_APIKEY")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,5 +231,18 @@ func TestReleasableContext(t *testing.T) {
 	}
 	if _, ok := rc.Deadline(); ok {
 		t.Error("deadline after release")
+	}
+}
+
+func TestProviderLogVariable(t *testing.T) {
+	tests := []struct{ address, want string }{
+		{"registry.terraform.io/apikey-provider/apikey", "TF_LOG_PROVIDER_APIKEY"},
+		{"registry.opentofu.org/acme/my-thing", "TF_LOG_PROVIDER_MY_THING"},
+		{"example.com/x/y_z", "TF_LOG_PROVIDER_Y_Z"},
+	}
+	for _, tt := range tests {
+		if got := ProviderLogVariable(tt.address); got != tt.want {
+			t.Errorf("ProviderLogVariable(%q) = %q, want %q", tt.address, got, tt.want)
+		}
 	}
 }

@@ -36,7 +36,7 @@ type Config struct {
 	MaxElapsed     time.Duration // bound on total time across attempts and waits; 0 = 2m
 	RetryWaitMin   time.Duration // backoff lower bound; 0 = 200ms
 	RetryWaitMax   time.Duration // backoff upper bound; 0 = 10s. Rate-limit waits (Retry-After, pacing) are bounded by MaxElapsed instead
-	Logger         Logger        // optional
+	Logger         Logger        // optional; nil logs nothing, and costs nothing per request
 
 	// Transport is optional (tests). The default is a clone of http.DefaultTransport, so every
 	// Client has its own keep-alive connection pool.
@@ -381,6 +381,9 @@ func requestID(h http.Header) string {
 // logAttempt records one finished attempt. Only the method, path, status and timing are logged:
 // headers carry the token and bodies carry key plaintexts.
 func (a *call) logAttempt(resp *http.Response, err error) {
+	if a.client.logger == nil {
+		return
+	}
 	fields := map[string]any{
 		"method":      a.req.Method,
 		"path":        a.req.Path,

@@ -265,8 +265,8 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 	// Saved even after an error, so a key that exists (or may exist) is tracked, tainted, and
 	// cleaned up by the next apply instead of being orphaned.
-	resp.Diagnostics.Append(setKeyModel(ctx, resp.State.Set, &plan)...)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
+	resp.Diagnostics.Append(setKeyState(ctx, &resp.State, &plan)...)
+	resp.Diagnostics.Append(setKeyIdentity(ctx, resp.Identity, plan.identity())...)
 	if resp.Diagnostics.HasError() {
 		resp.State.Raw = tfvalue.NullUnknowns(resp.State.Raw)
 	}

@@ -336,8 +336,10 @@ func ratelimitsToAPI(ctx context.Context, set types.Set, diags *diag.Diagnostics
 	if set.IsNull() || set.IsUnknown() {
 		return nil
 	}
-	var items []ratelimitModel
-	diags.Append(set.ElementsAs(ctx, &items, false)...)
+	items, ok := ratelimitItems(set)
+	if !ok {
+		diags.Append(set.ElementsAs(ctx, &items, false)...)
+	}
 	out := make([]unkey.RatelimitRequest, 0, len(items))
 	for _, rl := range items {
 		d, err := time.ParseDuration(rl.Duration.ValueString())
@@ -348,6 +350,30 @@ func ratelimitsToAPI(ctx context.Context, set types.Set, diags *diag.Diagnostics
 		out = append(out, unkey.RatelimitRequest{Name: rl.Name.ValueString(), Limit: rl.Limit.ValueInt64(), Duration: d.Milliseconds(), AutoApply: rl.AutoApply.ValueBool()})
 	}
 	return out
+}
+
+// ratelimitItems reads the elements of a set of rate limits as ElementsAs would, without its
+// reflection (which compiles a regular expression per field on every call); false when an
+// element is not a known object of the expected attributes, which ElementsAs then reports.
+func ratelimitItems(set types.Set) ([]ratelimitModel, bool) {
+	elems := set.Elements()
+	items := make([]ratelimitModel, 0, len(elems))
+	for _, e := range elems {
+		obj, ok := e.(types.Object)
+		if !ok || obj.IsNull() || obj.IsUnknown() {
+			return nil, false
+		}
+		a := obj.Attributes()
+		name, ok1 := a["name"].(types.String)
+		limit, ok2 := a["limit"].(types.Int64)
+		duration, ok3 := a["duration"].(types.String)
+		autoApply, ok4 := a["auto_apply"].(types.Bool)
+		if !ok1 || !ok2 || !ok3 || !ok4 || len(a) != 4 {
+			return nil, false
+		}
+		items = append(items, ratelimitModel{Name: name, Limit: limit, Duration: duration, AutoApply: autoApply})
+	}
+	return items, true
 }
 
 // ratelimitsFromAPI converts the server's limits, keeping the configured spelling of a duration
