@@ -43,7 +43,9 @@ func QuietLogsUnlessAsked(environ []string, setenv func(key, value string) error
 // Option changes what Serve and NewProtocol6WithError put in front of the framework.
 type Option func(*options)
 
-type options struct{ noFastPlan, noCreatePlan, noFastUpgrade, noFastRead, noFastValidate bool }
+type options struct {
+	noFastPlan, noCreatePlan, noFastUpgrade, noFastRead, noFastValidate, noFastDestroy bool
+}
 
 // WithoutFastPlan sends every plan to the framework, for comparisons.
 func WithoutFastPlan() Option { return func(o *options) { o.noFastPlan = true } }
@@ -59,6 +61,9 @@ func WithoutFastRead() Option { return func(o *options) { o.noFastRead = true } 
 
 // WithoutFastValidate sends every ValidateResourceConfig to the framework, for comparisons.
 func WithoutFastValidate() Option { return func(o *options) { o.noFastValidate = true } }
+
+// WithoutFastDestroy sends every destroy plan and Delete to the framework, for comparisons.
+func WithoutFastDestroy() Option { return func(o *options) { o.noFastDestroy = true } }
 
 // Serve serves p over protocol 6 under address, like providerserver.Serve,
 // with the framework's server behind Wrap (and the provider's plan shortcuts).
@@ -101,6 +106,9 @@ func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.Provider
 		}
 		if validations, ok := p.(ValidateShortcuts); ok && !o.noFastValidate {
 			s.withValidateShortcuts(validations)
+		}
+		if destroys, ok := p.(DestroyShortcuts); ok && !o.noFastDestroy {
+			s.withDestroyShortcuts(destroys)
 		}
 		return s
 	}

@@ -5,7 +5,7 @@
 // request's context, and two shortcuts in front of the framework, each proven
 // against it by a differential test: plans of unchanged resources that the
 // provider's rules accept (fastplan.go), plans of creates those rules can
-// compute (createplan.go), and UpgradeResourceState of states at the current
+// compute (createplan.go), destroy plans and Deletes (fastdestroy.go), and UpgradeResourceState of states at the current
 // schema version (upgrade.go).
 package server
 
@@ -37,7 +37,9 @@ type Server struct {
 	read    *fastReader    // nil: every Read goes to the framework
 	// validate: nil, every ValidateResourceConfig goes to the framework
 	validate *fastValidator
-	stop     *stopSignal
+	// destroy: nil, every destroy plan and Delete goes to the framework
+	destroy *fastDestroyer
+	stop    *stopSignal
 	// upgrade answers UpgradeResourceState of a current-version state itself (see upgrade.go).
 	upgrade bool
 
@@ -93,6 +95,18 @@ func (s *Server) withValidateShortcuts(shortcuts ValidateShortcuts) *Server {
 	if shortcuts != nil {
 		if rules := shortcuts.ValidateShortcuts(); len(rules) > 0 {
 			s.validate = &fastValidator{rules: rules, schemas: s.schemas}
+		}
+	}
+	return s
+}
+
+// withDestroyShortcuts adds the destroy plans and Deletes that shortcuts' rules answer without
+// the framework (see fastDestroyer).
+func (s *Server) withDestroyShortcuts(shortcuts DestroyShortcuts) *Server {
+	if shortcuts != nil {
+		plans, deletes := shortcuts.DestroyPlanShortcuts(), shortcuts.DeleteShortcuts()
+		if len(plans) > 0 || len(deletes) > 0 {
+			s.destroy = &fastDestroyer{plans: plans, deletes: deletes, schemas: s.schemas, stop: s.stop}
 		}
 	}
 	return s
