@@ -200,12 +200,9 @@ func (f *fastDestroyer) tryDelete(ctx context.Context, inner Full, req *tfprotov
 	if !ok {
 		return nil, false
 	}
-	// Both possible answers are encoded before anything runs.
+	// What can fail is encoded before anything runs. The prior state, kept after an error, is
+	// encoded afterwards, as the framework does: it decoded with this type, so it encodes.
 	gone, err := tfprotov6.NewDynamicValue(in.rt.state, tftypes.NewValue(in.rt.state, nil))
-	if err != nil {
-		return nil, false
-	}
-	kept, err := tfprotov6.NewDynamicValue(in.rt.state, in.prior)
 	if err != nil {
 		return nil, false
 	}
@@ -226,6 +223,10 @@ func (f *fastDestroyer) tryDelete(ctx context.Context, inner Full, req *tfprotov
 	// As the framework's DeleteResource: an error keeps the prior state and identity, otherwise
 	// both are null; the private data (none was sent) is none either way.
 	if hasError(diags) {
+		kept, err := tfprotov6.NewDynamicValue(in.rt.state, in.prior)
+		if err != nil {
+			kept = tfprotov6.DynamicValue{MsgPack: req.PriorState.MsgPack}
+		}
 		return &tfprotov6.ApplyResourceChangeResponse{
 			NewState:    &kept,
 			NewIdentity: &tfprotov6.ResourceIdentityData{IdentityData: in.identity},
