@@ -21,9 +21,10 @@ var version = "dev"
 // disabled is set only by the benchmark's comparison builds (-ldflags "-X main.disabled=..."):
 // a comma-separated list of the process choices below to leave out ("quietlogs", "wrap",
 // "memlimit" for both collector settings, "fastplan" for the plan shortcut of unchanged
-// resources, "createplan" for the plan shortcut of creates, "fastupgrade" for the
-// UpgradeResourceState passthrough, "fastread", "fastvalidate", and "fastcreate" for the apply of
-// creates), so that each one's effect is measured in one interleaved run.
+// resources, "createplan" for the plan shortcut of creates, "fastread" for the read shortcut,
+// "fastvalidate" for the validation shortcut, "fastcreate" for the apply of creates,
+// "fastdestroy" for the destroy plan and Delete shortcut, "fastupgrade" for the
+// UpgradeResourceState passthrough), so that each one's effect is measured in one interleaved run.
 var disabled = ""
 
 // The collector's settings. The provider's live heap is small (a few MB at 1000 keys once
@@ -91,6 +92,9 @@ func main() {
 		}
 		if off("fastcreate") || logsAsked {
 			opts = append(opts, server.WithoutFastCreate())
+		}
+		if off("fastdestroy") || logsAsked {
+			opts = append(opts, server.WithoutFastDestroy())
 		}
 		err = server.Serve(provider.New(version), address, debug, opts...)
 	}

@@ -155,6 +155,56 @@ func (p *apikeyProvider) CreateApplyShortcuts() map[string]func(ctx context.Cont
 	}
 }
 
+// DestroyPlanShortcuts lists, per resource type, the rule under which the plan of a destroy is
+// made without the framework (see internal/server); each refuses before the provider is
+// configured.
+func (p *apikeyProvider) DestroyPlanShortcuts() map[string]func(ctx context.Context, prior tftypes.Value) bool {
+	return map[string]func(ctx context.Context, prior tftypes.Value) bool{
+		"apikey_unkey_key": func(_ context.Context, prior tftypes.Value) bool {
+			d := p.data.Load()
+			return d != nil && unkey.KeyPlanDestroy(d, prior)
+		},
+	}
+}
+
+// DeleteShortcuts lists, per resource type, the rule under which a Delete runs the resource's
+// own delete without the framework (see internal/server); each refuses before the provider is
+// configured.
+func (p *apikeyProvider) DeleteShortcuts() map[string]func(ctx context.Context, prior tftypes.Value) (func(context.Context) []*tfprotov6.Diagnostic, bool) {
+	return map[string]func(ctx context.Context, prior tftypes.Value) (func(context.Context) []*tfprotov6.Diagnostic, bool){
+		"apikey_unkey_key": func(ctx context.Context, prior tftypes.Value) (func(context.Context) []*tfprotov6.Diagnostic, bool) {
+			d := p.data.Load()
+			if d == nil {
+				return nil, false
+			}
+			run, ok := unkey.KeyDelete(ctx, d, prior)
+			if !ok {
+				return nil, false
+			}
+			return func(ctx context.Context) []*tfprotov6.Diagnostic { return protoDiagnostics(ctx, run(ctx)) }, true
+		},
+	}
+}
+
+// protoDiagnostics converts diagnostics as the framework does; one whose attribute path cannot
+// be converted keeps its summary and detail without the path, since a delete that has run must
+// be answered.
+func protoDiagnostics(ctx context.Context, diags diag.Diagnostics) []*tfprotov6.Diagnostic {
+	out, err := tfvalue.ProtoDiagnostics(ctx, diags)
+	if err == nil {
+		return out
+	}
+	out = nil
+	for _, d := range diags {
+		sev := tfprotov6.DiagnosticSeverityWarning
+		if d.Severity() == diag.SeverityError {
+			sev = tfprotov6.DiagnosticSeverityError
+		}
+		out = append(out, &tfprotov6.Diagnostic{Severity: sev, Summary: d.Summary(), Detail: d.Detail()})
+	}
+	return out
+}
+
 func (p *apikeyProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "apikey"
 	resp.Version = p.version

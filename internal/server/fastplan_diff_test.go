@@ -56,6 +56,12 @@ func newPairWith(t testing.TB, deferred bool, backends ...string) *pair {
 // newPairAt is newPairWith with the backends at endpoint, authenticated with credential.
 func newPairAt(t testing.TB, deferred bool, endpoint, credential string, backends ...string) *pair {
 	t.Helper()
+	return newPairSettings(t, deferred, endpoint, credential, nil, backends...)
+}
+
+// newPairSettings is newPairAt with top-level provider settings (e.g. max_retries) added.
+func newPairSettings(t testing.TB, deferred bool, endpoint, credential string, settings map[string]any, backends ...string) *pair {
+	t.Helper()
 	ctx := context.Background()
 	// A fixed clock: the framework's answers must not move between its two runs of a request.
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -84,6 +90,9 @@ func newPairAt(t testing.TB, deferred bool, endpoint, credential string, backend
 
 	provType := sch.Provider.ValueType().(tftypes.Object)
 	cfg := map[string]any{}
+	for name, v := range settings {
+		cfg[name] = v
+	}
 	for _, b := range backends {
 		cred := map[string]string{"unkey": "root_key", "mixpeek": "api_key"}[b]
 		cfg[b] = map[string]any{cred: credential, "endpoint": endpoint}
@@ -599,4 +608,4 @@ func FuzzFastPlanMatchesFramework(f *testing.F) {
 }
 
 // frameworkOnly leaves every shortcut out: the reference side of the differential tests.
-var frameworkOnly = []server.Option{server.WithoutFastPlan(), server.WithoutCreatePlan(), server.WithoutFastRead(), server.WithoutFastValidate(), server.WithoutFastCreate()}
+var frameworkOnly = []server.Option{server.WithoutFastPlan(), server.WithoutCreatePlan(), server.WithoutFastRead(), server.WithoutFastValidate(), server.WithoutFastCreate(), server.WithoutFastDestroy()}

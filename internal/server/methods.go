@@ -67,10 +67,15 @@ func (s *Server) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRe
 	return call(ctx, req, s.inner.ReadResource)
 }
 
-// PlanResourceChange answers the plan of an unchanged resource (see fastPlanner) or of a create
-// (see createPlanner) itself when its rule allows, and forwards everything else with a
+// PlanResourceChange answers the plan of a destroy (see fastDestroyer), of an unchanged resource
+// (see fastPlanner) or of a create (see createPlanner) itself when its rule allows, and forwards everything else with a
 // releasable context.
 func (s *Server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	if s.destroy != nil && req != nil && isDestroyPlan(req) {
+		if resp, ok := s.destroy.plan(ctx, s.inner, req); ok {
+			return resp, nil
+		}
+	}
 	if s.create != nil && req != nil && isCreate(req) {
 		if resp, ok := s.create.plan(ctx, s.inner, req); ok {
 			return resp, nil
@@ -83,11 +88,16 @@ func (s *Server) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanReso
 	return call(ctx, req, s.inner.PlanResourceChange)
 }
 
-// ApplyResourceChange applies a create itself when its rule allows (see fastCreator), and
-// forwards everything else with a releasable context.
+// ApplyResourceChange applies a create (see fastCreator) or a Delete (see fastDestroyer) itself
+// when its rule allows, and forwards everything else with a releasable context.
 func (s *Server) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	if s.createApply != nil && req != nil && nullMsgPack(req.PriorState) {
 		if resp, ok := s.createApply.apply(ctx, s.inner, req); ok {
+			return resp, nil
+		}
+	}
+	if s.destroy != nil && req != nil && isDelete(req) {
+		if resp, ok := s.destroy.delete(ctx, s.inner, req); ok {
 			return resp, nil
 		}
 	}

@@ -54,7 +54,7 @@ func ProviderLogVariable(address string) string {
 type Option func(*options)
 
 type options struct {
-	noFastPlan, noCreatePlan, noFastUpgrade, noFastRead, noFastValidate, noFastCreate bool
+	noFastPlan, noCreatePlan, noFastUpgrade, noFastRead, noFastValidate, noFastCreate, noFastDestroy bool
 }
 
 // WithoutFastPlan sends every plan to the framework, for comparisons.
@@ -72,8 +72,11 @@ func WithoutFastRead() Option { return func(o *options) { o.noFastRead = true } 
 // WithoutFastValidate sends every ValidateResourceConfig to the framework, for comparisons.
 func WithoutFastValidate() Option { return func(o *options) { o.noFastValidate = true } }
 
-// WithoutFastCreate sends every ApplyResourceChange to the framework, for comparisons.
+// WithoutFastCreate sends the apply of every create to the framework, for comparisons.
 func WithoutFastCreate() Option { return func(o *options) { o.noFastCreate = true } }
+
+// WithoutFastDestroy sends every destroy plan and Delete to the framework, for comparisons.
+func WithoutFastDestroy() Option { return func(o *options) { o.noFastDestroy = true } }
 
 // Serve serves p over protocol 6 under address, like providerserver.Serve,
 // with the framework's server behind Wrap (and the provider's plan shortcuts).
@@ -119,6 +122,9 @@ func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.Provider
 		}
 		if creates, ok := p.(CreateApplyShortcuts); ok && !o.noFastCreate {
 			s.withCreateApplyShortcuts(creates)
+		}
+		if destroys, ok := p.(DestroyShortcuts); ok && !o.noFastDestroy {
+			s.withDestroyShortcuts(destroys)
 		}
 		return s
 	}

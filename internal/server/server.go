@@ -7,8 +7,8 @@
 // provider's rules accept (fastplan.go), plans of creates those rules can
 // compute (createplan.go), Reads and validations they answer (fastread.go,
 // fastvalidate.go), the apply of creates through the resource's own Create
-// (fastapply.go), and UpgradeResourceState of states at the current schema
-// version (upgrade.go).
+// (fastapply.go), destroy plans and Deletes (fastdestroy.go), and
+// UpgradeResourceState of states at the current schema version (upgrade.go).
 package server
 
 import (
@@ -41,7 +41,9 @@ type Server struct {
 	validate *fastValidator
 	// createApply: nil, every ApplyResourceChange goes to the framework (see fastapply.go)
 	createApply *fastCreator
-	stop        *stopSignal
+	// destroy: nil, every destroy plan and Delete goes to the framework
+	destroy *fastDestroyer
+	stop    *stopSignal
 	// upgrade answers UpgradeResourceState of a current-version state itself (see upgrade.go).
 	upgrade bool
 
@@ -97,6 +99,18 @@ func (s *Server) withValidateShortcuts(shortcuts ValidateShortcuts) *Server {
 	if shortcuts != nil {
 		if rules := shortcuts.ValidateShortcuts(); len(rules) > 0 {
 			s.validate = &fastValidator{rules: rules, schemas: s.schemas}
+		}
+	}
+	return s
+}
+
+// withDestroyShortcuts adds the destroy plans and Deletes that shortcuts' rules answer without
+// the framework (see fastDestroyer).
+func (s *Server) withDestroyShortcuts(shortcuts DestroyShortcuts) *Server {
+	if shortcuts != nil {
+		plans, deletes := shortcuts.DestroyPlanShortcuts(), shortcuts.DeleteShortcuts()
+		if len(plans) > 0 || len(deletes) > 0 {
+			s.destroy = &fastDestroyer{plans: plans, deletes: deletes, schemas: s.schemas, stop: s.stop}
 		}
 	}
 	return s

@@ -43,7 +43,7 @@ func main() {
 	jsonOut := flag.String("json", "", "also write the measurements as JSON to this file")
 	render := flag.String("render", "", "measure nothing: render the report from a file written by -json")
 	var variants []bench.Variant
-	flag.Func("variant", "name:disabled:ENV=v,ENV=v — also measure a build with process choices left out (quietlogs, wrap, memlimit, fastplan, createplan, fastupgrade, fastread, fastvalidate, fastcreate) and variables added; repeatable", func(s string) error {
+	flag.Func("variant", "name:disabled:ENV=v,ENV=v — also measure a build with process choices left out (quietlogs, wrap, memlimit, fastplan, createplan, fastupgrade, fastread, fastvalidate, fastcreate, fastdestroy) and variables added; repeatable", func(s string) error {
 		v, err := parseVariant(s)
 		if err == nil {
 			variants = append(variants, v)

@@ -274,10 +274,16 @@ func noteKeyDestroy(ctx context.Context, b *Backend, state tfsdk.State) {
 	if state.GetAttribute(ctx, path.Root("id"), &id).HasError() || id.IsNull() || id.IsUnknown() {
 		return
 	}
+	recordKeyDestroy(b, id.ValueString())
+}
+
+// recordKeyDestroy is noteKeyDestroy once the key's id is read; the destroy shortcut
+// (KeyPlanDestroy) calls it too.
+func recordKeyDestroy(b *Backend, id string) {
 	v, _ := plannedKeyDestroys.LoadOrStore(b, &keySet{ids: map[string]bool{}})
 	s := v.(*keySet)
 	s.mu.Lock()
-	s.ids[id.ValueString()] = true
+	s.ids[id] = true
 	s.mu.Unlock()
 }
 

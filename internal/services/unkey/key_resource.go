@@ -625,35 +625,42 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.delete(ctx, &state, req.Private, &resp.Diagnostics)
+}
+
+// delete removes the key in state, with what a chain of rerolls left (the ledger in private),
+// or leaves it to expire after its grace period. Delete and the destroy shortcut (KeyDelete)
+// both run it; private may be nil.
+func (r *keyResource) delete(ctx context.Context, state *keyModel, private privateReader, diags *diag.Diagnostics) {
 	id := state.ID.ValueString()
 	if isUnconfirmed(id) {
-		if err := r.settleUnconfirmed(ctx, &state); err != nil {
-			resp.Diagnostics.AddError("Error settling an unconfirmed create", err.Error())
+		if err := r.settleUnconfirmed(ctx, state); err != nil {
+			diags.AddError("Error settling an unconfirmed create", err.Error())
 		}
 		return
 	}
 	// Keys that a chain of rerolls left go with the resource, whatever their deadlines.
-	r.retireRerolledKeys(ctx, loadRerollLedger(ctx, req.Private, &resp.Diagnostics), true, &resp.Diagnostics)
+	r.retireRerolledKeys(ctx, loadRerollLedger(ctx, private, diags), true, diags)
 	r.b().reader.wrote(id)
 	if until, ok := keylife.GraceExpiry(&state.Model, state.ExpiresAt, r.b().now()); ok {
 		ms := until.UnixMilli()
 		err := r.b().Client.UpdateKey(ctx, unkey.UpdateKeyRequest{KeyID: id, Expires: unkey.Value(ms)})
 		if err != nil && !keyGone(err) {
-			resp.Diagnostics.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s to expire at %s for its grace period: %s", id, until.Format(time.RFC3339), r.b().explain(err)))
+			diags.AddError("Error scheduling key expiry", fmt.Sprintf("Could not set key %s to expire at %s for its grace period: %s", id, until.Format(time.RFC3339), r.b().explain(err)))
 			return
 		}
 		tflog.Info(ctx, "key left to expire after its grace period", map[string]any{"key_id": id, "expires_at": until.Format(time.RFC3339)})
 		return
 	}
-	if prev := previousKeyOf(ctx, state.PreviousKey, &resp.Diagnostics); prev != nil {
+	if prev := previousKeyOf(ctx, state.PreviousKey, diags); prev != nil {
 		if err := r.b().Client.DeleteKey(ctx, prev.ID.ValueString(), state.PermanentDelete.ValueBool()); err != nil && !keyGone(err) {
-			resp.Diagnostics.AddError("Error deleting the retiring key", fmt.Sprintf("Could not delete key %s, retired by a reroll of %s: %s", prev.ID.ValueString(), id, r.b().explain(err)))
+			diags.AddError("Error deleting the retiring key", fmt.Sprintf("Could not delete key %s, retired by a reroll of %s: %s", prev.ID.ValueString(), id, r.b().explain(err)))
 			return
 		}
 	}
 	err := r.b().Client.DeleteKey(ctx, id, state.PermanentDelete.ValueBool())
 	if err != nil && !keyGone(err) {
-		resp.Diagnostics.AddError("Error deleting key", fmt.Sprintf("Could not delete key %s: %s", id, r.b().explain(err)))
+		diags.AddError("Error deleting key", fmt.Sprintf("Could not delete key %s: %s", id, r.b().explain(err)))
 	}
 }
 
