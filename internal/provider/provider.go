@@ -92,11 +92,14 @@ func (p *apikeyProvider) ReadShortcuts() map[string]func(ctx context.Context, pr
 
 // PrivatePlanShortcuts is PlanShortcuts for resources whose rule reads the prior private data
 // (see internal/server); each refuses before the provider is configured.
-func (p *apikeyProvider) PrivatePlanShortcuts() map[string]func(config, prior tftypes.Value, private map[string][]byte) bool {
-	return map[string]func(config, prior tftypes.Value, private map[string][]byte) bool{
-		"apikey_mixpeek_key": func(config, prior tftypes.Value, private map[string][]byte) bool {
+func (p *apikeyProvider) PrivatePlanShortcuts() map[string]func(config, prior tftypes.Value, private map[string][]byte) (tftypes.Value, bool, bool) {
+	return map[string]func(config, prior tftypes.Value, private map[string][]byte) (tftypes.Value, bool, bool){
+		"apikey_mixpeek_key": func(config, prior tftypes.Value, private map[string][]byte) (tftypes.Value, bool, bool) {
 			d := p.data.Load()
-			return d != nil && mixpeek.KeyPlanUnchanged(d, config, prior, private)
+			if d == nil {
+				return tftypes.Value{}, false, false
+			}
+			return mixpeek.KeyPlanUnchanged(d, config, prior, private)
 		},
 	}
 }

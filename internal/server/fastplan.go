@@ -23,13 +23,17 @@ type PlanShortcuts interface {
 // data: each rule also gets the provider's private keys as the framework would hand them to
 // ModifyPlan (nil when there are none), and the answer carries the private data on unchanged, as
 // the framework does when ModifyPlan writes none. A private data encoding the framework would
-// not give back byte for byte is declined before the rule (see providerPrivate).
+// not give back byte for byte is declined before the rule (see providerPrivate). A rule may
+// also answer a planned state that differs from the prior one only in its encoding (changed),
+// such as a set whose elements ModifyPlan writes in another order: the framework encodes the
+// value ModifyPlan sets, so the answer must too.
 type PrivatePlanShortcuts interface {
 	PrivatePlanShortcuts() map[string]PrivatePlanRule
 }
 
-// PrivatePlanRule is one resource type's rule (see PrivatePlanShortcuts).
-type PrivatePlanRule = func(config, prior tftypes.Value, private map[string][]byte) bool
+// PrivatePlanRule is one resource type's rule (see PrivatePlanShortcuts): planned is the
+// framework's planned state when changed, otherwise the prior state is.
+type PrivatePlanRule = func(config, prior tftypes.Value, private map[string][]byte) (planned tftypes.Value, changed, ok bool)
 
 // fastPlanner answers PlanResourceChange for unchanged resources ahead of the framework. The
 // framework walks every attribute of such a plan (defaults, unknown marking, every plan
@@ -106,9 +110,20 @@ func (f *fastPlanner) plan(ctx context.Context, inner Full, req *tfprotov6.PlanR
 		return nil, false
 	}
 	eligible := false
+	planned := *req.ProposedNewState
 	if okPrivate {
 		if private, ok := providerPrivate(req.PriorPrivate); ok {
-			eligible = f.eligible(ctx, inner, req, func(config, prior tftypes.Value) bool { return withPrivate(config, prior, private) })
+			var value tftypes.Value
+			var changed bool
+			eligible = f.eligible(ctx, inner, req, func(config, prior tftypes.Value) bool {
+				var ok bool
+				value, changed, ok = withPrivate(config, prior, private)
+				return ok
+			})
+			if eligible && changed {
+				dv, err := tfprotov6.NewDynamicValue(f.schemas.resources[req.TypeName].state, value)
+				eligible, planned = err == nil, dv
+			}
 		}
 	} else {
 		eligible = len(req.PriorPrivate) == 0 && f.eligible(ctx, inner, req, rule)
@@ -118,7 +133,6 @@ func (f *fastPlanner) plan(ctx context.Context, inner Full, req *tfprotov6.PlanR
 		return nil, false
 	}
 	f.answered.Add(1)
-	planned := *req.ProposedNewState
 	resp := &tfprotov6.PlanResourceChangeResponse{
 		PlannedState:    &planned,
 		PlannedIdentity: &tfprotov6.ResourceIdentityData{IdentityData: &tfprotov6.DynamicValue{MsgPack: req.PriorIdentity.IdentityData.MsgPack}},

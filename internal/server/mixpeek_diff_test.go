@@ -118,7 +118,13 @@ func TestFastPlanMatchesFrameworkMixpeek(t *testing.T) {
 		{name: "permission removed outside Terraform", req: request{prior: with(base, "permissions", []any{"read"}), config: cfg, private: chosen}, needed: true},
 		{name: "recorded default differs from state", req: request{prior: base, config: cfg, private: readWrite}, needed: true},
 		{name: "no record, state not the documented default", req: request{prior: with(base, "permissions", []any{"read", "write"}), config: cfg}, needed: true},
-		{name: "recorded default in another order", req: request{prior: base, config: cfg, private: mixpeekPrivate(t, map[string]string{"default_permissions": `["write","read","delete"]`})}, needed: true},
+		// The same set in another order: the framework encodes the planned set in the order
+		// ModifyPlan writes it, which the shortcut must answer too.
+		{name: "recorded default in another order", req: request{prior: base, config: cfg, private: mixpeekPrivate(t, map[string]string{"default_permissions": `["read","write","delete"]`})}, fast: true},
+		{name: "documented default, state in another order", req: request{prior: with(base, "permissions", []any{"write", "read", "delete"}), config: cfg}, fast: true},
+		{name: "recorded default with a duplicate", req: request{prior: with(base, "permissions", []any{"read"}), config: cfg, private: mixpeekPrivate(t, map[string]string{"default_permissions": `["read","read"]`})}},
+		{name: "recorded default a subset", req: request{prior: base, config: cfg, private: mixpeekPrivate(t, map[string]string{"default_permissions": `["read","delete"]`})}, needed: true},
+		{name: "recorded default a superset", req: request{prior: base, config: cfg, private: mixpeekPrivate(t, map[string]string{"default_permissions": `["read","delete","write","admin"]`})}, needed: true},
 		{name: "permissions null in state", req: request{prior: with(base, "permissions", nil), config: cfg, private: chosen}, needed: true},
 		// Defaults and the lifecycle.
 		{name: "store_plaintext default over false", req: request{prior: with(base, "store_plaintext", false, "plaintext", nil), config: cfg, private: chosen}, needed: true},
@@ -221,6 +227,7 @@ var mixpeekPrivatePool = [][]byte{
 	nil,
 	[]byte(`{"default_permissions":"WyJkZWxldGUiLCJyZWFkIiwid3JpdGUiXQ=="}`), // ["delete","read","write"]
 	[]byte(`{"default_permissions":"WyJyZWFkIl0="}`),                         // ["read"]
+	[]byte(`{"default_permissions":"WyJyZWFkIiwid3JpdGUiLCJkZWxldGUiXQ=="}`), // ["read","write","delete"]
 	[]byte(`{"default_permissions":"WyJkZWxldGUiLCJyZWFkIiwid3JpdGUiXQ==","kept_rate_limit_override":"NjA="}`),
 	[]byte(`{"default_permissions":"bnVsbA=="}`), // null
 	[]byte(`{".import_before_read":"dHJ1ZQ=="}`),

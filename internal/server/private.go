@@ -12,8 +12,9 @@ import (
 // false unless the framework would pass the data through untouched, so that the shortcut may
 // answer with the request's bytes as they are: the framework decodes private data and encodes it
 // again (json.Marshal of the merged map: sorted keys, empty values dropped), which only gives
-// back the same bytes when they are already that encoding. Keys beginning with "." are the
-// framework's own (an import marker Read removes), and decline too.
+// back the same bytes when they are already that encoding (an empty value, which it drops, is
+// not valid JSON). Keys beginning with "." are the framework's own (an import marker Read
+// removes), and decline too.
 func providerPrivate(raw []byte) (map[string][]byte, bool) {
 	if len(raw) == 0 {
 		return nil, true
@@ -23,7 +24,7 @@ func providerPrivate(raw []byte) (map[string][]byte, bool) {
 		return nil, false
 	}
 	for k, v := range m {
-		if strings.HasPrefix(k, ".") || len(v) == 0 || !utf8.Valid(v) || !json.Valid(v) {
+		if strings.HasPrefix(k, ".") || !utf8.Valid(v) || !json.Valid(v) {
 			return nil, false
 		}
 	}

@@ -2,6 +2,7 @@ package mixpeek
 
 import (
 	"context"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -18,10 +19,11 @@ var keyDefaults, keyDefaultsErr = tfvalue.TopLevelDefaults(context.Background(),
 // change: rotation by age, lifetime, rotation triggers, age and usage warnings.
 var keyClockAttributes = []string{"rotate_after", "expire_after", "rotation_triggers", "warn_unused_after", "warn_older_than"}
 
-// KeyPlanUnchanged reports whether the plan of an apikey_mixpeek_key whose proposed new state
-// equals its prior state is that prior state, with no diagnostics, no replacement, the prior
-// private data and nothing else: what the framework, the schema's plan modifiers and ModifyPlan
-// answer then. config and prior are the request's decoded configuration and prior state, private
+// KeyPlanUnchanged answers the plan of an apikey_mixpeek_key whose proposed new state equals its
+// prior state when the framework, the schema's plan modifiers and ModifyPlan plan that same
+// state, with no diagnostics, no replacement, the prior private data and nothing else: ok, and
+// planned is the framework's encoding of it when changed (see withPlannedPermissions), otherwise
+// the prior state is. config and prior are the request's decoded configuration and prior state, private
 // its private data as the framework hands it to ModifyPlan; providerData is what the provider's
 // Configure handed to resources. It is false whenever any rule could plan something else, and
 // the caller asks the framework then:
@@ -32,10 +34,10 @@ var keyClockAttributes = []string{"rotate_after", "expire_after", "rotation_trig
 //   - rotate_after, expire_after, rotation_triggers, warn_unused_after or warn_older_than is set
 //     in the configuration or the state: the plan depends on the clock (expiry from a lifetime,
 //     rotation due, age and usage warnings) or on triggers;
-//   - permissions are unset in the configuration and the prior permissions are not, element for
-//     element and in order, the default ModifyPlan plans for them: the permissions recorded in
-//     private data at create or import, otherwise the documented default (a permission changed
-//     outside Terraform is planned away; another order would be encoded otherwise);
+//   - permissions are unset in the configuration and the prior permissions are not the set
+//     ModifyPlan plans for them: the permissions recorded in private data at create or import,
+//     otherwise the documented default (a permission changed outside Terraform is planned away);
+//     the same set in another order is answered, as the framework encodes it (changed);
 //   - the configuration sets no expires_at while the state has one (planned away), or the
 //     state's expiry does not parse (ModifyPlan's expiry check reports it);
 //   - the configuration sets no rate_limit_override while the state has one: ModifyPlan plans
@@ -47,7 +49,15 @@ var keyClockAttributes = []string{"rotate_after", "expire_after", "rotation_trig
 // holds no unknown), RequiresReplace (it acts only on a changed value), KeepEquivalentTime (it
 // plans the prior value), the status and volatile attributes ModifyPlan marks only when the
 // expiry or the plan changes, and ValidateExpiry (an unchanged expiry is not checked).
-func KeyPlanUnchanged(providerData any, config, prior tftypes.Value, private map[string][]byte) bool {
+func KeyPlanUnchanged(providerData any, config, prior tftypes.Value, private map[string][]byte) (planned tftypes.Value, changed, ok bool) {
+	if !keyPlanUnchanged(providerData, config, prior, private) {
+		return planned, false, false
+	}
+	return withPlannedPermissions(config, prior, private)
+}
+
+// keyPlanUnchanged is every check of KeyPlanUnchanged but the permissions'.
+func keyPlanUnchanged(providerData any, config, prior tftypes.Value, private map[string][]byte) bool {
 	if keyDefaultsErr != nil {
 		return false
 	}
@@ -88,11 +98,43 @@ func KeyPlanUnchanged(providerData any, config, prior tftypes.Value, private map
 			return false
 		}
 	}
-	if !plaintextAsPlanned(st) {
-		return false
+	return plaintextAsPlanned(st)
+}
+
+// withPlannedPermissions is the plan of permissions: the prior state when the configuration sets
+// them (the proposed value is the prior one); otherwise ModifyPlan's default, which must be the
+// prior set, and which the framework then encodes in the order ModifyPlan writes it (the order
+// Mixpeek reported at create), where the CLI sends sets in its own order. changed is that
+// reordering; ok is false when the default is another set.
+func withPlannedPermissions(config, prior tftypes.Value, private map[string][]byte) (planned tftypes.Value, changed, ok bool) {
+	var cfg, st map[string]tftypes.Value
+	if config.As(&cfg) != nil || prior.As(&st) != nil {
+		return planned, false, false
 	}
-	c, s, ok := both("permissions")
-	return ok && (!c.IsNull() || sameStrings(s, plannedDefaultPermissions(private)))
+	c, s := cfg["permissions"], st["permissions"]
+	if _, okc := cfg["permissions"]; !okc {
+		return planned, false, false
+	}
+	if _, oks := st["permissions"]; !oks {
+		return planned, false, false
+	}
+	if !c.IsNull() {
+		return prior, false, true
+	}
+	want := plannedDefaultPermissions(private)
+	have, ok := stringElements(s)
+	if !ok || !sameSet(have, want) {
+		return planned, false, false
+	}
+	if slices.Equal(have, want) {
+		return prior, false, true
+	}
+	elems := make([]tftypes.Value, len(want))
+	for i, p := range want {
+		elems[i] = tftypes.NewValue(tftypes.String, p)
+	}
+	st["permissions"] = tftypes.NewValue(s.Type(), elems)
+	return tftypes.NewValue(prior.Type(), st), true, true
 }
 
 // plaintextAsPlanned reports whether the state's plaintext is what keylife.Plan leaves: null
@@ -134,15 +176,31 @@ func (p privateKeys) GetKey(_ context.Context, key string) ([]byte, diag.Diagnos
 	return p[key], nil
 }
 
-// sameStrings reports whether v is a known set of exactly want, in that order.
-func sameStrings(v tftypes.Value, want []string) bool {
+// stringElements are the elements of a known, non-null set of known strings, in its order.
+func stringElements(v tftypes.Value) ([]string, bool) {
 	var elems []tftypes.Value
-	if v.IsNull() || !v.IsKnown() || v.As(&elems) != nil || len(elems) != len(want) {
+	if v.IsNull() || !v.IsKnown() || v.As(&elems) != nil {
+		return nil, false
+	}
+	out := make([]string, 0, len(elems))
+	for _, e := range elems {
+		var s string
+		if !e.IsKnown() || e.IsNull() || e.As(&s) != nil {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+// sameSet reports whether have (a set's elements, so each once) and want hold the same strings:
+// as many, and each of have in want (want then has no duplicate either).
+func sameSet(have, want []string) bool {
+	if len(have) != len(want) {
 		return false
 	}
-	for i, e := range elems {
-		var s string
-		if !e.IsKnown() || e.IsNull() || e.As(&s) != nil || s != want[i] {
+	for _, h := range have {
+		if !slices.Contains(want, h) {
 			return false
 		}
 	}
