@@ -112,3 +112,19 @@ func KeyRead(ctx context.Context, providerData any, prior, identity tftypes.Valu
 	}
 	return next, true, true
 }
+
+// getKeyModel reads a plan, state or configuration of the key into m without the framework's
+// reflection when the codec can (see tfvalue.GetModel); get is that value's own Get.
+func getKeyModel(ctx context.Context, raw tftypes.Value, get func(context.Context, any) diag.Diagnostics, m *keyModel) diag.Diagnostics {
+	return tfvalue.GetModel(ctx, raw, keyAttrTypes(), get, m)
+}
+
+// setKeyModel writes m through set (a plan's or state's Set) without the framework's reflection
+// when the codec can (see tfvalue.SetModel).
+func setKeyModel(ctx context.Context, set func(context.Context, any) diag.Diagnostics, m *keyModel) diag.Diagnostics {
+	typ, err := keyObjectType()
+	if err != nil {
+		return set(ctx, m)
+	}
+	return tfvalue.SetModel(ctx, typ, set, m)
+}
