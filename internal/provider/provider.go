@@ -158,6 +158,13 @@ func (p *apikeyProvider) CreatePlanShortcuts() map[string]func(config, proposed 
 			}
 			return unkey.KeyPlanCreate(d, config, proposed)
 		},
+		"apikey_mixpeek_key": func(config, proposed tftypes.Value) (tftypes.Value, bool) {
+			d := p.data.Load()
+			if d == nil {
+				return tftypes.Value{}, false
+			}
+			return mixpeek.KeyPlanCreate(d, config, proposed)
+		},
 	}
 }
 

@@ -501,3 +501,89 @@ func FuzzFastReadMatchesFrameworkMixpeek(f *testing.F) {
 		}
 	})
 }
+
+func TestCreatePlanMatchesFrameworkMixpeek(t *testing.T) {
+	p := newMixpeekPair(t, "unkey", "mixpeek")
+	bench := map[string]any{"user_email": "ops@example.com", "name": "bench-0"}
+	scopes := []any{map[string]any{"resource_type": "namespace", "resource_id": "ns_customer_*", "operations": []any{"read_data"}}}
+	full := with(bench, "description", "d", "permissions", []any{"read", "write"}, "scopes", scopes, "rate_limit_override", 60,
+		"expires_at", "2099-01-01T00:00:00+01:00", "rotate_after", "720h", "warn_unused_after", "1h", "warn_older_than", "1h",
+		"rotation_triggers", map[string]any{"r": "1"}, "revoke_grace_period", "1h")
+	tests := []struct {
+		name    string
+		config  map[string]any
+		unknown []string
+		mutate  func(*tfprotov6.PlanResourceChangeRequest)
+		fast    bool
+	}{
+		{name: "benchmark key", config: bench, fast: true},
+		{name: "every input", config: full, fast: true},
+		{name: "name and user unknown (first plan)", config: bench, unknown: []string{"user_email", "name"}, fast: true},
+		{name: "collections unknown", config: full, unknown: []string{"permissions", "scopes", "rotation_triggers"}, fast: true},
+		{name: "rate limit and expiry unknown", config: full, unknown: []string{"rate_limit_override", "expires_at"}, fast: true},
+		{name: "store_plaintext set", config: with(bench, "store_plaintext", true), fast: true},
+		{name: "age recipients", config: with(bench, "plaintext_age_recipients", []any{"age1xyz"}), fast: true},
+		{name: "age recipients, no plaintext", config: with(bench, "plaintext_age_recipients", []any{"age1xyz"}, "store_plaintext", false), fast: true},
+		{name: "empty permissions", config: with(bench, "permissions", []any{}), fast: true},
+		{name: "computed-only attribute proposed", config: bench, mutate: func(req *tfprotov6.PlanResourceChangeRequest) {
+			prop := with(p.proposedNew(nil, bench), "id", "key_x", "status", "active")
+			req.ProposedNewState = dynamic(t, p.keyType, build(t, p.keyType, prop))
+		}, fast: true},
+		{name: "prior state absent", config: bench, mutate: func(req *tfprotov6.PlanResourceChangeRequest) { req.PriorState = nil }, fast: true},
+
+		{name: "expire_after", config: with(bench, "expire_after", "720h")},
+		{name: "expire_after unknown", config: bench, unknown: []string{"expire_after"}},
+		{name: "expires_at in the past", config: with(bench, "expires_at", "2020-01-01T00:00:00Z")},
+		{name: "expires_at not a time", config: with(bench, "expires_at", "tomorrow")},
+		{name: "unrecoverable secret warning", config: with(bench, "store_plaintext", false)},
+		{name: "store_plaintext unknown", config: bench, unknown: []string{"store_plaintext"}},
+		{name: "recipients unknown", config: bench, unknown: []string{"plaintext_age_recipients"}},
+		{name: "computed-only attribute configured", config: with(bench, "status", "active")},
+		{name: "prior private", config: bench, mutate: func(req *tfprotov6.PlanResourceChangeRequest) { req.PriorPrivate = []byte(`{"k":"dg=="}`) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := p.protoRequest(t, request{config: tt.config})
+			if len(tt.unknown) > 0 {
+				p.unknownIn(t, req, tt.unknown...)
+			}
+			if tt.mutate != nil {
+				tt.mutate(req)
+			}
+			answered, diffs := p.outcome(t, req)
+			if answered && len(diffs) > 0 {
+				t.Fatalf("shortcut differs from the framework: %v", diffs)
+			}
+			if answered != tt.fast {
+				t.Fatalf("shortcut answered = %v, want %v", answered, tt.fast)
+			}
+		})
+	}
+}
+
+// TestCreatePlanMixpeekUnconfiguredBackend: the framework reports the unconfigured backend, so
+// the create shortcut must not answer.
+func TestCreatePlanMixpeekUnconfiguredBackend(t *testing.T) {
+	p := newMixpeekPair(t, "unkey")
+	if answered, _ := p.outcome(t, p.protoRequest(t, request{config: map[string]any{"user_email": "ops@example.com", "name": "k"}})); answered {
+		t.Fatal("shortcut answered for an unconfigured backend")
+	}
+}
+
+// FuzzCreatePlanMatchesFrameworkMixpeek: for any create of apikey_mixpeek_key drawn from the
+// pools, with any attributes unknown, whenever the shortcut answers, the framework answers the
+// same.
+func FuzzCreatePlanMatchesFrameworkMixpeek(f *testing.F) {
+	p := newMixpeekPair(f, "mixpeek")
+	f.Add([]byte{})
+	f.Add(bytes.Repeat([]byte{0x04}, 40))
+	f.Add(bytes.Repeat([]byte{0x07}, 40))
+	f.Add(bytes.Repeat([]byte{0x0c, 0x05, 0x17}, 14))
+	f.Add([]byte("the quick brown fox jumps over the lazy dog, twice over"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, _ := p.fuzzCreateRequestFrom(t, mixpeekFuzzPools, data)
+		if answered, diffs := p.outcome(t, req); answered && len(diffs) > 0 {
+			t.Fatalf("shortcut differs from the framework: %v", diffs)
+		}
+	})
+}
