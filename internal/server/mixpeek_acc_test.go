@@ -97,7 +97,20 @@ func planDifferences(a, b *tfjson.Plan) []string {
 	return out
 }
 
-// TestAccFastMixpeek_refreshAndPlan: through the CLI, refreshes and plans of settled Mixpeek keys
+func (c *counted) createStats() server.CreatePlanStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var sum server.CreatePlanStats
+	for _, s := range c.servers {
+		st := s.CreatePlanStats()
+		sum.Answered += st.Answered
+		sum.Declined += st.Declined
+	}
+	return sum
+}
+
+// TestAccFastMixpeek_refreshAndPlan: through the CLI, the creates of Mixpeek keys are planned by
+// the create shortcut, and refreshes and plans of settled Mixpeek keys
 // (with the private data their creates left) are answered by the read and plan shortcuts; after
 // changes made outside Terraform the refreshed state and the plan are those of the framework
 // alone (the same step run by a provider with every shortcut off), and the apply corrects them.
@@ -158,7 +171,12 @@ resource "apikey_mixpeek_key" "p" {
 			{
 				// The plan after the apply cleared the creation markers; from now on every key is
 				// settled.
-				PreConfig:                reset,
+				PreConfig: func() {
+					if got := c.createStats(); got.Answered < 4 || got.Declined != 0 {
+						t.Errorf("creates: %d planned by the create shortcut, %d declined; want at least 4 and 0", got.Answered, got.Declined)
+					}
+					reset()
+				},
 				ProtoV6ProviderFactories: shortcuts,
 				Config:                   config,
 				PlanOnly:                 true,
