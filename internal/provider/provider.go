@@ -90,6 +90,34 @@ func (p *apikeyProvider) ReadShortcuts() map[string]func(ctx context.Context, pr
 	}
 }
 
+// PrivatePlanShortcuts is PlanShortcuts for resources whose rule reads the prior private data
+// (see internal/server); each refuses before the provider is configured.
+func (p *apikeyProvider) PrivatePlanShortcuts() map[string]func(config, prior tftypes.Value, private map[string][]byte) (tftypes.Value, bool, bool) {
+	return map[string]func(config, prior tftypes.Value, private map[string][]byte) (tftypes.Value, bool, bool){
+		"apikey_mixpeek_key": func(config, prior tftypes.Value, private map[string][]byte) (tftypes.Value, bool, bool) {
+			d := p.data.Load()
+			if d == nil {
+				return tftypes.Value{}, false, false
+			}
+			return mixpeek.KeyPlanUnchanged(d, config, prior, private)
+		},
+	}
+}
+
+// PrivateReadShortcuts is ReadShortcuts for resources whose Read may be sent private data (see
+// internal/server); each refuses before the provider is configured.
+func (p *apikeyProvider) PrivateReadShortcuts() map[string]func(ctx context.Context, prior, identity tftypes.Value, private map[string][]byte) (tftypes.Value, bool, bool) {
+	return map[string]func(ctx context.Context, prior, identity tftypes.Value, private map[string][]byte) (tftypes.Value, bool, bool){
+		"apikey_mixpeek_key": func(ctx context.Context, prior, identity tftypes.Value, private map[string][]byte) (tftypes.Value, bool, bool) {
+			d := p.data.Load()
+			if d == nil {
+				return tftypes.Value{}, false, false
+			}
+			return mixpeek.KeyRead(ctx, d, prior, identity, private)
+		},
+	}
+}
+
 // ValidateShortcuts lists, per resource type, the configuration validation done as the framework
 // does it but without its walk (see internal/server). Resources are configured with the data the
 // framework would give them: none before Configure, and once it ran only what it stored on
@@ -129,6 +157,13 @@ func (p *apikeyProvider) CreatePlanShortcuts() map[string]func(config, proposed 
 				return tftypes.Value{}, false
 			}
 			return unkey.KeyPlanCreate(d, config, proposed)
+		},
+		"apikey_mixpeek_key": func(config, proposed tftypes.Value) (tftypes.Value, bool) {
+			d := p.data.Load()
+			if d == nil {
+				return tftypes.Value{}, false
+			}
+			return mixpeek.KeyPlanCreate(d, config, proposed)
 		},
 	}
 }

@@ -200,6 +200,11 @@ func TestCreatePlanUnconfiguredBackend(t *testing.T) {
 // whether the configuration sets it (to which pool value) or leaves it unset, or makes it
 // unknown; computed-only attributes stay unset.
 func (p *pair) fuzzCreateRequest(t testing.TB, data []byte) (*tfprotov6.PlanResourceChangeRequest, bool) {
+	return p.fuzzCreateRequestFrom(t, fuzzPools, data)
+}
+
+// fuzzCreateRequestFrom is fuzzCreateRequest with the attributes' pools.
+func (p *pair) fuzzCreateRequestFrom(t testing.TB, pools map[string][]any, data []byte) (*tfprotov6.PlanResourceChangeRequest, bool) {
 	names := sortedNames(p.attrs)
 	config := map[string]any{}
 	var unknown []string
@@ -212,7 +217,7 @@ func (p *pair) fuzzCreateRequest(t testing.TB, data []byte) (*tfprotov6.PlanReso
 		if a.Computed && !a.Optional {
 			continue
 		}
-		pool := fuzzPools[name]
+		pool := pools[name]
 		switch how := b % 8; {
 		case how == 7:
 			unknown = append(unknown, name)

@@ -19,12 +19,29 @@ type PlanShortcuts interface {
 	PlanShortcuts() map[string]func(config, prior tftypes.Value) bool
 }
 
+// PrivatePlanShortcuts is PlanShortcuts for resources whose ModifyPlan reads the prior private
+// data: each rule also gets the provider's private keys as the framework would hand them to
+// ModifyPlan (nil when there are none), and the answer carries the private data on unchanged, as
+// the framework does when ModifyPlan writes none. A private data encoding the framework would
+// not give back byte for byte is declined before the rule (see providerPrivate). A rule may
+// also answer a planned state that differs from the prior one only in its encoding (changed),
+// such as a set whose elements ModifyPlan writes in another order: the framework encodes the
+// value ModifyPlan sets, so the answer must too.
+type PrivatePlanShortcuts interface {
+	PrivatePlanShortcuts() map[string]PrivatePlanRule
+}
+
+// PrivatePlanRule is one resource type's rule (see PrivatePlanShortcuts): planned is the
+// framework's planned state when changed, otherwise the prior state is.
+type PrivatePlanRule = func(config, prior tftypes.Value, private map[string][]byte) (planned tftypes.Value, changed, ok bool)
+
 // fastPlanner answers PlanResourceChange for unchanged resources ahead of the framework. The
 // framework walks every attribute of such a plan (defaults, unknown marking, every plan
 // modifier, the resource's ModifyPlan) to end where it started; for a refresh of thousands of
 // unchanged keys that walk is most of the provider's work.
 type fastPlanner struct {
 	rules   map[string]func(config, prior tftypes.Value) bool
+	private map[string]PrivatePlanRule // rules that read private data; they take precedence
 	schemas *schemaCache
 
 	answered, declined atomic.Int64
@@ -88,19 +105,42 @@ func hasError(diags []*tfprotov6.Diagnostic) bool {
 // plan returns the answer for req when it can be given without the framework, or false.
 func (f *fastPlanner) plan(ctx context.Context, inner Full, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, bool) {
 	rule, ok := f.rules[req.TypeName]
-	if !ok {
+	withPrivate, okPrivate := f.private[req.TypeName]
+	if !ok && !okPrivate {
 		return nil, false
 	}
-	if !f.eligible(ctx, inner, req, rule) {
+	eligible := false
+	planned := *req.ProposedNewState
+	if okPrivate {
+		if private, ok := providerPrivate(req.PriorPrivate); ok {
+			var value tftypes.Value
+			var changed bool
+			eligible = f.eligible(ctx, inner, req, func(config, prior tftypes.Value) bool {
+				var ok bool
+				value, changed, ok = withPrivate(config, prior, private)
+				return ok
+			})
+			if eligible && changed {
+				dv, err := tfprotov6.NewDynamicValue(f.schemas.resources[req.TypeName].state, value)
+				eligible, planned = err == nil, dv
+			}
+		}
+	} else {
+		eligible = len(req.PriorPrivate) == 0 && f.eligible(ctx, inner, req, rule)
+	}
+	if !eligible {
 		f.declined.Add(1)
 		return nil, false
 	}
 	f.answered.Add(1)
-	planned := *req.ProposedNewState
-	return &tfprotov6.PlanResourceChangeResponse{
+	resp := &tfprotov6.PlanResourceChangeResponse{
 		PlannedState:    &planned,
 		PlannedIdentity: &tfprotov6.ResourceIdentityData{IdentityData: &tfprotov6.DynamicValue{MsgPack: req.PriorIdentity.IdentityData.MsgPack}},
-	}, true
+	}
+	if len(req.PriorPrivate) > 0 {
+		resp.PlannedPrivate = req.PriorPrivate
+	}
+	return resp, true
 }
 
 func (f *fastPlanner) eligible(ctx context.Context, inner Full, req *tfprotov6.PlanResourceChangeRequest, rule func(config, prior tftypes.Value) bool) bool {
@@ -110,7 +150,7 @@ func (f *fastPlanner) eligible(ctx context.Context, inner Full, req *tfprotov6.P
 		len(prior.MsgPack) == 0 || !bytes.Equal(prior.MsgPack, proposed.MsgPack) || len(config.MsgPack) == 0 {
 		return false
 	}
-	if len(req.PriorPrivate) > 0 || req.PriorIdentity == nil || req.PriorIdentity.IdentityData == nil ||
+	if req.PriorIdentity == nil || req.PriorIdentity.IdentityData == nil ||
 		len(req.PriorIdentity.IdentityData.MsgPack) == 0 || len(req.PriorIdentity.IdentityData.JSON) > 0 {
 		return false
 	}

@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 type pair struct {
 	framework server.Full
 	fast      *server.Server
+	typeName  string // the resource type the requests are about
 	keyType   tftypes.Object
 	identity  tftypes.Object
 	attrs     map[string]*tfprotov6.SchemaAttribute
@@ -62,10 +63,26 @@ func newPairAt(t testing.TB, deferred bool, endpoint, credential string, backend
 // newPairSettings is newPairAt with top-level provider settings (e.g. max_retries) added.
 func newPairSettings(t testing.TB, deferred bool, endpoint, credential string, settings map[string]any, backends ...string) *pair {
 	t.Helper()
-	ctx := context.Background()
 	// A fixed clock: the framework's answers must not move between its two runs of a request.
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	p := provider.NewWithClock("test", func() time.Time { return now })()
+	return newPairOf(t, pairSpec{typeName: keyType, deferred: deferred, endpoint: endpoint, credential: credential, settings: settings, now: func() time.Time { return now }}, backends...)
+}
+
+// pairSpec is what newPairOf varies: the resource type, the provider's clock, deferral, the
+// backends' endpoint and credential, and top-level provider settings.
+type pairSpec struct {
+	typeName             string
+	deferred             bool
+	endpoint, credential string
+	settings             map[string]any
+	now                  func() time.Time
+}
+
+func newPairOf(t testing.TB, spec pairSpec, backends ...string) *pair {
+	t.Helper()
+	ctx := context.Background()
+	typeName, deferred, endpoint, credential := spec.typeName, spec.deferred, spec.endpoint, spec.credential
+	p := provider.NewWithClock("test", spec.now)()
 	framework := server.NewProtocol6(p, frameworkOnly...)().(server.Full)
 	fast := server.NewProtocol6(p)().(*server.Server)
 
@@ -77,20 +94,20 @@ func newPairSettings(t testing.TB, deferred bool, endpoint, credential string, s
 	if err != nil || len(ids.Diagnostics) > 0 {
 		t.Fatalf("GetResourceIdentitySchemas: %v %v", err, ids.Diagnostics)
 	}
-	pr := &pair{framework: framework, fast: fast, attrs: map[string]*tfprotov6.SchemaAttribute{}}
-	pr.keyType = sch.ResourceSchemas[keyType].ValueType().(tftypes.Object)
-	for _, a := range sch.ResourceSchemas[keyType].Block.Attributes {
+	pr := &pair{framework: framework, fast: fast, typeName: typeName, attrs: map[string]*tfprotov6.SchemaAttribute{}}
+	pr.keyType = sch.ResourceSchemas[typeName].ValueType().(tftypes.Object)
+	for _, a := range sch.ResourceSchemas[typeName].Block.Attributes {
 		pr.attrs[a.Name] = a
 	}
 	idAttrs := map[string]tftypes.Type{}
-	for _, a := range ids.IdentitySchemas[keyType].IdentityAttributes {
+	for _, a := range ids.IdentitySchemas[typeName].IdentityAttributes {
 		idAttrs[a.Name] = a.Type
 	}
 	pr.identity = tftypes.Object{AttributeTypes: idAttrs}
 
 	provType := sch.Provider.ValueType().(tftypes.Object)
 	cfg := map[string]any{}
-	for name, v := range settings {
+	for name, v := range spec.settings {
 		cfg[name] = v
 	}
 	for _, b := range backends {
@@ -205,7 +222,7 @@ func (p *pair) proposedNew(prior, config map[string]any) map[string]any {
 
 func (p *pair) protoRequest(t testing.TB, r request) *tfprotov6.PlanResourceChangeRequest {
 	t.Helper()
-	req := &tfprotov6.PlanResourceChangeRequest{TypeName: keyType, PriorPrivate: r.private}
+	req := &tfprotov6.PlanResourceChangeRequest{TypeName: p.typeName, PriorPrivate: r.private}
 	config := build(t, p.keyType, r.config)
 	if r.unknownName {
 		var attrs map[string]tftypes.Value
@@ -234,7 +251,11 @@ func (p *pair) protoRequest(t testing.TB, r request) *tfprotov6.PlanResourceChan
 	}
 	req.PriorState = dynamic(t, p.keyType, build(t, p.keyType, r.prior))
 	if !r.noIdentity {
-		id := build(t, p.identity, map[string]any{"api_id": r.prior["api_id"], "id": r.prior["id"]})
+		ident := map[string]any{}
+		for name := range p.identity.AttributeTypes {
+			ident[name] = r.prior[name]
+		}
+		id := build(t, p.identity, ident)
 		req.PriorIdentity = &tfprotov6.ResourceIdentityData{IdentityData: dynamic(t, p.identity, id)}
 	}
 	return req
@@ -546,6 +567,16 @@ var fuzzPools = map[string][]any{
 // prior value and how the configuration relates to it (unset, the same, another value); the
 // last byte adds prior private data or drops the prior identity.
 func (p *pair) fuzzRequest(t testing.TB, data []byte) request {
+	r, flags := p.fuzzRequestFrom(t, fuzzPools, data)
+	if flags&2 != 0 {
+		r.private = []byte(`{"k":"dg=="}`)
+	}
+	return r
+}
+
+// fuzzRequestFrom is fuzzRequest with the attributes' pools; the last byte, returned as flags,
+// drops the prior identity (bit 0) and is the caller's to read for private data.
+func (p *pair) fuzzRequestFrom(t testing.TB, pools map[string][]any, data []byte) (request, byte) {
 	names := make([]string, 0, len(p.attrs))
 	for name := range p.attrs {
 		names = append(names, name)
@@ -559,7 +590,7 @@ func (p *pair) fuzzRequest(t testing.TB, data []byte) request {
 	}
 	prior, config := map[string]any{}, map[string]any{}
 	for i, name := range names {
-		pool, ok := fuzzPools[name]
+		pool, ok := pools[name]
 		if !ok {
 			t.Fatalf("attribute %s has no fuzz pool", name)
 		}
@@ -584,11 +615,7 @@ func (p *pair) fuzzRequest(t testing.TB, data []byte) request {
 		}
 	}
 	flags := at(len(names))
-	r := request{prior: prior, config: config, noIdentity: flags&1 != 0}
-	if flags&2 != 0 {
-		r.private = []byte(`{"k":"dg=="}`)
-	}
-	return r
+	return request{prior: prior, config: config, noIdentity: flags&1 != 0}, flags
 }
 
 // FuzzFastPlanMatchesFramework: for any prior state and configuration drawn from the pools,

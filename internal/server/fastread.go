@@ -22,6 +22,18 @@ type ReadShortcuts interface {
 // ReadRule is one resource type's rule (see ReadShortcuts).
 type ReadRule = func(ctx context.Context, prior, identity tftypes.Value) (next tftypes.Value, changed, ok bool)
 
+// PrivateReadShortcuts is ReadShortcuts for resources whose Read may be sent private data: each
+// rule also gets the provider's private keys as the framework would hand them to Read (nil when
+// there are none), and the answer carries the private data on unchanged, as the framework does
+// when Read writes none. A private data encoding the framework would not give back byte for byte
+// is declined before the rule (see providerPrivate).
+type PrivateReadShortcuts interface {
+	PrivateReadShortcuts() map[string]PrivateReadRule
+}
+
+// PrivateReadRule is one resource type's rule (see PrivateReadShortcuts).
+type PrivateReadRule = func(ctx context.Context, prior, identity tftypes.Value, private map[string][]byte) (next tftypes.Value, changed, ok bool)
+
 // fastReader answers ReadResource ahead of the framework where a rule knows its answer. For each
 // Read the framework decodes the state, reflects it into the model and back (re-reading the
 // model's struct tags each time), checks semantic equality and write-only attributes over every
@@ -29,6 +41,7 @@ type ReadRule = func(ctx context.Context, prior, identity tftypes.Value) (next t
 // provider's work.
 type fastReader struct {
 	rules   map[string]ReadRule
+	private map[string]PrivateReadRule // rules that accept private data; they take precedence
 	schemas *schemaCache
 	stop    *stopSignal
 
@@ -39,11 +52,20 @@ type fastReader struct {
 // declined Read has cost the rule's read of the object; the framework then reads it again.
 func (f *fastReader) read(ctx context.Context, inner Full, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, bool) {
 	rule, ok := f.rules[req.TypeName]
-	if !ok {
+	withPrivate, okPrivate := f.private[req.TypeName]
+	if okPrivate {
+		private, ok := providerPrivate(req.Private)
+		if !ok {
+			return nil, false
+		}
+		rule = func(ctx context.Context, prior, identity tftypes.Value) (tftypes.Value, bool, bool) {
+			return withPrivate(ctx, prior, identity, private)
+		}
+	} else if !ok || len(req.Private) > 0 {
 		return nil, false
 	}
 	st, id := req.CurrentState, req.CurrentIdentity
-	if st == nil || len(st.MsgPack) == 0 || len(st.JSON) > 0 || len(req.Private) > 0 ||
+	if st == nil || len(st.MsgPack) == 0 || len(st.JSON) > 0 ||
 		id == nil || id.IdentityData == nil || len(id.IdentityData.MsgPack) == 0 || len(id.IdentityData.JSON) > 0 {
 		return nil, false
 	}
@@ -76,10 +98,14 @@ func (f *fastReader) read(ctx context.Context, inner Full, req *tfprotov6.ReadRe
 		return nil, false
 	}
 	f.answered.Add(1)
-	return &tfprotov6.ReadResourceResponse{
+	resp := &tfprotov6.ReadResourceResponse{
 		NewState:    newState,
 		NewIdentity: &tfprotov6.ResourceIdentityData{IdentityData: &tfprotov6.DynamicValue{MsgPack: id.IdentityData.MsgPack}},
-	}, true
+	}
+	if len(req.Private) > 0 {
+		resp.Private = req.Private
+	}
+	return resp, true
 }
 
 // stopSignal is cancelled by StopProvider and then renewed, so calls after a stop still run.

@@ -29,6 +29,8 @@ type readFixture struct {
 	*pair
 	client *unkey.Client
 	apiID  string
+	// beforeRead, when set, runs before every Read (for a clock that must move between them).
+	beforeRead func()
 }
 
 func newReadFixture(t testing.TB) *readFixture {
@@ -59,13 +61,15 @@ type saved struct {
 func (f *readFixture) create(t testing.TB, config map[string]any, settle bool) saved {
 	t.Helper()
 	ctx := context.Background()
-	config = with(config, "api_id", f.apiID)
+	if f.apiID != "" {
+		config = with(config, "api_id", f.apiID)
+	}
 	plan, err := f.framework.PlanResourceChange(ctx, f.protoRequest(t, request{config: config}))
 	if err != nil || hasErrors(plan.Diagnostics) {
 		t.Fatalf("plan: %v %s", err, diagText(plan.Diagnostics))
 	}
 	applied, err := f.framework.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
-		TypeName: keyType, PriorState: dynamic(t, f.keyType, tftypes.NewValue(f.keyType, nil)),
+		TypeName: f.typeName, PriorState: dynamic(t, f.keyType, tftypes.NewValue(f.keyType, nil)),
 		PlannedState: plan.PlannedState, Config: dynamic(t, f.keyType, build(t, f.keyType, config)),
 		PlannedPrivate: plan.PlannedPrivate, PlannedIdentity: plan.PlannedIdentity,
 	})
@@ -82,15 +86,18 @@ func (f *readFixture) create(t testing.TB, config map[string]any, settle bool) s
 // refresh is the framework's Read of s, as the CLI saves it.
 func (f *readFixture) refresh(t testing.TB, s saved) saved {
 	t.Helper()
-	resp, err := f.framework.ReadResource(context.Background(), readRequest(s))
+	if f.beforeRead != nil {
+		f.beforeRead()
+	}
+	resp, err := f.framework.ReadResource(context.Background(), f.readRequest(s))
 	if err != nil || hasErrors(resp.Diagnostics) {
 		t.Fatalf("read: %v %s", err, diagText(resp.Diagnostics))
 	}
 	return saved{state: resp.NewState, identity: resp.NewIdentity, private: resp.Private}
 }
 
-func readRequest(s saved) *tfprotov6.ReadResourceRequest {
-	return &tfprotov6.ReadResourceRequest{TypeName: keyType, CurrentState: s.state, CurrentIdentity: s.identity, Private: s.private}
+func (f *readFixture) readRequest(s saved) *tfprotov6.ReadResourceRequest {
+	return &tfprotov6.ReadResourceRequest{TypeName: f.typeName, CurrentState: s.state, CurrentIdentity: s.identity, Private: s.private}
 }
 
 func hasErrors(diags []*tfprotov6.Diagnostic) bool {
@@ -188,11 +195,17 @@ func (f *readFixture) readOutcome(t testing.TB, req *tfprotov6.ReadResourceReque
 	t.Helper()
 	ctx := context.Background()
 	before := f.fast.FastReadStats()
+	if f.beforeRead != nil {
+		f.beforeRead()
+	}
 	got, err := f.fast.ReadResource(ctx, req)
 	if err != nil {
 		t.Fatalf("shortcut: %v", err)
 	}
 	answered = f.fast.FastReadStats().Answered > before.Answered
+	if f.beforeRead != nil {
+		f.beforeRead()
+	}
 	want, err := f.framework.ReadResource(ctx, req)
 	if err != nil {
 		t.Fatalf("framework: %v", err)
@@ -238,14 +251,16 @@ func TestFastReadMatchesFramework(t *testing.T) {
 		return func(t *testing.T) *tfprotov6.ReadResourceRequest {
 			s := base(t)
 			change(t, f.keyID(t, s))
-			return readRequest(s)
+			return f.readRequest(s)
 		}
 	}
 	alter := func(base func(t *testing.T) saved, kv ...any) func(t *testing.T) *tfprotov6.ReadResourceRequest {
-		return func(t *testing.T) *tfprotov6.ReadResourceRequest { return readRequest(f.withState(t, base(t), kv...)) }
+		return func(t *testing.T) *tfprotov6.ReadResourceRequest {
+			return f.readRequest(f.withState(t, base(t), kv...))
+		}
 	}
 	plain := func(base func(t *testing.T) saved) func(t *testing.T) *tfprotov6.ReadResourceRequest {
-		return func(t *testing.T) *tfprotov6.ReadResourceRequest { return readRequest(base(t)) }
+		return func(t *testing.T) *tfprotov6.ReadResourceRequest { return f.readRequest(base(t)) }
 	}
 	if _, err := f.client.CreateIdentity(ctx, "tfacc-tenant", json.RawMessage(`{"tier":"gold"}`), nil); err != nil {
 		t.Fatal(err)
@@ -257,7 +272,7 @@ func TestFastReadMatchesFramework(t *testing.T) {
 		{name: "disabled key", req: plain(settled(map[string]any{"name": "tfacc-off", "enabled": false})), fast: true},
 		{name: "plaintext not stored", req: plain(settled(map[string]any{"name": "tfacc-nostore", "store_plaintext": false})), fast: true},
 		{name: "second refresh of a settled key", req: func(t *testing.T) *tfprotov6.ReadResourceRequest {
-			return readRequest(f.refresh(t, rich(t)))
+			return f.readRequest(f.refresh(t, rich(t)))
 		}, fast: true},
 
 		// The key changed outside Terraform.
@@ -292,7 +307,7 @@ func TestFastReadMatchesFramework(t *testing.T) {
 
 		// The first refresh after a create clears the creation marker.
 		{name: "creation marker", req: func(t *testing.T) *tfprotov6.ReadResourceRequest {
-			return readRequest(f.create(t, map[string]any{"name": "tfacc-fresh"}, false))
+			return f.readRequest(f.create(t, map[string]any{"name": "tfacc-fresh"}, false))
 		}, changes: true},
 
 		// Prior states Read does more with.
@@ -315,22 +330,22 @@ func TestFastReadMatchesFramework(t *testing.T) {
 				t.Fatal(err)
 			}
 			ident["meta"] = tftypes.NewValue(tftypes.String, `{"tier": "gold"}`)
-			return readRequest(f.withState(t, s, "identity", tftypes.NewValue(f.keyType.AttributeTypes["identity"], ident)))
+			return f.readRequest(f.withState(t, s, "identity", tftypes.NewValue(f.keyType.AttributeTypes["identity"], ident)))
 		}},
-		{name: "key with an identity", req: func(t *testing.T) *tfprotov6.ReadResourceRequest { return readRequest(withIdentity(t)) }, fast: true},
+		{name: "key with an identity", req: func(t *testing.T) *tfprotov6.ReadResourceRequest { return f.readRequest(withIdentity(t)) }, fast: true},
 		{name: "wrong api_id", req: alter(minimal, "api_id", "api_elsewhere"), changes: true},
 		{name: "private data", req: func(t *testing.T) *tfprotov6.ReadResourceRequest {
-			r := readRequest(minimal(t))
+			r := f.readRequest(minimal(t))
 			r.Private = []byte(`{"k":"InYi"}`)
 			return r
 		}},
 		{name: "no identity", req: func(t *testing.T) *tfprotov6.ReadResourceRequest {
-			r := readRequest(minimal(t))
+			r := f.readRequest(minimal(t))
 			r.CurrentIdentity = nil
 			return r
 		}, changes: true},
 		{name: "identity of another key", req: func(t *testing.T) *tfprotov6.ReadResourceRequest {
-			r := readRequest(minimal(t))
+			r := f.readRequest(minimal(t))
 			id := build(t, f.identity, map[string]any{"api_id": f.apiID, "id": "key_other"})
 			r.CurrentIdentity = &tfprotov6.ResourceIdentityData{IdentityData: dynamic(t, f.identity, id)}
 			return r
@@ -363,6 +378,11 @@ func mustUpdate(t testing.TB, c *unkey.Client, req unkey.UpdateKeyRequest) {
 // one byte keeps it or replaces it with a value from its fuzz pool; the last byte adds private
 // data or drops the identity.
 func (f *readFixture) fuzzPriorState(t testing.TB, base saved, data []byte) *tfprotov6.ReadResourceRequest {
+	return f.fuzzPriorStateFrom(t, fuzzPools, base, data, func(req *tfprotov6.ReadResourceRequest) { req.Private = []byte(`{"k":"InYi"}`) })
+}
+
+// fuzzPriorStateFrom is fuzzPriorState with the attributes' pools and what the private flag does.
+func (f *readFixture) fuzzPriorStateFrom(t testing.TB, pools map[string][]any, base saved, data []byte, withPrivate func(*tfprotov6.ReadResourceRequest)) *tfprotov6.ReadResourceRequest {
 	names := make([]string, 0, len(f.attrs(t, base)))
 	for name := range f.keyType.AttributeTypes {
 		names = append(names, name)
@@ -380,17 +400,17 @@ func (f *readFixture) fuzzPriorState(t testing.TB, base saved, data []byte) *tfp
 		if b < 0xc0 {
 			continue // mostly unchanged, so that many requests reach the rule's last checks
 		}
-		pool := fuzzPools[name]
+		pool := pools[name]
 		if len(pool) == 0 {
 			continue
 		}
 		kv = append(kv, name, pool[int(b)%len(pool)])
 	}
-	req := readRequest(f.withState(t, base, kv...))
+	req := f.readRequest(f.withState(t, base, kv...))
 	if flags := at(len(names)); flags&1 != 0 {
 		req.CurrentIdentity = nil
 	} else if flags&2 != 0 {
-		req.Private = []byte(`{"k":"InYi"}`)
+		withPrivate(req)
 	}
 	return req
 }

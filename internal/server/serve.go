@@ -110,12 +110,18 @@ func NewProtocol6(p provider.Provider, opts ...Option) func() tfprotov6.Provider
 			shortcuts = nil
 		}
 		s := WrapWithShortcuts(full, shortcuts)
+		if private, ok := p.(PrivatePlanShortcuts); ok && !o.noFastPlan {
+			s.withPrivatePlanShortcuts(private)
+		}
 		if creates, ok := p.(CreatePlanShortcuts); ok && !o.noCreatePlan {
 			s.WithCreateShortcuts(creates)
 		}
 		s.upgrade = !o.noFastUpgrade
 		if reads, ok := p.(ReadShortcuts); ok && !o.noFastRead {
 			s.withReadShortcuts(reads)
+		}
+		if reads, ok := p.(PrivateReadShortcuts); ok && !o.noFastRead {
+			s.withPrivateReadShortcuts(reads)
 		}
 		if validations, ok := p.(ValidateShortcuts); ok && !o.noFastValidate {
 			s.withValidateShortcuts(validations)

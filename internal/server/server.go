@@ -70,6 +70,39 @@ func WrapWithShortcuts(inner Full, shortcuts PlanShortcuts) *Server {
 	return s
 }
 
+// withPrivatePlanShortcuts adds the plan rules that read private data (see PrivatePlanShortcuts).
+func (s *Server) withPrivatePlanShortcuts(shortcuts PrivatePlanShortcuts) *Server {
+	if shortcuts == nil {
+		return s
+	}
+	rules := shortcuts.PrivatePlanShortcuts()
+	if len(rules) == 0 {
+		return s
+	}
+	if s.fast == nil {
+		s.fast = &fastPlanner{schemas: s.schemas}
+	}
+	s.fast.private = rules
+	return s
+}
+
+// withPrivateReadShortcuts adds the read rules that accept private data (see
+// PrivateReadShortcuts).
+func (s *Server) withPrivateReadShortcuts(shortcuts PrivateReadShortcuts) *Server {
+	if shortcuts == nil {
+		return s
+	}
+	rules := shortcuts.PrivateReadShortcuts()
+	if len(rules) == 0 {
+		return s
+	}
+	if s.read == nil {
+		s.read = &fastReader{schemas: s.schemas, stop: s.stop}
+	}
+	s.read.private = rules
+	return s
+}
+
 // WithCreateShortcuts makes s answer the plans of creates that shortcuts' rules can compute
 // (see createPlanner); nil leaves every create to the framework.
 func (s *Server) WithCreateShortcuts(shortcuts CreatePlanShortcuts) *Server {

@@ -86,11 +86,18 @@ func decodeListing(body []byte) (*listing, error) {
 }
 
 func decodeKeyArray(raw []byte) ([]Key, error) {
+	// One pass over the array in the common case; a listing is decoded once per refresh and
+	// once per few writes, and holds every key of the user.
+	var keys []Key
+	if err := json.Unmarshal(raw, &keys); err == nil && keys != nil {
+		return keys, nil
+	}
+	// The item-by-item pass names the item at fault (and gives a null array its empty list).
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
 		return nil, fmt.Errorf("mixpeek: list response is not valid JSON: %s", sanitizeJSONError(err))
 	}
-	keys := make([]Key, 0, len(items))
+	keys = make([]Key, 0, len(items))
 	for i, it := range items {
 		var k Key
 		if err := json.Unmarshal(it, &k); err != nil {

@@ -1,8 +1,12 @@
 package mixpeek
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"path"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -23,6 +27,13 @@ func FuzzDecodeList(f *testing.F) {
 		keys, err := decodeList(body)
 		if err != nil && keys != nil {
 			t.Fatal("keys returned with an error")
+		}
+		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
+			got, gerr := decodeKeyArray(trimmed)
+			want, werr := decodeItemByItem(trimmed)
+			if (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("decodeKeyArray differs from decoding item by item: %v / %v", gerr, werr)
+			}
 		}
 		if err != nil && len(err.Error()) > 600 {
 			t.Fatalf("error message too long: %d", len(err.Error()))
@@ -93,4 +104,21 @@ func FuzzValidatePathSegment(f *testing.F) {
 			t.Fatalf("%q accepted but a double-decoding proxy reads %q", s, twice)
 		}
 	})
+}
+
+// decodeItemByItem is the reference for decodeKeyArray's one-pass decoding: each item on its own.
+func decodeItemByItem(raw []byte) ([]Key, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("mixpeek: list response is not valid JSON: %s", sanitizeJSONError(err))
+	}
+	keys := make([]Key, 0, len(items))
+	for i, it := range items {
+		var k Key
+		if err := json.Unmarshal(it, &k); err != nil {
+			return nil, fmt.Errorf("mixpeek: list item %d: %s", i, sanitizeJSONError(err))
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }

@@ -97,15 +97,15 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	now := r.b().now()
 	keylife.PlanWarnings(ctx, now, req, resp)
 	var plan, cfg keyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.Plan.Raw, req.Plan.Get, &plan)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.Config.Raw, req.Config.Get, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	var state *keyModel
 	if !req.State.Raw.IsNull() {
 		state = &keyModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		resp.Diagnostics.Append(getKeyModel(ctx, req.State.Raw, req.State.Get, state)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -143,7 +143,7 @@ func (r *keyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if state != nil {
 		plan = keepVolatileIfUnchanged(ctx, resp.Plan, req.State, plan, state)
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setKeyModel(ctx, resp.Plan.Set, &plan)...)
 }
 
 // privateKeptRateLimit records, in private state, the override Mixpeek kept after the provider
@@ -184,7 +184,7 @@ func keepVolatileIfUnchanged(ctx context.Context, probe tfsdk.Plan, prior tfsdk.
 	}
 	settled := plan
 	settled.LastUsedAt, settled.RevokedAt, settled.RevokedBy, settled.AllowedOrigins = state.LastUsedAt, state.RevokedAt, state.RevokedBy, state.AllowedOrigins
-	if diags := probe.Set(ctx, &settled); diags.HasError() || !probe.Raw.Equal(prior.Raw) {
+	if diags := setKeyModel(ctx, probe.Set, &settled); diags.HasError() || !probe.Raw.Equal(prior.Raw) {
 		return plan
 	}
 	return settled
@@ -195,7 +195,7 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 		return
 	}
 	var plan keyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.Plan.Raw, req.Plan.Get, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -229,7 +229,7 @@ func (r *keyResource) Create(ctx context.Context, req resource.CreateRequest, re
 		r.update(ctx, next, prior, diags)
 		next.Description = configuredDescription
 	})
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setKeyModel(ctx, resp.State.Set, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 	if resp.Diagnostics.HasError() {
 		resp.State.Raw = tfvalue.NullUnknowns(resp.State.Raw)
@@ -241,7 +241,7 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		return
 	}
 	var state keyModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.State.Raw, req.State.Get, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -282,7 +282,7 @@ func (r *keyResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDefaultPermissions, encodePermissions(key.Permissions))...)
 	}
 	applyKey(ctx, &state, key, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setKeyModel(ctx, resp.State.Set, &state)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, state.identity())...)
 }
 
@@ -291,8 +291,8 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		return
 	}
 	var plan, state keyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.Plan.Raw, req.Plan.Get, &plan)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.State.Raw, req.State.Get, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -315,7 +315,7 @@ func (r *keyResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if plannedPlaintext.IsNull() {
 		plan.Plaintext = types.StringNull()
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setKeyModel(ctx, resp.State.Set, &plan)...)
 	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 }
 
@@ -363,7 +363,7 @@ func (r *keyResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		return
 	}
 	var state keyModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(getKeyModel(ctx, req.State.Raw, req.State.Get, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -119,8 +119,19 @@ func nestedDefaults(attrs map[string]schema.Attribute) bool {
 			if a.Default != nil || nestedDefaults(a.Attributes) {
 				return true
 			}
-		case schema.SetNestedAttribute, schema.ListNestedAttribute, schema.MapNestedAttribute,
-			schema.SetAttribute, schema.ListAttribute, schema.MapAttribute, schema.Int32Attribute,
+		case schema.SetAttribute:
+			if a.Default != nil {
+				return true
+			}
+		case schema.ListAttribute:
+			if a.Default != nil {
+				return true
+			}
+		case schema.MapAttribute:
+			if a.Default != nil {
+				return true
+			}
+		case schema.SetNestedAttribute, schema.ListNestedAttribute, schema.MapNestedAttribute, schema.Int32Attribute,
 			schema.Float32Attribute, schema.NumberAttribute, schema.ObjectAttribute, schema.DynamicAttribute:
 			// Not used inside this provider's nested objects; treated as possibly defaulted.
 			return true

@@ -13,6 +13,7 @@ import (
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -247,5 +248,24 @@ func TestTopLevelDefaults(t *testing.T) {
 	}})
 	if err == nil {
 		t.Error("a nested default was not refused")
+	}
+	// Collections of primitives inside a nested object: refused only when they declare a default.
+	nested := func(a rschema.Attribute) rschema.Schema {
+		return rschema.Schema{Attributes: map[string]rschema.Attribute{
+			"o": rschema.SetNestedAttribute{Optional: true, NestedObject: rschema.NestedAttributeObject{Attributes: map[string]rschema.Attribute{"c": a}}},
+		}}
+	}
+	for name, tc := range map[string]struct {
+		attr    rschema.Attribute
+		refused bool
+	}{
+		"set":              {rschema.SetAttribute{Optional: true, ElementType: types.StringType}, false},
+		"list":             {rschema.ListAttribute{Optional: true, ElementType: types.StringType}, false},
+		"map":              {rschema.MapAttribute{Optional: true, ElementType: types.StringType}, false},
+		"set with default": {rschema.SetAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: setdefault.StaticValue(types.SetValueMust(types.StringType, nil))}, true},
+	} {
+		if _, err := TopLevelDefaults(ctx, nested(tc.attr)); (err != nil) != tc.refused {
+			t.Errorf("%s: err = %v, want refused %v", name, err, tc.refused)
+		}
 	}
 }
