@@ -273,6 +273,8 @@ func (p *apikeyProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 
 func (p *apikeyProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	p.configureCalled.Store(true)
+	// The shortcuts trust p.data; a Configure that fails or defers must not leave an earlier one's.
+	p.data.Store(nil)
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {

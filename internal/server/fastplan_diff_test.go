@@ -41,6 +41,8 @@ type pair struct {
 	keyType   tftypes.Object
 	identity  tftypes.Object
 	attrs     map[string]*tfprotov6.SchemaAttribute
+	// configure sends both servers ConfigureProvider again, deferred or not (see newPairWith).
+	configure func(t testing.TB, deferred bool)
 }
 
 // newPair configures one provider instance, with only the named backends' credentials, and
@@ -114,28 +116,32 @@ func newPairOf(t testing.TB, spec pairSpec, backends ...string) *pair {
 		cred := map[string]string{"unkey": "root_key", "mixpeek": "api_key"}[b]
 		cfg[b] = map[string]any{cred: credential, "endpoint": endpoint}
 	}
-	cv := build(t, provType, cfg)
-	if deferred {
-		var attrs, unkeyAttrs map[string]tftypes.Value
-		if err := cv.As(&attrs); err != nil {
-			t.Fatal(err)
+	pr.configure = func(t testing.TB, deferred bool) {
+		t.Helper()
+		cv := build(t, provType, cfg)
+		if deferred {
+			var attrs, unkeyAttrs map[string]tftypes.Value
+			if err := cv.As(&attrs); err != nil {
+				t.Fatal(err)
+			}
+			if err := attrs["unkey"].As(&unkeyAttrs); err != nil {
+				t.Fatal(err)
+			}
+			unkeyAttrs["root_key"] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+			attrs["unkey"] = tftypes.NewValue(provType.AttributeTypes["unkey"], unkeyAttrs)
+			cv = tftypes.NewValue(provType, attrs)
 		}
-		if err := attrs["unkey"].As(&unkeyAttrs); err != nil {
-			t.Fatal(err)
+		dv := dynamic(t, provType, cv)
+		// Each framework server keeps the data Configure hands its resources: configure both.
+		for _, srv := range []server.Full{framework, fast} {
+			resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: dv, TerraformVersion: "1.15.0",
+				ClientCapabilities: &tfprotov6.ConfigureProviderClientCapabilities{DeferralAllowed: deferred}})
+			if err != nil || len(resp.Diagnostics) > 0 {
+				t.Fatalf("ConfigureProvider: %v %+v", err, resp.Diagnostics)
+			}
 		}
-		unkeyAttrs["root_key"] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
-		attrs["unkey"] = tftypes.NewValue(provType.AttributeTypes["unkey"], unkeyAttrs)
-		cv = tftypes.NewValue(provType, attrs)
 	}
-	dv := dynamic(t, provType, cv)
-	// Each framework server keeps the data Configure hands its resources: configure both.
-	for _, srv := range []server.Full{framework, fast} {
-		resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: dv, TerraformVersion: "1.15.0",
-			ClientCapabilities: &tfprotov6.ConfigureProviderClientCapabilities{DeferralAllowed: deferred}})
-		if err != nil || len(resp.Diagnostics) > 0 {
-			t.Fatalf("ConfigureProvider: %v %+v", err, resp.Diagnostics)
-		}
-	}
+	pr.configure(t, deferred)
 	return pr
 }
 
@@ -503,6 +509,27 @@ func TestFastPlanDeferredProvider(t *testing.T) {
 	answered, diffs := p.outcome(t, req)
 	if answered {
 		t.Fatal("shortcut answered for a deferred provider")
+	}
+	if len(diffs) == 0 {
+		t.Fatal("the framework did not defer the plan")
+	}
+}
+
+// TestFastPlanReconfiguredDeferred: in debug mode one process gets a ConfigureProvider per
+// walk; when a later one defers, the framework defers every plan, so the shortcut must not answer
+// from the data an earlier Configure left.
+func TestFastPlanReconfiguredDeferred(t *testing.T) {
+	p := newPairWith(t, false, "unkey")
+	base := baseKey()
+	req := p.protoRequest(t, request{prior: base, config: configOf(base)})
+	req.ClientCapabilities = &tfprotov6.PlanResourceChangeClientCapabilities{DeferralAllowed: true}
+	if answered, diffs := p.outcome(t, req); !answered || len(diffs) > 0 {
+		t.Fatalf("configured: answered %v, differences %v", answered, diffs)
+	}
+	p.configure(t, true)
+	answered, diffs := p.outcome(t, req)
+	if answered {
+		t.Fatal("shortcut answered after the provider deferred its configuration")
 	}
 	if len(diffs) == 0 {
 		t.Fatal("the framework did not defer the plan")
