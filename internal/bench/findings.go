@@ -18,115 +18,126 @@ that drops its parent when the call returns, so the framework's list of cancel f
 about 250 bytes per RPC instead of the request's whole context chain (about 12 KB): the heap
 after a collection at the end of a 1000-key refresh is 2 to 3 MB instead of 54 MB. GOGC=400 with
 a 40 MiB soft limit (both overridable) was chosen over GOGC=100 with 96 MiB (0.66 to 0.81× the
-CPU, peak RSS 57 to 61 MB instead of 35 to 51 MB).
+CPU, peak RSS 57 to 61 MB instead of 35 to 51 MB, as rusage reported it then; see below).
+
+**Peak RSS is the provider's own.** The kernel's rusage figure for a child process starts, on
+Linux, from its parent's resident set at the fork (exec records the old address space's
+high-water mark), and this harness holds the local server's data. Peak RSS is now the
+provider's own VmHWM, which it reports at exit with its other counters
+(TestPeakRSSIsTheProvidersOwn: a child allocating 17 MB was charged 274 MB by rusage). Reports
+before this run show max(harness, provider): the 71.3 MB once given for N = 10 000 was the
+harness's.
 
 **Protocol shortcuts (internal/server).** With the process choices above, what remained was the
 framework itself: every attribute lookup rebuilds the schema's attribute map
 (schema.Schema.GetAttributes), and its reflection re-reads the model's struct tags (compiling a
 regular expression per field) on every Get and Set, so a schema of about 40 attributes costs 10
-to 15× the one-attribute minimal provider per RPC. Five RPCs of apikey_unkey_key are now
-answered in front of the framework when a rule in internal/services/unkey can give the
-framework's exact answer, and go to the framework otherwise:
+to 15× the one-attribute minimal provider per RPC. These RPCs of apikey_unkey_key are answered
+in front of the framework when a rule in internal/services/unkey can give the framework's exact
+answer, and go to the framework otherwise:
 
 1. PlanResourceChange of an unchanged key (unkey.KeyPlanUnchanged: no default to re-plan, no
    rotation or warning clock, no out-of-band expiry, no retiring key, no private data).
-2. PlanResourceChange of a create, both the plan and the apply-time plan (unkey.KeyPlanCreate:
-   configured values, defaults and unknowns as the schema plans them; expire_after, a clock-checked
-   expires_at, the unrecoverable-secret warning and unknown store_plaintext go to the framework).
-3. ReadResource (unkey.KeyRead): the key is read through the same batched reader and mapped onto
-   the model by the resource's own code; the answer is the prior state when nothing changed, or
-   the new state when only attributes without semantic equality changed (a key disabled outside
-   Terraform). Creation markers, reroll chains, imports, retiring keys, private data, errors,
-   and changes to meta, expires_at or identity go to the framework.
-4. ValidateResourceConfig (tfvalue.ValidateResourceConfig): the framework's steps (Configure,
-   config validators, ValidateConfig, then per attribute the definition, own-value, read-only,
-   required, validator, nested and deprecation checks) with each value taken from its parent
-   instead of looked up from the root.
-5. UpgradeResourceState of a state at the current version: decode and re-encode with the type
-   read once, the saved JSON decoded in one pass (stateFromJSON) instead of tftypes' token
-   stream that re-decodes every nested value.
+2. PlanResourceChange of a create, both the plan and the apply-time plan (unkey.KeyPlanCreate).
+3. ReadResource (unkey.KeyRead): the key is read through the same batched reader and mapped by
+   the resource's own code; creation markers, reroll chains, imports, retiring keys, private
+   data, errors, and changes to meta, expires_at or identity go to the framework.
+4. ValidateResourceConfig (tfvalue.ValidateResourceConfig), also for apikey_mixpeek_key.
+5. UpgradeResourceState of a state at the current version (saved JSON decoded in one pass).
+6. ApplyResourceChange of a create (unkey.KeyCreate through tfvalue.CreateResource): the
+   resource's own Create, with what the framework adds around it (Configure, the missing state
+   and identity errors, semantic equality between plan and state, diagnostics); private data, a
+   planned identity and provider_meta go to the framework.
+7. PlanResourceChange of a destroy and ApplyResourceChange of a Delete (unkey.KeyPlanDestroy,
+   which records the destroy for apikey_unkey_api's check as ModifyPlan does, and
+   unkey.KeyDelete, the resource's own delete); a Delete with private data (a reroll ledger)
+   goes to the framework.
 
-Each is proven by a differential test through both servers (states, identities, private data,
-replacement paths, deferral and diagnostics; every fallback rule has a case showing the
-framework's answer differs there) and a fuzz target in make test; the acceptance suite runs
-through the same wrapper, and TestAccFastPlan_refreshAndDrift, TestAccFastRead_refreshAndDrift
-and TestAccCreatePlan_sameState check through both CLIs that the shortcuts answer and that the
-state is the framework's. The resource's own Create, Read, Update, Delete and ModifyPlan also
-read and write their models through the same codec (tfvalue.GetModel/SetModel, proven against
-the framework's Get and Set by TestKeyCodecMatchesFramework) instead of the framework's
-reflection. The "before" variant above leaves the five shortcuts out (the codec and the reader
-stay): at N = 1000 the shortcuts take refresh from 10.12 to 1.40 ms per key on OpenTofu and from
-10.73 to 1.50 on Terraform, plan from 8.80 to 0.87 and 8.29 to 0.86, apply from 18.40 to 5.51
-and 19.91 to 6.02, destroy from 15.51 to 3.87 and 15.28 to 5.32, and allocations per refreshed
-key from about 37 900 to 4 800. Measured earlier, before this round (BENCHMARKS.md at b0ce4e0,
-with the first shortcut only): refresh 6.81 / 7.05 ms, apply 25.0 / 27.0 ms, destroy 10.8 /
-10.6 ms (OpenTofu / Terraform).
+apikey_mixpeek_key has rules for 1 to 4 (internal/services/mixpeek): its private data (the
+permissions Mixpeek chose) is accepted only when re-encoding it gives the same bytes, so the
+answer passes it through untouched. Each rule is proven by a differential test through both
+servers (states, identities, private data, diagnostics, and for the applies every request sent
+to two local servers seeded alike, faults included; every fallback rule has a case showing the
+framework's answer differs there) and a fuzz target in make test; TestAccFastPlan_refreshAndDrift,
+TestAccFastRead_refreshAndDrift, TestAccCreatePlan_sameState, TestAccFastCreate_sameState,
+TestAccFastDestroy_keysAndAPI and TestAccFastMixpeek_refreshAndPlan check through both CLIs that
+the shortcuts answer and that the state is the framework's. When no TF_LOG* is set the
+provider's own logger (TF_LOG_PROVIDER_APIKEY) is now turned off too: before, every HTTP
+attempt's debug line was written to stderr for the CLI to drop (about 2.4% of apply CPU).
 
-**Apply, not met (5.51 / 6.02 ms against 4).** Profile of a 300-key apply after the create-plan
-shortcut, before the codec change in Create: ApplyResourceChange 49 to 63% of the process's CPU,
-of which the framework's CreateResource (decoding the request, semantic equality, encoding the
-new state) is about 26 points and the resource's Create 19 points (13 of them the framework's
-reflection, which the codec now avoids; not re-profiled since); ValidateResourceConfig 8%. What
-remains is the framework's handling of ApplyResourceChange around Create; a protocol-level
-Create would re-implement the resource outside the framework and was not attempted.
+The "before" variant above leaves all seven shortcuts out (the codec, the reader and the quiet
+logs stay). At N = 1000 (OpenTofu / Terraform) the shortcuts take refresh from 12.34 / 12.44 to
+1.58 / 1.75 ms per key, plan from 8.28 / 10.53 to 0.98 / 0.86, apply from 17.75 / 18.37 to
+2.75 / 3.73, destroy from 13.82 / 17.52 to 2.58 / 3.78, and allocations per refreshed key from
+37 900 to 4 800, per created key from 57 600 to 7 000. As issued, the provider cost 12.8 ms per
+refreshed key and 32.7 ms per created key.
 
-**Destroy on Terraform, not met (5.32 ms; OpenTofu 3.87 ms).** A destroy is a refresh, a plan
-of the destroy and the deletes. The destroy plan and the Delete still go through the framework
-(ModifyPlan records each destroyed key for apikey_unkey_api's destroy check, so a shortcut would
-have to do that too). Profile on OpenTofu at N = 300, before the one-pass JSON decoding:
-UpgradeResourceState 24%, ApplyResourceChange 25%, PlanResourceChange 13% of the destroy's CPU.
-Why Terraform's destroy costs 1.4× OpenTofu's was not profiled.
+**Apply, met (2.75 / 3.73 ms).** Profile of a 1000-key apply on OpenTofu with the create shortcut
+(a focused run on a loaded machine): the shortcut about 36% of the process's CPU (the resource's
+Create 20 points, decoding the request 6), the validation shortcut 14%, the create-plan shortcut
+9%; collection time fell from 0.91 s to 0.11 s. Terraform's apply costs more per key than
+OpenTofu's with the same allocations per key (7041 against 7031), and so does the minimal
+provider's (1.81 against 1.53 ms); Terraform's apply takes 5× OpenTofu's wall time.
+
+**Destroy, met (2.58 / 3.78 ms).** Counted per RPC type for a 300-key destroy, both CLIs send the
+same calls (300 ReadResource, 300 unchanged plans, 300 destroy plans, 300 Deletes, 900
+UpgradeResourceState, 301 ValidateResourceConfig, 3 ConfigureProvider) with the same payloads,
+and allocations per key match (8527 / 8532 here). The CPU difference between the CLIs followed
+the machine's load in paired runs (4.79 against 6.80 ms at loads 2.6 and 7.7; 6.31 against 6.10
+at equal load) and is not explained further; Terraform's destroy takes 6× OpenTofu's wall time.
 
 **settle: the first plan after an apply.** Every create leaves a creation marker on the key
 (the evidence a later create uses to find keys an interrupted run made, see the guide); the key's
-first refresh removes it with one updateKey and a getKey, through the framework. That plan costs
-4.13 / 4.39 ms and 2 requests per key (2020 at N = 1000) and is reported apart from the refresh
-of settled keys, which the targets are about.
+first refresh removes it with one updateKey and a getKey, through the framework: 4.64 / 4.26 ms
+and 2 requests per key (2020 at N = 1000), reported apart from the refresh of settled keys, which
+the targets are about.
 
-**Flatness in N, not met as measured.** Per-key figures include the process's start-up and the
-first requests' costs, so at N = 100 they are higher: refresh 2.13 against 1.40 ms (OpenTofu),
-1.88 against 1.50 (Terraform). The cost of each further key, (CPU at N = 1000 - CPU at N = 100)
-/ 900, is 1.32 / 1.46 ms for refresh and 0.82 / 0.81 ms for plan, below the N = 1000 figures:
-the cost per key falls with N rather than growing.
+**Flatness in N: refresh met, plan not met (1.23× / 1.32×).** Per-key figures include the
+process's fixed cost: at N = 1 (a focused run on OpenTofu at db2a9a6) a refresh costs 26.8 ms of
+provider CPU and a plan 23.4 ms, the minimal provider 25.7 and 21.6 ms, so the plugin's start-up
+and handshake, not this provider's schema, are most of it. That adds about 0.23 ms per key at
+N = 100, which is the gap in plan (1.20 against 0.98 ms on OpenTofu, 1.13 against 0.86 on
+Terraform); the minimal provider's own plan is 1.14× / 1.25× (0.72 against 0.63 ms, 0.70
+against 0.56). The cost of each
+further key, (CPU at N = 1000 - CPU at N = 100) / 900, is 0.96 / 0.83 ms for plan, below the
+N = 1000 figures.
 
-**N = 10 000** (a focused run of this harness on OpenTofu 1.12.6 after the one above, same
-build, stopped after the plan phase; the machine also ran the test suite during the minimal
-provider's phases): apply 4.53 ms per key (59.0 MB peak RSS), settle 4.65 ms (20 391 requests),
-refresh 1.69 ms (4 793 allocations, 366 requests), plan 0.99 ms; the minimal provider 0.67 ms
-for refresh and 0.64 ms for plan. Against N = 1000 above that is 1.21× for refresh and 1.14× for
-plan, so refresh is just outside the 20% band. Peak RSS was 71.3 MB in settle, refresh and plan,
-above the 60 MB target: memory does grow with N (heap live after a collection at the end of a
-refresh 6.4 MB at N = 10 000 against 2.1 MB at N = 1000; the minimal provider's 8.4 MB at
-N = 10 000), which points at the framework's per-RPC bookkeeping that the context wrapper
-shrinks but does not remove (not profiled). 366
-refresh requests are within N + 10 but above N/100 + 10 = 110: with 10 000 keys the listing
-pauses when its pages answer too few of the reads in flight, and those reads use keys.getKey.
-The CLI's own time dominates at this size (OpenTofu took 108 to 403 s of wall time per phase for
-10 000 terraform_data resources), so this was run once, and not on Terraform.
+**N = 10 000** (a focused run of this provider alone, -subjects apikey_unkey_key, on OpenTofu
+1.12.6 at 8dd34a1: after the peak RSS fix, before the create and destroy shortcuts; the machine
+was loaded, 4 to 13; stopped after the plan phase): apply 5.92 ms per key (58.9 MB peak RSS),
+settle 5.48 ms (58.7 MB, 20 646 requests), refresh 1.48 ms (4 792 allocations, 56.5 MB, 307
+requests), plan 1.05 ms (41.7 MB). Against N = 1000 in this report that is 0.94× for refresh and
+1.07× for plan (the refresh and plan code is the same in both builds), and peak RSS stays under
+60 MB (58.9 MB at most, against 53.2 MB at N = 1000), held by the collector's 40 MiB soft
+limit. 307 refresh requests are within N + 10 but above N/100 + 10 = 110. The listing is ordered
+by key id, which is random with respect to the CLI's order of reads, and the ledger allows a
+page only while pages < served + 10. Once the first 10 of the 100 pages are fetched, a read
+finds its key on a fetched page with probability pages/100, and each read so served allows one
+more page, so going from 10 to 100 pages takes about 100 · ln 10 ≈ 230 reads, most of which find
+their key on no page yet and use keys.getKey: about 10 + 200 + 100 requests. Reaching N/100 + 10 at this size would need pages that have
+not yet paid for themselves, which the N + 10 bound for a large API forbids.
 
 **Requests.** A refresh of 1000 keys that are their whole API makes 20 requests: 10 keys.getKey
-(the reads before the listing starts) and 10 apis.listKeys pages. The batched reader
-(internal/services/unkey/key_reader.go) keeps, per API, a ledger of pages fetched against reads
-they served (those waiting when a page arrives and later reads of keys already fetched): a page
-is fetched only while pages < served + 10, so a refresh costs at most N + 10 requests whatever
-the read order and N/100 + 10 when the keys are the whole API (TestUnkeyReader_refreshBounds: 50
-random read orders, 10 readers, 1000 keys of an API of 1000 and 50 of 5000). Before, a page
-that served none of the reads waiting for it stopped the listing for good, which a random read
-order did often enough for 715 and 803 requests in the run at b0ce4e0. Every Unkey create is one
+(the reads before the listing starts) and 10 apis.listKeys pages (TestUnkeyReader_refreshBounds:
+50 random read orders, 1000 keys of an API of 1000 and 50 of 5000). Every Unkey create is one
 request plus, per API and provider process, one listing (the check for keys an interrupted run
-left): 1004 requests for 1000 creates. The rate-limited apply needs N + 2 requests.
+left). The rate-limited apply in this run took 0.21× N/rate with no 429: the local server's limit
+is a fixed one-minute window, and this apply started late in a window, so its 1003 requests fell
+into two windows without reaching the limit; the limiter was not exercised. The run at 46cfe47
+(0.90×, one 429, 0 errors) did exercise it.
 
-**apikey_mixpeek_key, not met (3.0 to 7.7× Unkey's CPU per key).** Its Read no longer lists the
-user's keys once per key: reads share one listing per user for up to 30 seconds
-(internal/client/mixpeek, shared.go; a key absent from a shared listing is confirmed by a fresh
-one before it leaves state, and writes always list afresh), so a refresh of 1000 keys makes 1
-request instead of 1000 (its refresh cost 35.2 ms per key on OpenTofu in the run at b0ce4e0,
-7.84 ms in this one). The remaining
-gap is that none of the five shortcuts covers it: every created key carries private data (the
-permissions Mixpeek chose), from which its ModifyPlan plans permissions on every plan, so the
-unchanged-plan rule does not hold, and no read or create rule was written for it. A validation
-rule (the same tfvalue.ValidateResourceConfig, proven by TestFastValidateMatchesFrameworkMixpeek)
-was added after this run, so its effect is not in the figures above.
+**apikey_mixpeek_key, not met (apply 2.39× / 4.31×, destroy 3.29× / 6.25× Unkey's CPU per key;
+refresh 0.71× / 0.61×, plan 0.80× / 0.83×).** Refresh and plan now take the read and plan
+shortcuts (refresh 1.12 / 1.07 ms, from 7.84 in the run at 46cfe47). Apply and destroy are
+writes: Mixpeek addresses keys by name, has no get-one endpoint and does not document names as
+unique, so every write resolves its key in a listing of all the user's keys requested after the
+write began (shared between the writes waiting for it). On OpenTofu 1000 creates made 1282
+requests (about 280 listings) and 1000 deletes 1240; on Terraform, whose apply walk sends the
+writes more spread out, 1964 and 1960 (nearly a listing per write). Decoding one listing of 1000
+keys costs about 16.5 ms (BenchmarkDecodeListing; 24 ms before it was decoded in one pass), so a
+destroy's listings alone are about 4 ms per key on OpenTofu and 16 on Terraform, and they grow
+with the number of the user's keys (revoked keys stay listed). A cheaper decoder or fewer
+listings per write were not tried.
 
 **Sets vs lists of nested objects (ratelimits), in isolation.** BenchmarkNestedSetVsList
 (internal/bench/setlist_test.go) serves a resource of a name and the rate-limit objects through
