@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -671,3 +672,20 @@ func FuzzFastPlanMatchesFramework(f *testing.F) {
 
 // frameworkOnly leaves every shortcut out: the reference side of the differential tests.
 var frameworkOnly = []server.Option{server.WithoutFastPlan(), server.WithoutCreatePlan(), server.WithoutFastRead(), server.WithoutFastValidate(), server.WithoutFastCreate(), server.WithoutFastDestroy()}
+
+// TestAttrDiffHidesSensitive: a failing differential test names a differing plaintext but never
+// prints it.
+func TestAttrDiffHidesSensitive(t *testing.T) {
+	typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"plaintext": tftypes.String, "name": tftypes.String}}
+	obj := func(plaintext, name string) tftypes.Value {
+		return tftypes.NewValue(typ, map[string]tftypes.Value{
+			"plaintext": tftypes.NewValue(tftypes.String, plaintext), "name": tftypes.NewValue(tftypes.String, name)})
+	}
+	got := attrDiff(obj("sk_first_secret", "a"), obj("sk_second_secret", "b"))
+	if strings.Contains(got, "secret") {
+		t.Errorf("attrDiff printed a plaintext: %s", got)
+	}
+	if !strings.Contains(got, "plaintext") || !strings.Contains(got, `"a"`) {
+		t.Errorf("attrDiff = %s, want the plaintext named and the name's values shown", got)
+	}
+}
