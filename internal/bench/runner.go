@@ -651,6 +651,18 @@ func (b *bencher) rateLimited(ctx context.Context, run int) (rateLimitedSample, 
 	if initRes.ExitCode != 0 {
 		return rateLimitedSample{}, cliFailure(c, phaseArgs["init"], cliResult{ExitCode: initRes.ExitCode, Output: initRes.Output})
 	}
+	if b.opts.RateN > b.opts.RatePerMinute {
+		// The local server's limit is a fixed one-minute window on the clock: an apply that starts
+		// late in one spreads its requests over two windows and may never meet the limit. Starting
+		// with a window makes the apply exceed it, so the back-off is what is measured.
+		wait := untilNextMinute(time.Now())
+		b.logf("  waiting %s for the server's next rate-limit window", wait.Round(time.Second))
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return rateLimitedSample{}, ctx.Err()
+		}
+	}
 	ps, err := b.providerPhase(ctx, c, b.provider, TerraformAddress, s, nil, dir, phaseArgs["apply"]...)
 	if err != nil {
 		return rateLimitedSample{}, fmt.Errorf("apply: %w", err)
@@ -675,6 +687,11 @@ func (b *bencher) rateLimited(ctx context.Context, run int) (rateLimitedSample, 
 	}
 	// No destroy: the server and its database are thrown away with the run.
 	return out, nil
+}
+
+// untilNextMinute is how long from now until the next whole minute of the clock.
+func untilNextMinute(now time.Time) time.Duration {
+	return now.Truncate(time.Minute).Add(time.Minute).Sub(now)
 }
 
 // stateCount is the number of resource instances in dir's state.
