@@ -2,8 +2,6 @@ package mixpeek
 
 import (
 	"context"
-	"fmt"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -14,33 +12,16 @@ import (
 	"github.com/apikey-provider/terraform-provider-apikey/internal/services/tfvalue"
 )
 
-// keyAttrTypes are the key's attribute types, read once from the schema.
-var keyAttrTypes = sync.OnceValue(func() map[string]attr.Type {
-	out := map[string]attr.Type{}
-	for name, a := range keySchemaOnce().GetAttributes() {
-		out[name] = a.GetType()
-	}
-	return out
-})
+var keyLayout = tfvalue.LayoutOnce(keySchemaOnce)
 
-// keyPlainAttrs are the attributes whose types have no semantic equality: a new value of one is
-// what the framework answers, never the prior value kept in its place.
-var keyPlainAttrs = sync.OnceValue(func() map[string]bool {
-	out := map[string]bool{}
-	for name, t := range keyAttrTypes() {
-		out[name] = tfvalue.PlainType(t)
-	}
-	return out
-})
+// keyAttrTypes are the key's attribute types, read once from the schema.
+func keyAttrTypes() map[string]attr.Type { return keyLayout().AttrTypes }
+
+// keyPlainAttrs are the attributes without semantic equality (see tfvalue.Layout).
+func keyPlainAttrs() map[string]bool { return keyLayout().Plain }
 
 // keyObjectType is the key's state type.
-var keyObjectType = sync.OnceValues(func() (tftypes.Object, error) {
-	t, ok := keySchemaOnce().Type().TerraformType(context.Background()).(tftypes.Object)
-	if !ok {
-		return tftypes.Object{}, fmt.Errorf("the key schema's type is not an object")
-	}
-	return t, nil
-})
+func keyObjectType() (tftypes.Object, error) { l := keyLayout(); return l.Object, l.Err }
 
 var keyIdentityAttrTypes = map[string]attr.Type{"user_email": types.StringType, "id": types.StringType}
 
